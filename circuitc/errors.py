@@ -1,0 +1,89 @@
+"""Diagnostics: `file:line:col: error: message`, the offending line and a caret, collected not raised.
+
+Front ends and importers append to a `Diagnostics` bag and keep going so that every problem of a
+file is reported at once; `Diagnostics.raise_if_errors()` then raises one `CircuitError` carrying
+all of them. The CLI prints `str(error)` and exits 1; nothing in here ever shows a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem at one place. `line` and `col` are 1-based; 0 means "not known"."""
+
+    message: str
+    path: str = "<input>"
+    line: int = 0
+    col: int = 0
+    severity: str = "error"  # "error" or "warning"
+    source_line: str | None = None
+
+    def format(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.col:
+                where += f":{self.col}"
+        text = f"{where}: {self.severity}: {self.message}"
+        if self.source_line is not None and self.line:
+            shown = self.source_line.rstrip("\n").expandtabs(1)
+            text += f"\n    {shown}"
+            if self.col:
+                text += "\n    " + " " * (self.col - 1) + "^"
+        return text
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class CircuitError(Exception):
+    """Raised with every error of an input at once (and its warnings, for context)."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic | str):
+        if isinstance(diagnostics, str):
+            diagnostics = [Diagnostic(diagnostics)]
+        elif isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.errors))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+@dataclass
+class Diagnostics:
+    """A bag that collects diagnostics for one source text."""
+
+    path: str = "<input>"
+    text: str | None = None
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def _line(self, line: int) -> str | None:
+        if self.text is None or line <= 0:
+            return None
+        lines = self.text.splitlines()
+        return lines[line - 1] if line <= len(lines) else None
+
+    def error(self, message: str, line: int = 0, col: int = 0) -> None:
+        self.items.append(Diagnostic(message, self.path, line, col, "error", self._line(line)))
+
+    def warning(self, message: str, line: int = 0, col: int = 0) -> None:
+        self.items.append(Diagnostic(message, self.path, line, col, "warning", self._line(line)))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            self.items.sort(key=lambda d: (d.line, d.col))
+            raise CircuitError(self.items)

@@ -1,0 +1,303 @@
+"""The circuit graph: one networkx DiGraph and a small typed API around it.
+
+Every front end (the .circ language, the importers of standard formats) builds a `Circuit`, and
+every pass, backend and exporter reads one. The graph has a node per input bit, constant, gate and
+output bit; an edge runs from each operand to its consumer; node attributes (names in
+`circuitc.keys`) hold the op and the ordered operands, which are the truth (edges only mirror them
+for graph algorithms). Everything derived from the graph is deterministic: nodes iterate in
+insertion order and topological orders break ties by insertion order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from circuitc import keys as K
+
+
+def arity_problem(op: str, n: int) -> str | None:
+    """Why `n` operands are wrong for `op`, or None when they are fine."""
+    if op in (K.OP_INPUT, K.OP_CONST0, K.OP_CONST1):
+        return None if n == 0 else f"'{op}' takes no operands"
+    if op in (K.OP_OUTPUT, K.OP_NOT, K.OP_BUF):
+        return None if n == 1 else f"'{op}' takes 1 operand, got {n}"
+    if op == K.OP_MUX:
+        return None if n == 3 else f"'mux' takes 3 operands (select, if-1, if-0), got {n}"
+    if op in K.GATE_OPS:
+        return None if n >= 1 else f"'{op}' needs at least 1 operand"
+    return f"unknown op '{op}'"
+
+
+class Circuit:
+    """A combinational boolean circuit.
+
+    Build one with `add_input`/`add_input_vector`, `add_gate`, `const`, and
+    `add_output`/`add_output_vector`; or get one from `circuitc.parse_file` or an importer.
+    `graph` is the underlying `networkx.DiGraph`, free to read; passes that rewrite it keep the
+    node attributes of `circuitc.keys` consistent and call `sync_edges` after changing operands.
+    """
+
+    def __init__(self, name: str = "top", graph: nx.DiGraph | None = None):
+        if graph is None:
+            graph = nx.DiGraph()
+            graph.graph[K.G_NAME] = name
+            graph.graph[K.G_INPUT_PORTS] = []
+            graph.graph[K.G_OUTPUT_PORTS] = []
+            graph.graph[K.G_DISTRIBUTION] = []
+        self.graph = graph
+        self._fresh = 0
+
+    # ---- building --------------------------------------------------------------------------
+    def _add_node(self, node: str, op: str, operands: Sequence[str] = (), **attrs: Any) -> str:
+        if node in self.graph:
+            raise ValueError(f"node '{node}' already exists")
+        self.graph.add_node(node, **{K.OP: op, K.OPERANDS: tuple(operands)}, **attrs)
+        for operand in operands:
+            self.graph.add_edge(operand, node)
+        return node
+
+    def fresh_name(self, prefix: str = "_n") -> str:
+        """A node id not yet in the graph: prefix0, prefix1, ... (deterministic)."""
+        while f"{prefix}{self._fresh}" in self.graph:
+            self._fresh += 1
+        name = f"{prefix}{self._fresh}"
+        self._fresh += 1
+        return name
+
+    def add_input(self, name: str, loc: str | None = None) -> str:
+        """Add a scalar input port of one bit; returns its node id (= name)."""
+        self._add_node(name, K.OP_INPUT, **_loc(loc))
+        self.graph.graph[K.G_INPUT_PORTS].append({"name": name, "bits": [name], "vector": False})
+        return name
+
+    def add_input_vector(self, name: str, width: int, loc: str | None = None) -> list[str]:
+        """Add an input port of `width` bits `name[0]` (LSB) .. `name[width-1]`."""
+        bits = [f"{name}[{i}]" for i in range(width)]
+        for bit in bits:
+            self._add_node(bit, K.OP_INPUT, **_loc(loc))
+        self.graph.graph[K.G_INPUT_PORTS].append({"name": name, "bits": bits, "vector": True})
+        return bits
+
+    def const(self, value: int) -> str:
+        """The shared constant node for 0 or 1 (created on first use)."""
+        node = K.CONST1_ID if value else K.CONST0_ID
+        if node not in self.graph:
+            self._add_node(node, K.OP_CONST1 if value else K.OP_CONST0)
+        return node
+
+    def add_gate(
+        self, op: str, operands: Sequence[str], name: str | None = None, loc: str | None = None
+    ) -> str:
+        """Add a gate; `name` defaults to a fresh `_n<k>`. Returns its node id."""
+        problem = arity_problem(op, len(operands))
+        if problem or op not in K.GATE_OPS:
+            raise ValueError(problem or f"'{op}' is not a gate op")
+        missing = [o for o in operands if o not in self.graph]
+        if missing:
+            raise ValueError(f"unknown operand(s) {missing} of gate '{name}'")
+        return self._add_node(name or self.fresh_name(), op, operands, **_loc(loc))
+
+    def add_output(self, name: str, driver: str, loc: str | None = None) -> str:
+        """Add a scalar output port driven by node `driver`; returns the output node id."""
+        node = self._add_output_bit(name, driver, loc)
+        self.graph.graph[K.G_OUTPUT_PORTS].append({"name": name, "bits": [node], "vector": False})
+        return node
+
+    def add_output_vector(
+        self, name: str, drivers: Sequence[str], loc: str | None = None
+    ) -> list[str]:
+        """Add an output port whose bit i (LSB first) is driven by `drivers[i]`."""
+        nodes = [self._add_output_bit(f"{name}[{i}]", d, loc) for i, d in enumerate(drivers)]
+        self.graph.graph[K.G_OUTPUT_PORTS].append({"name": name, "bits": nodes, "vector": True})
+        return nodes
+
+    def _add_output_bit(self, name: str, driver: str, loc: str | None) -> str:
+        if driver not in self.graph:
+            raise ValueError(f"output '{name}' is driven by unknown node '{driver}'")
+        return self._add_node(K.OUTPUT_PREFIX + name, K.OP_OUTPUT, (driver,),
+                              **{K.NAME: name}, **_loc(loc))
+
+    def set_operands(self, node: str, operands: Sequence[str]) -> None:
+        """Replace a node's operands, keeping the edges in step."""
+        self.graph.nodes[node][K.OPERANDS] = tuple(operands)
+        self.graph.remove_edges_from(list(self.graph.in_edges(node)))
+        self.graph.add_edges_from((o, node) for o in operands)
+
+    def sync_edges(self) -> None:
+        """Rebuild every edge from the OPERANDS attributes (after bulk rewrites)."""
+        self.graph.remove_edges_from(list(self.graph.edges))
+        for node, data in self.graph.nodes(data=True):
+            self.graph.add_edges_from((o, node) for o in data[K.OPERANDS])
+
+    # ---- reading ---------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.graph.graph[K.G_NAME]
+
+    @property
+    def input_ports(self) -> list[dict]:
+        return self.graph.graph[K.G_INPUT_PORTS]
+
+    @property
+    def output_ports(self) -> list[dict]:
+        return self.graph.graph[K.G_OUTPUT_PORTS]
+
+    @property
+    def inputs(self) -> list[str]:
+        """Input bit node ids in input-vector order (ports in declaration order, LSB first)."""
+        return [bit for port in self.input_ports for bit in port["bits"]]
+
+    @property
+    def outputs(self) -> list[str]:
+        """Output node ids in output-vector order."""
+        return [bit for port in self.output_ports for bit in port["bits"]]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [self.graph.nodes[o][K.NAME] for o in self.outputs]
+
+    @property
+    def distribution(self) -> list[dict]:
+        """The declared input distribution (see `circuitc.distribution`); [] means uniform."""
+        return self.graph.graph.get(K.G_DISTRIBUTION, [])
+
+    @distribution.setter
+    def distribution(self, groups: list[dict]) -> None:
+        self.graph.graph[K.G_DISTRIBUTION] = groups
+
+    def op(self, node: str) -> str:
+        return self.graph.nodes[node][K.OP]
+
+    def operands(self, node: str) -> tuple[str, ...]:
+        return self.graph.nodes[node][K.OPERANDS]
+
+    def driver(self, output: str) -> str:
+        """The node an output node reads."""
+        return self.operands(output)[0]
+
+    def gates(self) -> list[str]:
+        """Gate node ids in a deterministic topological order."""
+        return [n for n in self.topological_order() if self.op(n) in K.GATE_OPS]
+
+    def topological_order(self) -> list[str]:
+        order = {n: i for i, n in enumerate(self.graph.nodes)}
+        return list(nx.lexicographical_topological_sort(self.graph, key=order.__getitem__))
+
+    def node_levels(self) -> dict[str, int]:
+        """Longest-path level of every node: inputs and constants 0, a gate 1 + max of operands,
+        an output node the level of its driver."""
+        level: dict[str, int] = {}
+        for node in self.topological_order():
+            ops = self.operands(node)
+            if self.op(node) == K.OP_OUTPUT:
+                level[node] = level[ops[0]]
+            else:
+                level[node] = 1 + max((level[o] for o in ops), default=-1)
+        return level
+
+    def levels(self) -> list[list[str]]:
+        """Gates grouped by level: levels()[0] holds the gates of level 1, and so on."""
+        level = self.node_levels()
+        by_level: list[list[str]] = [[] for _ in range(max(level.values(), default=0))]
+        for node in self.topological_order():
+            if self.op(node) in K.GATE_OPS:
+                by_level[level[node] - 1].append(node)
+        return by_level
+
+    @property
+    def depth(self) -> int:
+        return len(self.levels())
+
+    def stats(self) -> dict[str, Any]:
+        """A summary: counts of inputs, outputs, gates by kind, depth, and gates per level."""
+        gates = self.gates()
+        levels = self.levels()
+        return {
+            "name": self.name,
+            "inputs": len(self.inputs),
+            "outputs": len(self.outputs),
+            "gates": len(gates),
+            "gates_by_kind": dict(sorted(Counter(self.op(g) for g in gates).items())),
+            "depth": len(levels),
+            "width_per_level": [len(lv) for lv in levels],
+        }
+
+    def validate(self) -> list[str]:
+        """Every structural problem of the graph at once ([] when it is well formed)."""
+        problems = []
+        for node, data in self.graph.nodes(data=True):
+            op = data.get(K.OP)
+            operands = data.get(K.OPERANDS, ())
+            problem = arity_problem(op, len(operands)) if op in K.ALL_OPS else f"unknown op {op!r}"
+            if problem:
+                problems.append(f"node '{node}': {problem}")
+            for o in operands:
+                if o not in self.graph:
+                    problems.append(f"node '{node}': unknown operand '{o}'")
+                elif self.op(o) == K.OP_OUTPUT:
+                    problems.append(f"node '{node}': reads output node '{o}'")
+            if set(self.graph.predecessors(node)) != set(o for o in operands if o in self.graph):
+                problems.append(f"node '{node}': edges do not match operands")
+        port_bits = self.inputs + self.outputs
+        for bit in port_bits:
+            if bit not in self.graph:
+                problems.append(f"port bit '{bit}' is not a node")
+        dup = [b for b, c in Counter(port_bits).items() if c > 1]
+        problems += [f"port bit '{b}' listed twice" for b in dup]
+        for node, data in self.graph.nodes(data=True):
+            if data.get(K.OP) == K.OP_INPUT and node not in set(self.inputs):
+                problems.append(f"input node '{node}' belongs to no input port")
+            if data.get(K.OP) == K.OP_OUTPUT and node not in set(self.outputs):
+                problems.append(f"output node '{node}' belongs to no output port")
+        if not nx.is_directed_acyclic_graph(self.graph):
+            cycle = nx.find_cycle(self.graph)
+            problems.append("combinational loop: " + " -> ".join(u for u, _ in cycle))
+        return problems
+
+    def copy(self) -> Circuit:
+        clone = Circuit(graph=self.graph.copy())
+        clone.graph.graph = json.loads(json.dumps(self.graph.graph))
+        clone._fresh = self._fresh
+        return clone
+
+    # ---- serialisation ---------------------------------------------------------------------
+    def to_json(self) -> str:
+        """The graph in networkx node-link form, as deterministic JSON."""
+        data = nx.node_link_data(self.graph, edges="edges")
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | Mapping) -> Circuit:
+        data = json.loads(text) if isinstance(text, str) else dict(text)
+        graph = nx.node_link_graph(data, directed=True, multigraph=False, edges="edges")
+        for _, attrs in graph.nodes(data=True):
+            attrs[K.OPERANDS] = tuple(attrs.get(K.OPERANDS, ()))
+        return cls(graph=graph)
+
+    # ---- simulation ------------------------------------------------------------------------
+    def simulate(self, x: np.ndarray | Mapping[str, int], **kwargs: Any) -> Any:
+        """Evaluate the circuit exactly; see `circuitc.simulate.simulate`."""
+        from circuitc.simulate import simulate
+
+        return simulate(self, x, **kwargs)
+
+    def __repr__(self) -> str:
+        s = self.stats()
+        return (f"Circuit({s['name']!r}, inputs={s['inputs']}, outputs={s['outputs']}, "
+                f"gates={s['gates']}, depth={s['depth']})")
+
+
+def _loc(loc: str | None) -> dict[str, str]:
+    return {K.LOC: loc} if loc else {}
+
+
+def iter_nodes(circuit: Circuit, ops: Iterable[str]) -> list[str]:
+    """Node ids whose op is in `ops`, in insertion order."""
+    wanted = set(ops)
+    return [n for n, op in circuit.graph.nodes(data=K.OP) if op in wanted]

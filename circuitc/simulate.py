@@ -1,0 +1,198 @@
+"""Exact, bit-parallel simulation: the reference every compiled network is checked against.
+
+Samples are packed 64 to a uint64 word (sample j of a word is bit j, little-endian), so one numpy
+bitwise operation evaluates a gate on 64 samples. Gates are evaluated level by level, all gates of
+one level with the same op and fan-in in a single vectorised step (a gather of their operand rows
+and a reduction), so the Python work is per (level, op, fan-in) group, not per gate or sample.
+
+Conventions: input vectors are bool arrays [n_samples, n_inputs] in `Circuit.inputs` order; an
+integer value of a bit-vector port sets bit i of the port from bit i of the integer (LSB first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from circuitc import keys as K
+from circuitc.graph import Circuit
+
+ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+# ---- packing ----------------------------------------------------------------------------------
+def pack(x: np.ndarray) -> np.ndarray:
+    """bool [n_samples, n_bits] -> uint64 [n_bits, ceil(n_samples / 64)]."""
+    x = np.asarray(x, dtype=bool)
+    n, m = x.shape
+    words = -(-n // 64)
+    padded = np.zeros((words * 64, m), dtype=bool)
+    padded[:n] = x
+    packed = np.packbits(padded.T, axis=1, bitorder="little")  # [m, words*8] uint8
+    return np.ascontiguousarray(packed).view("<u8").reshape(m, words)
+
+
+def unpack(words: np.ndarray, n_samples: int) -> np.ndarray:
+    """uint64 [n_bits, n_words] -> bool [n_samples, n_bits]."""
+    words = np.ascontiguousarray(words, dtype="<u8")
+    bits = np.unpackbits(words.view(np.uint8), axis=1, bitorder="little")
+    return bits[:, :n_samples].T.astype(bool)
+
+
+# ---- the schedule -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Step:
+    op: str
+    out: np.ndarray  # [g] rows written
+    args: np.ndarray  # [g, fan_in] rows read
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A circuit compiled for simulation: a row per node and vectorised steps level by level."""
+
+    rows: dict[str, int]
+    inputs: np.ndarray
+    outputs: np.ndarray
+    const1: int | None
+    steps: tuple[_Step, ...]
+    n_gate_evals: int
+
+    @classmethod
+    def of(cls, circuit: Circuit) -> Schedule:
+        order = circuit.topological_order()
+        rows = {node: i for i, node in enumerate(order)}
+        level = circuit.node_levels()
+        groups: dict[tuple[int, str, int], list[str]] = {}
+        for node in order:
+            op = circuit.op(node)
+            if op in K.GATE_OPS or op == K.OP_OUTPUT:
+                # Output nodes copy their driver after every gate (level + 0.5 keeps that order).
+                key = (2 * level[node] + (op == K.OP_OUTPUT), op, len(circuit.operands(node)))
+                groups.setdefault(key, []).append(node)
+        steps = []
+        for key in sorted(groups, key=lambda k: (k[0], k[1], k[2])):
+            nodes = groups[key]
+            args = [[rows[o] for o in circuit.operands(n)] for n in nodes]
+            steps.append(_Step(key[1], np.array([rows[n] for n in nodes], dtype=np.int64),
+                               np.array(args, dtype=np.int64).reshape(len(nodes), key[2])))
+        n_gates = sum(len(s.out) for s in steps if s.op != K.OP_OUTPUT)
+        return cls(rows, np.array([rows[b] for b in circuit.inputs], dtype=np.int64),
+                   np.array([rows[o] for o in circuit.outputs], dtype=np.int64),
+                   rows.get(K.CONST1_ID), tuple(steps), n_gates)
+
+    def run(self, packed_inputs: np.ndarray) -> np.ndarray:
+        """uint64 [n_inputs, n_words] -> uint64 [n_nodes, n_words], a row per node."""
+        values = np.zeros((len(self.rows), packed_inputs.shape[1]), dtype=np.uint64)
+        values[self.inputs] = packed_inputs
+        if self.const1 is not None:
+            values[self.const1] = ONES
+        for step in self.steps:
+            values[step.out] = _EVAL[step.op](values[step.args])
+        return values
+
+
+def _majority(v: np.ndarray) -> np.ndarray:
+    """Bit-sliced popcount of the fan-in axis compared with n//2 + 1, all in bitwise ops."""
+    n = v.shape[1]
+    count: list[np.ndarray] = []  # binary counter, LSB first
+    for i in range(n):
+        carry = v[:, i]
+        for j in range(len(count)):
+            count[j], carry = count[j] ^ carry, count[j] & carry
+        count.append(carry)
+    threshold = n // 2 + 1
+    gt = np.zeros_like(v[:, 0])
+    eq = np.full_like(v[:, 0], ONES)
+    for j in reversed(range(len(count))):
+        bit = ONES if (threshold >> j) & 1 else np.uint64(0)
+        gt |= eq & count[j] & ~bit
+        eq &= ~(count[j] ^ bit)
+    return gt | eq
+
+
+_EVAL = {
+    K.OP_AND: lambda v: np.bitwise_and.reduce(v, axis=1),
+    K.OP_OR: lambda v: np.bitwise_or.reduce(v, axis=1),
+    K.OP_XOR: lambda v: np.bitwise_xor.reduce(v, axis=1),
+    K.OP_NAND: lambda v: ~np.bitwise_and.reduce(v, axis=1),
+    K.OP_NOR: lambda v: ~np.bitwise_or.reduce(v, axis=1),
+    K.OP_XNOR: lambda v: ~np.bitwise_xor.reduce(v, axis=1),
+    K.OP_NOT: lambda v: ~v[:, 0],
+    K.OP_BUF: lambda v: v[:, 0],
+    K.OP_OUTPUT: lambda v: v[:, 0],
+    K.OP_MUX: lambda v: (v[:, 0] & v[:, 1]) | (~v[:, 0] & v[:, 2]),
+    K.OP_MAJ: _majority,
+}
+
+
+# ---- public API -------------------------------------------------------------------------------
+def simulate(
+    circuit: Circuit,
+    x: np.ndarray | Mapping[str, int],
+    wires: bool = False,
+    schedule: Schedule | None = None,
+) -> np.ndarray | dict[str, int] | tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Evaluate `circuit` exactly.
+
+    `x` is a bool array [n_samples, n_inputs] (returns bool [n_samples, n_outputs]) or a mapping
+    of port names to integers (returns a mapping of output port names to integers; see
+    `assign_ports`). With `wires=True` an array call also returns {node id: bool [n_samples]} for
+    every node. Pass a `Schedule.of(circuit)` to reuse it across calls.
+    """
+    if isinstance(x, Mapping):
+        out = simulate(circuit, assign_ports(circuit, x)[None, :], schedule=schedule)
+        return read_ports(circuit, out[0])
+    x = np.asarray(x, dtype=bool)
+    if x.ndim != 2 or x.shape[1] != len(circuit.inputs):
+        raise ValueError(f"expected inputs of shape [n, {len(circuit.inputs)}], got {x.shape}")
+    schedule = schedule or Schedule.of(circuit)
+    values = schedule.run(pack(x))
+    outputs = unpack(values[schedule.outputs], len(x))
+    if not wires:
+        return outputs
+    every = unpack(values, len(x))
+    return outputs, {node: every[:, row] for node, row in schedule.rows.items()}
+
+
+def truth_table(circuit: Circuit, max_inputs: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """All 2^n input rows (row r sets input i to bit i of r) and the outputs for each."""
+    n = len(circuit.inputs)
+    if n > max_inputs:
+        raise ValueError(f"{n} inputs is too many for a truth table (at most {max_inputs})")
+    x = all_inputs(n)
+    return x, simulate(circuit, x)
+
+
+def all_inputs(n: int) -> np.ndarray:
+    """bool [2^n, n]: row r sets column i to bit i of r."""
+    r = np.arange(2**n, dtype=np.int64)[:, None]
+    return ((r >> np.arange(n, dtype=np.int64)[None, :]) & 1).astype(bool)
+
+
+def assign_ports(circuit: Circuit, values: Mapping[str, int]) -> np.ndarray:
+    """One input vector from {port name: integer}; unnamed ports are 0. ValueError if bad."""
+    ports = {p["name"]: p for p in circuit.input_ports}
+    x = np.zeros(len(circuit.inputs), dtype=bool)
+    column = {bit: i for i, bit in enumerate(circuit.inputs)}
+    for name, value in values.items():
+        if name not in ports:
+            raise ValueError(f"no input port '{name}' (ports: {', '.join(ports) or 'none'})")
+        bits = ports[name]["bits"]
+        if value < 0 or value >= 2 ** len(bits):
+            raise ValueError(f"value {value} does not fit input '{name}' of {len(bits)} bit(s)")
+        for i, bit in enumerate(bits):
+            x[column[bit]] = (value >> i) & 1
+    return x
+
+
+def read_ports(circuit: Circuit, y: np.ndarray) -> dict[str, int]:
+    """{output port name: integer} from one output vector (bit i of a port is bit i of its int)."""
+    result, i = {}, 0
+    for port in circuit.output_ports:
+        width = len(port["bits"])
+        result[port["name"]] = sum(int(b) << j for j, b in enumerate(y[i:i + width]))
+        i += width
+    return result
