@@ -82,7 +82,7 @@ class Circuit:
         for bit in bits:
             self._add_node(bit, K.OP_INPUT, **_loc(loc))
         self.graph.graph[K.G_INPUT_PORTS].append({"name": name, "bits": bits, "vector": True})
-        return bits
+        return list(bits)
 
     def const(self, value: int) -> str:
         """The shared constant node for 0 or 1 (created on first use)."""
@@ -115,7 +115,7 @@ class Circuit:
         """Add an output port whose bit i (LSB first) is driven by `drivers[i]`."""
         nodes = [self._add_output_bit(f"{name}[{i}]", d, loc) for i, d in enumerate(drivers)]
         self.graph.graph[K.G_OUTPUT_PORTS].append({"name": name, "bits": nodes, "vector": True})
-        return nodes
+        return list(nodes)
 
     def _add_output_bit(self, name: str, driver: str, loc: str | None) -> str:
         if driver not in self.graph:

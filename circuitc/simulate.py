@@ -190,9 +190,18 @@ def assign_ports(circuit: Circuit, values: Mapping[str, int]) -> np.ndarray:
 
 def read_ports(circuit: Circuit, y: np.ndarray) -> dict[str, int]:
     """{output port name: integer} from one output vector (bit i of a port is bit i of its int)."""
+    return _port_ints(circuit.output_ports, y)
+
+
+def read_input_ports(circuit: Circuit, x: np.ndarray) -> dict[str, int]:
+    """{input port name: integer} from one input vector (the inverse of `assign_ports`)."""
+    return _port_ints(circuit.input_ports, x)
+
+
+def _port_ints(ports: list[dict], row: np.ndarray) -> dict[str, int]:
     result, i = {}, 0
-    for port in circuit.output_ports:
+    for port in ports:
         width = len(port["bits"])
-        result[port["name"]] = sum(int(b) << j for j, b in enumerate(y[i:i + width]))
+        result[port["name"]] = sum(int(b) << j for j, b in enumerate(row[i:i + width]))
         i += width
     return result

@@ -1,0 +1,3 @@
+from circuitc.cli import main
+
+main()
