@@ -182,5 +182,150 @@ def simulate_command(file, sets, n_random, want_table, seed, dist, params, fmt, 
                       ["output", "value", "bits (MSB..LSB)"]))
 
 
+# ---- compile, run, eval, info -------------------------------------------------------------------
+@main.command(name="compile")
+@file_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Network file to write (default: FILE's name with .npz, here).")
+@click.option("--mode", type=click.Choice(["exact", "superposed", "auto"]), default="exact",
+              show_default=True, help="Lowering: exact (one ReLU per monomial) or in superposition.")
+@click.option("--seed", default=0, show_default=True, help="Seed of every random choice.")
+@click.option("--max-fanin", default=2, show_default=True, type=click.IntRange(min=2),
+              help="Split wider gates into balanced trees of this fan-in.")
+@click.option("--no-polarity", is_flag=True, help="Keep every wire in its own polarity.")
+@dist_option
+@param_option
+@format_option
+@json_option
+@_handle_errors
+def compile_command(file, output, mode, seed, max_fanin, no_polarity, dist, params, fmt, as_json):
+    """Compile FILE to a ReLU network (.npz)."""
+    from circuitc.compiling import CompileOptions, compile
+
+    warnings: list[Diagnostic] = []
+    circuit = _load(file, params, fmt, warnings)
+    _print_warnings(warnings)
+    net = compile(circuit, CompileOptions(mode=mode, seed=seed, max_fanin=max_fanin,
+                                          polarity=not no_polarity, distribution=dist))
+    output = output or Path(file).with_suffix(".npz").name
+    net.save(output)
+    summary = _summary(net) | {"output": str(output)}
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"wrote {output}: {summary['layers']} layers, widths "
+               f"{' '.join(map(str, summary['widths']))}, {summary['neurons']} ReLUs for "
+               f"{summary['gates']} gates ({summary['gates_per_relu']:.3f} gates per ReLU)")
+
+
+def _summary(net) -> dict[str, Any]:
+    gates = net.meta["gates"]["compiled"]
+    return {
+        "circuit": net.meta["circuit_name"], "mode": net.meta["options"]["mode"],
+        "layers": len(net.layers), "widths": [net.embed.shape[1]] + [l.shape[1] for l in net.layers],
+        "neurons": net.neurons, "gates": gates, "source_gates": net.meta["gates"]["source"],
+        "gates_per_relu": gates / net.neurons if net.neurons else 0.0,
+        "parameters": net.parameters(),
+    }
+
+
+@main.command()
+@click.argument("network", type=click.Path(exists=True, dir_okay=False))
+@click.option("--set", "sets", multiple=True, metavar="PORT=INT", help="Set an input port.")
+@json_option
+@_handle_errors
+def run(network, sets, as_json):
+    """Run NETWORK on one input and print the decoded outputs."""
+    from circuitc.netfile import load
+    from circuitc.simulate import assign_ports
+
+    net = load(network)
+    circuit = net.circuit
+    x = assign_ports(circuit, _parse_assignments(sets, "--set"))[None, :]
+    y = net.forward(x)
+    outputs = read_ports(circuit, net.decode(y)[0])
+    if as_json:
+        click.echo(json.dumps({"outputs": outputs, "y": y[0].tolist()}))
+        return
+    widths = {p["name"]: len(p["bits"]) for p in circuit.output_ports}
+    click.echo(_table([[n, v, format(v, f"0{widths[n]}b")] for n, v in outputs.items()],
+                      ["output", "value", "bits (MSB..LSB)"]))
+
+
+@main.command(name="eval")
+@click.argument("network", type=click.Path(exists=True, dir_okay=False))
+@click.option("--samples", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Samples of the input distribution (when not exhaustive).")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--exhaustive-limit", default=16, show_default=True,
+              help="Check every input when there are at most this many inputs.")
+@json_option
+@_handle_errors
+def eval_command(network, samples, seed, exhaustive_limit, as_json):
+    """Prove NETWORK against the exact simulation of its circuit.
+
+    Exit status 0 when every output bit is right, 1 otherwise."""
+    from circuitc.evaluate import evaluate
+    from circuitc.netfile import load
+
+    report = evaluate(load(network), samples=samples, seed=seed,
+                      exhaustive_limit=exhaustive_limit)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(f"{report['samples']} inputs ({report['inputs']}; {report['distribution']}): "
+                   f"{report['bit_errors']} bit errors, {report['samples_with_errors']} samples "
+                   "with a wrong output")
+        rows = [[lv["level"], lv["layer"], lv["wires"], f"{lv['mean_error']:+.2e}",
+                 f"{lv['max_abs_error']:.2e}",
+                 "n/a" if lv["margin"] is None else f"{lv['margin']:+.3f}"]
+                for lv in report["levels"]]
+        click.echo(_table(rows, ["level", "layer", "wires", "mean err", "max |err|", "margin"]))
+        bad = {k: v for k, v in report["bit_errors_per_output"].items() if v}
+        if bad:
+            click.echo("wrong outputs: " + ", ".join(f"{k} ({v})" for k, v in bad.items()))
+        ratio = report["gates_per_relu"]
+        click.echo(f"{report['neurons']} ReLUs, {report['gates']} gates, "
+                   f"{0.0 if ratio is None else ratio:.3f} gates per ReLU")
+        click.echo("OK: every output bit is right" if report["ok"] else "FAILED")
+    sys.exit(0 if report["ok"] else 1)
+
+
+@main.command()
+@click.argument("network", type=click.Path(exists=True, dir_okay=False))
+@json_option
+@_handle_errors
+def info(network, as_json):
+    """Describe NETWORK: layers, widths, parameters, density, options, circuit."""
+    from circuitc.netfile import load
+    from circuitc.network import nnz
+
+    net = load(network)
+    layers = [{"layer": t, **entry, "nonzero": nnz(l.W),
+               "density": nnz(l.W) / max(1, l.shape[0] * l.shape[1])}
+              for t, (entry, l) in enumerate(zip(net.meta["layers"], net.layers))]
+    data = _summary(net) | {"options": net.meta["options"], "source": net.meta["source"],
+                            "distribution": net.meta["distribution"],
+                            "inputs": len(net.input_names), "outputs": len(net.output_names),
+                            "layer_table": layers, "format_version": net.meta["format_version"]}
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"network for circuit {data['circuit']} (mode {data['mode']}, circuitc-mlp "
+               f"v{data['format_version']}): {data['inputs']} inputs, {data['outputs']} outputs")
+    click.echo(f"source: {data['source'].get('path', '?')} sha256 "
+               f"{data['source'].get('sha256', '?')[:16]}...")
+    click.echo(f"input distribution: {data['distribution']}")
+    click.echo(_table([[r["layer"], r["kind"], r["level"], r["d_in"], r["d_out"], r["nonzero"],
+                        f"{r['density']:.4f}"] for r in layers],
+                      ["layer", "kind", "level", "d_in", "d_out", "nonzero W", "density"]))
+    p = data["parameters"]
+    click.echo(f"{data['neurons']} ReLUs, {p['nonzero']} nonzero parameters "
+               f"({p['dense']} dense), {data['gates']} gates "
+               f"({data['gates_per_relu']:.3f} per ReLU)")
+    opts = ", ".join(f"{k}={v}" for k, v in data["options"].items() if k != "extra")
+    click.echo(f"options: {opts}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

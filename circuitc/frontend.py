@@ -29,3 +29,15 @@ def parse_file(
     from circuitc.formats import load_circuit
 
     return load_circuit(path, format=format)
+
+
+def parse_text(
+    text: str,
+    path: str = "<input>",
+    params: dict[str, int] | None = None,
+    warnings: list[Diagnostic] | None = None,
+) -> Circuit:
+    """Read a circuit from .circ source text (see docs/language.md)."""
+    from circuitc.lang import parse_text as parse_circ
+
+    return parse_circ(text, path=path, params=params, warnings=warnings)

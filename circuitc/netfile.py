@@ -1,0 +1,251 @@
+"""The network file (.npz, format "circuitc-mlp" version 1): write atomically, load validated.
+
+The format is documented for users in docs/network-format.md; keep the two in step. The file is
+an ordinary numpy .npz (a zip of .npy members) with no object arrays, so
+`np.load(path, allow_pickle=False)` reads every key. The writer fixes every zip timestamp, so the
+same network gives the same bytes. Any matrix may be stored dense (`NAME`) or as CSR
+(`NAME.data`, `NAME.indices`, `NAME.indptr`, `NAME.shape`); the writer picks the smaller.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from circuitc.errors import CircuitError, Diagnostic
+from circuitc.network import Affine, Matrix, Network, dumps_meta
+
+FORMAT_NAME = "circuitc-mlp"
+FORMAT_VERSION = 1
+_CSR_PARTS = ("data", "indices", "indptr", "shape")
+
+
+# ---- writing ------------------------------------------------------------------------------------
+def to_arrays(net: Network) -> dict[str, np.ndarray]:
+    """Every key of the file, in file order."""
+    arrays: dict[str, np.ndarray] = {
+        "meta": np.array(dumps_meta(net.meta)),
+        "circuit": np.array(net.circuit_json),
+    }
+    _put_matrix(arrays, "embed.W", net.embed)
+    for t, layer in enumerate(net.layers):
+        _put_matrix(arrays, f"layers.{t}.W", layer.W)
+        arrays[f"layers.{t}.b"] = np.asarray(layer.b, dtype=np.float32)
+    _put_matrix(arrays, "readout.W", net.readout.W)
+    arrays["readout.b"] = np.asarray(net.readout.b, dtype=np.float32)
+    arrays["decode.threshold"] = np.asarray(net.threshold, dtype=np.float32)
+    for level, readoff in enumerate(net.readoffs):
+        _put_matrix(arrays, f"levels.{level}.readoff.W", readoff.W)
+        arrays[f"levels.{level}.readoff.b"] = np.asarray(readoff.b, dtype=np.float32)
+    return arrays
+
+
+def _put_matrix(arrays: dict[str, np.ndarray], name: str, matrix: Matrix) -> None:
+    csr = sp.csr_array(matrix, dtype=np.float32)
+    csr.sum_duplicates()
+    csr.eliminate_zeros()
+    rows, cols = csr.shape
+    index_type = np.int32 if max(rows, cols, csr.nnz) < 2**31 else np.int64
+    csr_bytes = csr.nnz * (4 + np.dtype(index_type).itemsize) + (rows + 1) * 8
+    if csr_bytes < rows * cols * 4:
+        arrays[f"{name}.data"] = csr.data.astype(np.float32)
+        arrays[f"{name}.indices"] = csr.indices.astype(index_type)
+        arrays[f"{name}.indptr"] = csr.indptr.astype(np.int64)
+        arrays[f"{name}.shape"] = np.array([rows, cols], dtype=np.int64)
+    else:
+        arrays[name] = csr.toarray()
+
+
+def save(net: Network, path: str | os.PathLike) -> None:
+    """Write `net` to `path` atomically (a temporary file renamed into place) and reproducibly."""
+    path = Path(path)
+    arrays = to_arrays(net)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for key, array in arrays.items():
+                    info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    buffer = io.BytesIO()
+                    np.lib.format.write_array(buffer, np.ascontiguousarray(array),
+                                              allow_pickle=False)
+                    archive.writestr(info, buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# ---- loading ------------------------------------------------------------------------------------
+class _Problems:
+    def __init__(self, path: str):
+        self.path = path
+        self.items: list[Diagnostic] = []
+
+    def __call__(self, message: str) -> None:
+        self.items.append(Diagnostic(message, self.path))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise CircuitError(self.items)
+
+
+def load(path: str | os.PathLike) -> Network:
+    """Read and validate a network file. Raises CircuitError naming every problem found."""
+    problem = _Problems(str(path))
+    arrays = _read_arrays(path, problem)
+    problem.raise_if_any()
+    meta = _read_meta(arrays, problem)
+    problem.raise_if_any()
+    net = _assemble(arrays, meta, problem)
+    problem.raise_if_any()
+    return net
+
+
+def _read_arrays(path: str | os.PathLike, problem: _Problems) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except FileNotFoundError:
+        problem("no such file")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as error:
+        problem(f"not a readable circuitc network file (.npz): {error}")
+    return {}
+
+
+def _read_meta(arrays: dict[str, np.ndarray], problem: _Problems) -> dict[str, Any]:
+    for key in ("meta", "circuit"):
+        if key not in arrays:
+            problem(f"missing key '{key}': not a circuitc network file")
+        elif arrays[key].shape != () or arrays[key].dtype.kind != "U":
+            problem(f"key '{key}' must be a 0-d unicode array holding JSON")
+    if problem.items:
+        return {}
+    try:
+        meta = json.loads(str(arrays["meta"]))
+        json.loads(str(arrays["circuit"]))
+    except json.JSONDecodeError as error:
+        problem(f"meta or circuit is not valid JSON: {error}")
+        return {}
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        problem(f"meta.format is not '{FORMAT_NAME}'")
+        return {}
+    if meta.get("format_version") != FORMAT_VERSION:
+        problem(f"format_version {meta.get('format_version')!r} is not supported "
+                f"(this circuitc reads version {FORMAT_VERSION})")
+    for key, kind in (("inputs", list), ("outputs", list), ("layers", list), ("levels", list)):
+        if not isinstance(meta.get(key), kind):
+            problem(f"meta.{key} is missing or not a {kind.__name__}")
+    return meta
+
+
+def _matrix(arrays: dict[str, np.ndarray], name: str, problem: _Problems) -> Matrix | None:
+    if name in arrays:
+        m = arrays[name]
+        if m.ndim != 2 or m.dtype.kind != "f":
+            problem(f"'{name}' must be a 2-d float array, got {m.dtype} {m.shape}")
+            return None
+        return m.astype(np.float32, copy=False)
+    parts = {p: arrays.get(f"{name}.{p}") for p in _CSR_PARTS}
+    if all(v is None for v in parts.values()):
+        problem(f"missing matrix '{name}' (neither '{name}' nor '{name}.data' etc.)")
+        return None
+    missing = [p for p, v in parts.items() if v is None]
+    if missing:
+        problem(f"CSR matrix '{name}' lacks {', '.join(f'{name}.{p}' for p in missing)}")
+        return None
+    data, indices, indptr, shape = (parts[p] for p in _CSR_PARTS)
+    if shape.shape != (2,) or shape.dtype.kind not in "iu" or (shape < 0).any():
+        problem(f"'{name}.shape' must hold two non-negative integers")
+        return None
+    rows, cols = (int(v) for v in shape)
+    if (indices.dtype.kind not in "iu" or indptr.dtype.kind not in "iu" or data.dtype.kind != "f"
+            or data.ndim != 1 or indices.ndim != 1 or indptr.ndim != 1):
+        problem(f"CSR matrix '{name}' has parts of the wrong type or rank")
+        return None
+    if (len(indptr) != rows + 1 or len(indptr) and (indptr[0] != 0 or indptr[-1] != len(data))
+            or len(indices) != len(data) or np.any(np.diff(indptr) < 0)
+            or (len(indices) and (indices.min() < 0 or indices.max() >= cols))):
+        problem(f"CSR matrix '{name}' is inconsistent (indptr, indices and data do not "
+                f"describe a {rows}x{cols} matrix)")
+        return None
+    return sp.csr_array((data.astype(np.float32), indices, indptr), shape=(rows, cols))
+
+
+def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
+            problem: _Problems) -> np.ndarray | None:
+    v = arrays.get(name)
+    if v is None:
+        problem(f"missing vector '{name}'")
+        return None
+    if v.ndim != 1 or v.dtype.kind != "f" or (size is not None and len(v) != size):
+        problem(f"'{name}' must be a float vector of length {size}, got {v.dtype} {v.shape}")
+        return None
+    return v.astype(np.float32, copy=False)
+
+
+def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: _Problems) -> Network:
+    n_in, n_out = len(meta["inputs"]), len(meta["outputs"])
+    embed = _matrix(arrays, "embed.W", problem)
+    widths = [embed.shape[1]] if embed is not None else [None]
+    if embed is not None and embed.shape[0] != n_in:
+        problem(f"embed.W has {embed.shape[0]} rows but meta lists {n_in} inputs")
+    layers = []
+    for t, entry in enumerate(meta["layers"]):
+        W = _matrix(arrays, f"layers.{t}.W", problem)
+        b = _vector(arrays, f"layers.{t}.b", W.shape[1] if W is not None else None, problem)
+        if W is not None and widths[-1] is not None and W.shape[0] != widths[-1]:
+            problem(f"layers.{t}.W has {W.shape[0]} rows but the layer before has width "
+                    f"{widths[-1]}")
+        if W is not None and isinstance(entry, dict) and (entry.get("d_in"), entry.get("d_out")) \
+                != tuple(W.shape):
+            problem(f"meta.layers[{t}] says {entry.get('d_in')}x{entry.get('d_out')} but "
+                    f"layers.{t}.W is {W.shape[0]}x{W.shape[1]}")
+        widths.append(W.shape[1] if W is not None else None)
+        if W is not None and b is not None:
+            layers.append(Affine(W, b))
+    known = {f"layers.{t}." for t in range(len(meta["layers"]))}
+    stray = sorted(k for k in arrays if k.startswith("layers.")
+                   and not any(k.startswith(prefix) for prefix in known))
+    if stray:
+        problem(f"keys for layers meta does not list: {', '.join(stray)}")
+    readout_W = _matrix(arrays, "readout.W", problem)
+    readout_b = _vector(arrays, "readout.b", n_out, problem)
+    if readout_W is not None and readout_W.shape != (widths[-1] or readout_W.shape[0], n_out):
+        problem(f"readout.W is {readout_W.shape[0]}x{readout_W.shape[1]}, expected "
+                f"{widths[-1]}x{n_out}")
+    threshold = _vector(arrays, "decode.threshold", n_out, problem)
+    readoffs = []
+    for level, entry in enumerate(meta["levels"]):
+        layer = entry.get("layer") if isinstance(entry, dict) else None
+        wires = entry.get("wires") if isinstance(entry, dict) else None
+        if not isinstance(layer, int) or not 0 <= layer < len(widths) or not isinstance(wires,
+                                                                                        list):
+            problem(f"meta.levels[{level}] needs an integer 'layer' in 0..{len(widths) - 1} and "
+                    "a list of 'wires'")
+            continue
+        W = _matrix(arrays, f"levels.{level}.readoff.W", problem)
+        b = _vector(arrays, f"levels.{level}.readoff.b", len(wires), problem)
+        if W is not None and (widths[layer] is not None and W.shape != (widths[layer], len(wires))):
+            problem(f"levels.{level}.readoff.W is {W.shape[0]}x{W.shape[1]}, expected "
+                    f"{widths[layer]}x{len(wires)}")
+        if W is not None and b is not None:
+            readoffs.append(Affine(W, b))
+    if problem.items:
+        return None  # type: ignore[return-value]
+    return Network(meta, str(arrays["circuit"]), embed, layers, Affine(readout_W, readout_b),
+                   threshold, readoffs)
