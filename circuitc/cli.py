@@ -94,29 +94,50 @@ def main(debug: bool) -> None:
 # ---- check --------------------------------------------------------------------------------------
 @main.command()
 @file_argument
+@click.option("--max-fanin", default=2, show_default=True, type=click.IntRange(min=2),
+              help="Split wider gates into balanced trees of this fan-in.")
+@click.option("--no-polarity", is_flag=True, help="Keep every wire in its own polarity.")
+@click.option("--balance", is_flag=True, help="Move gates later where that saves buffers.")
+@click.option("--sparsity", "bound", type=click.IntRange(min=0), metavar="S",
+              help="Check that every level has at most S wires on.")
+@click.option("--max-depth", type=click.IntRange(min=0), help="Check depth against a maximum.")
+@click.option("--samples", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Samples of the input distribution for the activity measurements.")
+@click.option("--seed", default=0, show_default=True)
+@dist_option
 @param_option
 @format_option
 @json_option
 @_handle_errors
-def check(file: str, params: tuple[str, ...], fmt: str | None, as_json: bool) -> None:
-    """Parse and elaborate FILE; report inputs, outputs, gates by kind, depth and warnings."""
+def check(file, max_fanin, no_polarity, balance, bound, max_depth, samples, seed, dist, params,
+          fmt, as_json) -> None:
+    """Parse FILE, run the compiler passes and report the plan per level.
+
+    Reports inputs, outputs, gates by kind, depth and warnings, then per level of the compiled
+    circuit: wires, gates, buffers, monomials by degree and activity (mean, 99.9th percentile
+    and max wires on), and whether each level is sparse enough at --sparsity S."""
+    from circuitc.passes import PassOptions, run_passes
+
     warnings: list[Diagnostic] = []
     circuit = _load(file, params, fmt, warnings)
-    stats = circuit.stats()
-    stats["distribution"] = D.describe(circuit)
-    stats["warnings"] = [w.format() for w in warnings]
+    groups = D.whole_circuit(circuit, dist) if dist else None
+    _, report = run_passes(circuit, PassOptions(
+        max_fanin=max_fanin, polarity=not no_polarity, balance=balance, samples=samples,
+        seed=seed, sparsity_bound=bound, max_depth=max_depth, distribution=groups))
+    stats = circuit.stats() | {"distribution": D.describe(circuit, groups),
+                               "warnings": [w.format() for w in warnings],
+                               "plan": report.to_dict()}
     if as_json:
         click.echo(json.dumps(stats, indent=2))
         return
     _print_warnings(warnings)
     click.echo(f"circuit {stats['name']}: {stats['inputs']} inputs, {stats['outputs']} outputs, "
                f"{stats['gates']} gates, depth {stats['depth']}")
-    click.echo(f"input distribution: {stats['distribution']}")
     kinds = ", ".join(f"{k} {n}" for k, n in stats["gates_by_kind"].items())
     click.echo(f"gates by kind: {kinds or 'none'}")
-    widths = stats["width_per_level"]
-    click.echo(f"gates per level: {' '.join(map(str, widths)) if widths else 'none'}")
-    click.echo(f"{len(warnings)} warning(s)")
+    click.echo(f"input distribution: {stats['distribution']}")
+    click.echo("")
+    click.echo(report.to_text())
 
 
 # ---- simulate -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from circuitc.graph import Circuit
 from circuitc.lowering.lower import Lowered, lower
 from circuitc.lowering.plan import Plan, plan_levels
 from circuitc.network import Affine, Network
+from circuitc.passes import PassOptions, PassReport, run_passes
 
 
 @dataclass
@@ -35,21 +36,21 @@ class CompileOptions:
 
 def compile(circuit: Circuit, options: CompileOptions | None = None, **kwargs) -> Network:
     """Compile `circuit` to a ReLU network. Keyword arguments set CompileOptions fields."""
-    from circuitc.passes import PassOptions, run_passes  # TODO(lead): top-level once merged
-
     options = options or CompileOptions(**kwargs)
     plan = plan_levels(options.mode)
     groups = D.whole_circuit(circuit, options.distribution) if options.distribution else None
     compiled, report = run_passes(circuit, PassOptions(
         max_fanin=options.max_fanin, polarity=options.polarity, samples=options.samples,
         seed=options.seed, distribution=groups))
+    if groups:
+        compiled.distribution = groups  # eval samples what the network was compiled for
     identity = sp.eye_array(len(circuit.inputs), dtype=np.float32, format="csr")
     lowered = lower(compiled, Affine(identity, np.zeros(len(circuit.inputs), np.float32)),
                     plan.build)
     return assemble(circuit, compiled, identity, lowered, report, plan, options)
 
 
-def assemble(source: Circuit, compiled: Circuit, embed, lowered: Lowered, report,
+def assemble(source: Circuit, compiled: Circuit, embed, lowered: Lowered, report: PassReport,
              plan: Plan, options: CompileOptions) -> Network:
     """Put the lowered layers, the read-offs and a self-describing meta into a Network."""
     widths = [embed.shape[1]] + [layer.shape[1] for layer in lowered.layers]

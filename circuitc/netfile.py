@@ -78,7 +78,7 @@ def save(net: Network, path: str | os.PathLike) -> None:
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o644 << 16
                     buffer = io.BytesIO()
-                    np.lib.format.write_array(buffer, np.ascontiguousarray(array),
+                    np.lib.format.write_array(buffer, np.asarray(array, order="C"),
                                               allow_pickle=False)
                     archive.writestr(info, buffer.getvalue())
             handle.flush()

@@ -1,0 +1,94 @@
+"""The pass pipeline: simplify -> fanin -> simplify -> monomials -> polarity -> levelize ->
+sparsity -> depth. Each pass returns a new circuit (never touching its argument) and a JSON-able
+report; `run_passes` chains them and gathers the reports into one `PassReport`.
+See docs/passes.md for what each pass does and what the report fields mean.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from circuitc.errors import CircuitError, Diagnostic
+from circuitc.graph import Circuit
+from circuitc.passes.depth import UNCORRECTED_LIMIT, depth
+from circuitc.passes.fanin import fanin
+from circuitc.passes.levelize import levelize
+from circuitc.passes.monomials import monomials
+from circuitc.passes.polarity import polarity
+from circuitc.passes.simplify import simplify
+from circuitc.passes.sparsity import sparsity
+
+__all__ = ["PassOptions", "PassReport", "run_passes", "simplify", "fanin", "monomials",
+           "polarity", "levelize", "sparsity", "depth"]
+
+
+@dataclass
+class PassOptions:
+    max_fanin: int = 2
+    polarity: bool = True  # complement mostly-on wires
+    balance: bool = False  # levelize: move gates later where that saves buffers
+    samples: int = 10_000  # samples for polarity and sparsity
+    seed: int = 0
+    sparsity_bound: int | None = None  # s: the most wires a level may have on in one sample
+    max_depth: int | None = None
+    distribution: list[dict] | None = None  # input groups; None = the circuit's declared one
+    uncorrected_depth_limit: int = UNCORRECTED_LIMIT
+
+
+@dataclass
+class PassReport:
+    circuit: str
+    passes: dict[str, dict] = field(default_factory=dict)  # pass name -> its report
+    levels: list[dict] = field(default_factory=list)  # one row per level of the final circuit
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return json.loads(json.dumps({"circuit": self.circuit, "passes": self.passes,
+                                      "levels": self.levels, "warnings": self.warnings}))
+
+    def to_text(self) -> str:
+        sp, dp = self.passes["sparsity"], self.passes["depth"]
+        head = (f"circuit {self.circuit}: {self.passes['simplify']['gates_before']} gates -> "
+                f"{sum(r['gates'] for r in self.levels)} gates + "
+                f"{self.passes['levelize']['buffers']} buffers, depth {dp['depth']}; "
+                f"inputs {sp['distribution']}; {sp['samples']} samples")
+        bound = "no bound s requested" if sp["bound"] is None else f"s = {sp['bound']} (max <= s)"
+        cols = "level  wires  gates   bufs  monomials(deg:n)      mean   p99.9    max  sparse"
+        lines = [head, f"sparsity: {bound}", cols]
+        for r in self.levels:
+            mono = " ".join(f"{d}:{n}" for d, n in r["monomials"].items()) or "-"
+            ok = {None: "-", True: "yes", False: "NO"}[r["sparse_ok"]]
+            lines.append(f"{r['level']:>5} {r['wires']:>6} {r['gates']:>6} {r['buffers']:>6}  "
+                         f"{mono:<18} {r['mean']:>7.2f} {r['p999']:>7.1f} {r['max']:>6}  "
+                         f"{ok}{' dense' if r['dense'] else ''}")
+        if sp["bound"] is not None:
+            verdict = "every level is" if sp["all_sparse_ok"] else "NOT every level is"
+            lines.append(f"{verdict} sparse enough for superposed lowering at s = {sp['bound']}")
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def run_passes(circuit: Circuit,
+               options: PassOptions | None = None) -> tuple[Circuit, PassReport]:
+    """Run the whole pipeline on a copy of `circuit`; CircuitError (every problem at once) when
+    the circuit is malformed or an option is unusable. The result satisfies levelize's contract:
+    every gate has POLY over stored operand values at the level just before its own."""
+    o = options or PassOptions()
+    problems = circuit.validate()
+    if problems:
+        raise CircuitError([Diagnostic(p, circuit.name) for p in problems])
+    report = PassReport(circuit.name)
+    c, report.passes["simplify"] = simplify(circuit)
+    c, report.passes["fanin"] = fanin(c, o.max_fanin)
+    c, report.passes["resimplify"] = simplify(c)
+    c, report.passes["monomials"] = monomials(c)
+    c, report.passes["polarity"] = polarity(c, o.samples, o.seed, o.distribution, o.polarity)
+    c, report.passes["levelize"] = levelize(c, o.balance)
+    report.passes["sparsity"] = sparsity(c, o.sparsity_bound, o.samples, o.seed, o.distribution)
+    report.passes["depth"] = depth(c, o.max_depth, o.uncorrected_depth_limit)
+    for shape, act in zip(report.passes["levelize"]["levels"], report.passes["sparsity"]["levels"]):
+        report.levels.append({**shape, **{k: act[k] for k in
+                                          ("mean", "p999", "max", "dense", "sparse_ok")}})
+    report.warnings = report.passes["sparsity"]["warnings"] + report.passes["depth"]["warnings"]
+    return c, report

@@ -1,0 +1,124 @@
+"""Small helpers shared by the passes: rebuilding a circuit, fresh names, packed simulation.
+
+Passes rebuild rather than edit in place: `shell` gives a new circuit with the same graph
+attributes, ports and input nodes, the pass adds its gates in a topological order and then the
+output nodes with `add_outputs`. That keeps node insertion order (and so every derived order)
+deterministic and never touches the argument.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from circuitc import keys as K
+from circuitc.distribution import group_problem
+from circuitc.errors import CircuitError, Diagnostic
+from circuitc.graph import Circuit
+from circuitc.simulate import Schedule, pack
+
+
+def shell(circuit: Circuit) -> Circuit:
+    """A new circuit with `circuit`'s graph attributes and input nodes, and nothing else."""
+    new = Circuit(circuit.name)
+    new.graph.graph = json.loads(json.dumps(circuit.graph.graph))
+    for bit in circuit.inputs:
+        new.graph.add_node(bit, **_copy_attrs(circuit.graph.nodes[bit]))
+    return new
+
+
+def add_node(circuit: Circuit, node: str, op: str, operands: Sequence[str], **attrs: Any) -> str:
+    """Add a node with its edges (no checks: the passes build well-formed graphs)."""
+    circuit.graph.add_node(node, **{K.OP: op, K.OPERANDS: tuple(operands)}, **attrs)
+    circuit.graph.add_edges_from((o, node) for o in operands)
+    return node
+
+
+def add_outputs(new: Circuit, old: Circuit, driver_of: Callable[[str], str]) -> None:
+    """Copy every output node of `old` into `new`, reading `driver_of(old driver)`."""
+    for out in old.outputs:
+        attrs = _copy_attrs(old.graph.nodes[out])
+        attrs.pop(K.OP), attrs.pop(K.OPERANDS)
+        add_node(new, out, K.OP_OUTPUT, (driver_of(old.driver(out)),), **attrs)
+
+
+def unique_name(circuit: Circuit, base: str) -> str:
+    """`base` if it is not a node yet, else `base#1`, `base#2`, ... (deterministic)."""
+    if base not in circuit.graph:
+        return base
+    i = 1
+    while f"{base}#{i}" in circuit.graph:
+        i += 1
+    return f"{base}#{i}"
+
+
+def prune_dead(circuit: Circuit) -> int:
+    """Remove every gate and constant that reaches no output; returns how many were removed."""
+    live: set[str] = set(circuit.inputs)
+    stack = list(circuit.outputs)
+    while stack:
+        node = stack.pop()
+        if node not in live:
+            live.add(node)
+            stack.extend(circuit.operands(node))
+    dead = [n for n in circuit.graph.nodes if n not in live]
+    circuit.graph.remove_nodes_from(dead)
+    return len(dead)
+
+
+def packed_values(circuit: Circuit, x: np.ndarray) -> tuple[dict[str, int], np.ndarray]:
+    """Simulate bool inputs [n, n_inputs]; returns ({node: row}, uint64 [rows, words]) with the
+    padding bits of the last word cleared (gates such as NOT would otherwise set them)."""
+    schedule = Schedule.of(circuit)
+    values = schedule.run(pack(x))
+    n = len(x)
+    if n % 64:
+        values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
+    return schedule.rows, values
+
+
+def ones_fraction(values: np.ndarray, n: int) -> np.ndarray:
+    """Fraction of the n samples that are 1, per row of packed (padding-cleared) values."""
+    if n == 0:
+        return np.zeros(len(values))
+    return np.bitwise_count(values).sum(axis=1) / n
+
+
+def per_sample_counts(values: np.ndarray, n: int) -> np.ndarray:
+    """int [n]: how many rows of packed values are 1 in each sample."""
+    counts = np.zeros(n, dtype=np.int64)
+    for start in range(0, len(values), 256):  # bounded memory on wide levels
+        block = np.ascontiguousarray(values[start:start + 256], dtype="<u8")
+        bits = np.unpackbits(block.view(np.uint8), axis=1, bitorder="little")[:, :n]
+        counts += bits.sum(axis=0, dtype=np.int64)
+    return counts
+
+
+def input_groups(circuit: Circuit, groups: Sequence[Mapping] | None) -> list[dict]:
+    """The distribution to sample (the override or the declared one), checked; CircuitError
+    listing every problem when a group names unknown inputs or cannot be sampled."""
+    chosen = [dict(g) for g in (circuit.distribution if groups is None else groups)]
+    known = set(circuit.inputs)
+    problems = []
+    for i, group in enumerate(chosen):
+        if group.get("kind") not in ("uniform", "sparse", "atmost", "bernoulli"):
+            problems.append(f"distribution group {i}: unknown kind {group.get('kind')!r}")
+            continue
+        unknown = sorted(set(group.get("inputs", ())) - known)
+        if unknown:
+            problems.append(f"distribution group {i}: unknown input(s) {', '.join(unknown[:5])}")
+            continue
+        problem = group_problem(group, len(group["inputs"]))
+        if problem:
+            problems.append(f"distribution group {i}: {problem}")
+    if problems:
+        raise CircuitError([Diagnostic(p, circuit.name) for p in problems])
+    return chosen
+
+
+def _copy_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (tuple(v) if k == K.OPERANDS else json.loads(json.dumps(v)))
+            for k, v in attrs.items()}

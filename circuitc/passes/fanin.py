@@ -1,0 +1,152 @@
+"""fanin: bound every gate's fan-in by k, keeping its function exact and its depth minimal.
+
+A degree-d monomial is one AND neuron reading d wires, and the superposed U-AND read-off needs
+p^d * width neurons per monomial, so the backends want small fan-in (k = 2 by default). Wide
+and/or/xor gates become balanced k-ary trees (ceil(log_k n) levels, the fewest possible); their
+negations keep the negation at the root only (nand = nand of and-trees), so no level is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from circuitc import keys as K
+from circuitc.errors import CircuitError
+from circuitc.graph import Circuit
+from circuitc.passes._rewrite import add_node, add_outputs, shell, unique_name
+
+# root op -> the associative op of the subtrees under it
+_INNER = {K.OP_AND: K.OP_AND, K.OP_NAND: K.OP_AND, K.OP_OR: K.OP_OR, K.OP_NOR: K.OP_OR,
+          K.OP_XOR: K.OP_XOR, K.OP_XNOR: K.OP_XOR}
+
+
+def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
+    """Return an equivalent copy of `circuit` in which no gate has more than `k` operands.
+
+    - and/or/xor with n > k operands: a balanced k-ary tree of the same op, ceil(log_k n) levels;
+      nand/nor/xnor: the same tree with the negated op at the root.
+    - maj with n > k operands: "at least t of n" (t = n//2 + 1) split recursively over halves of
+      the operands, T(t, L+R) = OR_i T(i, L) & T(t-i, R), with T(1, S) = or(S) and
+      T(|S|, S) = and(S); shared sub-thresholds are built once, and the and/or gates are then
+      split into trees like any other.
+    - mux (3 operands) when k = 2: (s & a) | (~s & b).
+    The root of a rewritten gate keeps the gate's id (and its consumers); the gates added get
+    ids derived from it ("<gate>.<i>"). k must be at least 2 (CircuitError otherwise).
+    Report: k, gates rewritten, gates added, max fan-in and depth before/after.
+    """
+    if not isinstance(k, int) or k < 2:
+        raise CircuitError(f"fan-in bound must be an integer of at least 2, got {k!r}")
+    rewriter = _Rewriter(circuit, k)
+    new = rewriter.run()
+    report = {
+        "k": k,
+        "rewritten": rewriter.rewritten,
+        "gates_added": len(new.gates()) - len(circuit.gates()),
+        "max_fanin_before": _max_fanin(circuit),
+        "max_fanin_after": _max_fanin(new),
+        "depth_before": circuit.depth,
+        "depth_after": new.depth,
+    }
+    return new, report
+
+
+def _max_fanin(circuit: Circuit) -> int:
+    return max((len(circuit.operands(g)) for g in circuit.gates()), default=0)
+
+
+class _Rewriter:
+    def __init__(self, old: Circuit, k: int):
+        self.old, self.k = old, k
+        self.new = shell(old)
+        self.rewritten = 0
+
+    def run(self) -> Circuit:
+        rep: dict[str, str] = {b: b for b in self.old.inputs}
+        for node in self.old.topological_order():
+            op = self.old.op(node)
+            if op in K.CONST_OPS:
+                rep[node] = self.new.const(op == K.OP_CONST1)
+            elif op in K.GATE_OPS:
+                data = self.old.graph.nodes[node]
+                self.attrs = {K.LOC: data[K.LOC]} if K.LOC in data else {}
+                rep[node] = self.gate(node, op, [rep[o] for o in self.old.operands(node)])
+        add_outputs(self.new, self.old, rep.__getitem__)
+        return self.new
+
+    def add(self, name: str, op: str, operands: Sequence[str]) -> str:
+        return add_node(self.new, unique_name(self.new, name), op, operands, **self.attrs)
+
+    def gate(self, name: str, op: str, xs: list[str]) -> str:
+        if len(xs) <= self.k and not (op == K.OP_MUX and self.k < 3):
+            return self.add(name, op, xs)
+        self.rewritten += 1
+        if op in _INNER:
+            return self.tree(name, op, _INNER[op], xs)
+        if op == K.OP_MUX:  # only reached for k = 2
+            s, a, b = xs
+            not_s = self.add(f"{name}.ns", K.OP_NOT, [s])
+            left = self.add(f"{name}.sa", K.OP_AND, [s, a])
+            right = self.add(f"{name}.nsb", K.OP_AND, [not_s, b])
+            return self.add(name, K.OP_OR, [left, right])
+        return self.majority(name, xs)
+
+    def tree(self, name: str, root_op: str, inner_op: str, xs: Sequence[str]) -> str:
+        """A balanced tree: k chunks of near-equal size, each at most k^(depth-1) operands."""
+        if len(xs) <= self.k:
+            return self.add(name, root_op, xs)
+        q, r = divmod(len(xs), self.k)
+        children, start = [], 0
+        for i in range(self.k):
+            size = q + (i < r)
+            chunk = xs[start:start + size]
+            start += size
+            if len(chunk) == 1:
+                children.append(chunk[0])
+            elif chunk:
+                children.append(self.tree(f"{name}.{i}", inner_op, inner_op, chunk))
+        return self.add(name, root_op, children)
+
+    def majority(self, name: str, xs: list[str]) -> str:
+        memo: dict[tuple[int, int, int], str | bool] = {}
+        counter = [0]
+
+        def fresh() -> str:
+            counter[0] += 1
+            return f"{name}.m{counter[0]}"
+
+        def wide(op: str, parts: list[str], root: str | None = None) -> str:
+            if len(parts) == 1 and root is None:
+                return parts[0]
+            if len(parts) == 1:  # the root must exist under its own id: a buffer, removed later
+                return self.add(root, K.OP_BUF, parts)
+            return self.tree(root or fresh(), op, op, parts)
+
+        def at_least(t: int, lo: int, hi: int, root: str | None = None) -> str | bool:
+            """A node that is 1 iff at least t of xs[lo:hi] are 1 (or True/False)."""
+            n = hi - lo
+            if t <= 0:
+                return True
+            if t > n:
+                return False
+            if (t, lo, hi) in memo and root is None:
+                return memo[(t, lo, hi)]
+            if t == 1:
+                node = wide(K.OP_OR, xs[lo:hi], root)
+            elif t == n:
+                node = wide(K.OP_AND, xs[lo:hi], root)
+            else:
+                mid = (lo + hi) // 2
+                terms = []
+                for i in range(max(0, t - (hi - mid)), min(t, mid - lo) + 1):
+                    left, right = at_least(i, lo, mid), at_least(t - i, mid, hi)
+                    factors = [f for f in (left, right) if f is not True]
+                    if left is False or right is False:
+                        continue
+                    terms.append(factors[0] if len(factors) == 1 else wide(K.OP_AND, factors))
+                node = wide(K.OP_OR, terms, root)
+            memo[(t, lo, hi)] = node
+            return node
+
+        result = at_least(len(xs) // 2 + 1, 0, len(xs), root=name)
+        assert isinstance(result, str)  # 1 <= t <= n for every n >= 1
+        return result

@@ -1,0 +1,159 @@
+"""The .npz network file: round trip, determinism, a loader written from the docs, bad files."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import circuitc
+from circuitc.errors import CircuitError
+from circuitc.netfile import load, to_arrays
+from circuitc.simulate import all_inputs, simulate
+from conftest import random_circuit
+
+
+@pytest.fixture(scope="module")
+def net():
+    return circuitc.compile(random_circuit(7, n_inputs=6, n_gates=40, n_outputs=5))
+
+
+def test_round_trip_and_forward(net, tmp_path):
+    path = tmp_path / "net.npz"
+    net.save(path)
+    back = load(path)
+    x = all_inputs(6)
+    assert np.array_equal(back.forward(x), net.forward(x))
+    assert np.array_equal(back(x), simulate(back.circuit, x))
+    assert back.meta == json.loads(json.dumps(net.meta))
+
+
+def test_every_key_loads_without_pickle(net, tmp_path):
+    path = tmp_path / "net.npz"
+    net.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        for key in z.files:
+            assert z[key].dtype != object
+        assert z["meta"].shape == () and z["circuit"].shape == ()
+
+
+def test_same_input_same_bytes(tmp_path):
+    paths = []
+    for i in range(2):
+        net = circuitc.compile(random_circuit(3), seed=5)
+        paths.append(tmp_path / f"n{i}.npz")
+        net.save(paths[-1])
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def docs_loader(path):
+    """Written from docs/network-format.md alone: numpy and scipy, nothing from circuitc."""
+
+    def matrix(z, name):
+        if name in z.files:
+            return z[name]
+        return sp.csr_array((z[name + ".data"], z[name + ".indices"], z[name + ".indptr"]),
+                            shape=tuple(z[name + ".shape"]))
+
+    z = np.load(path, allow_pickle=False)
+    meta = json.loads(str(z["meta"]))
+    assert meta["format"] == "circuitc-mlp" and meta["format_version"] == 1
+
+    def forward(x):
+        h = x @ matrix(z, "embed.W")
+        for t in range(len(meta["layers"])):
+            h = np.maximum(h @ matrix(z, f"layers.{t}.W") + z[f"layers.{t}.b"], 0)
+        y = h @ matrix(z, "readout.W") + z["readout.b"]
+        return y, y > z["decode.threshold"]
+
+    return meta, forward
+
+
+def test_loader_written_from_the_docs(net, tmp_path):
+    path = tmp_path / "net.npz"
+    net.save(path)
+    meta, forward = docs_loader(path)
+    x = all_inputs(6).astype(np.float32)
+    y, bits = forward(x)
+    assert np.allclose(y, net.forward(x))
+    assert np.array_equal(bits, net(x))
+    assert meta["inputs"] == net.input_names
+
+
+def test_writer_chooses_csr_when_smaller():
+    c = random_circuit(11, n_inputs=12, n_gates=200, n_outputs=8)
+    arrays = to_arrays(circuitc.compile(c))
+    assert "embed.W.indptr" in arrays  # an identity is far smaller as CSR
+
+
+def test_truncated_file_gives_a_clear_error(net, tmp_path):
+    path = tmp_path / "net.npz"
+    net.save(path)
+    data = path.read_bytes()
+    for cut in (10, len(data) // 2, len(data) - 30):
+        bad = tmp_path / f"cut{cut}.npz"
+        bad.write_bytes(data[:cut])
+        with pytest.raises(CircuitError, match="error: not a readable circuitc network file"):
+            load(bad)
+
+
+def _rewrite(src, dst, change):
+    with np.load(src, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    change(arrays)
+    np.savez(dst, **arrays)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.pop("meta"), "missing key 'meta'"),
+    (lambda a: a.update(meta=np.array("{nope")), "not valid JSON"),
+    (lambda a: a.update(meta=np.array(json.dumps({"format": "other"}))), "meta.format"),
+    (lambda a: a.update({"layers.0.b": np.zeros(9999, np.float32)}), "layers.0.b"),
+    (lambda a: a.pop("readout.b"), "missing vector 'readout.b'"),
+    (lambda a: a.update({"decode.threshold": np.zeros((2, 2), np.float32)}), "decode.threshold"),
+])
+def test_corrupted_files(net, tmp_path, change, message):
+    good = tmp_path / "good.npz"
+    net.save(good)
+    bad = tmp_path / "bad.npz"
+    _rewrite(good, bad, change)
+    with pytest.raises(CircuitError, match=message):
+        load(bad)
+
+
+def test_bad_csr_is_caught(net, tmp_path):
+    good = tmp_path / "good.npz"
+    net.save(good)
+    bad = tmp_path / "bad.npz"
+
+    def change(a):
+        a["embed.W.indices"] = a["embed.W.indices"] + 1000
+
+    _rewrite(good, bad, change)
+    with pytest.raises(CircuitError, match="CSR matrix 'embed.W' is inconsistent"):
+        load(bad)
+
+
+def test_failed_write_leaves_nothing(net, tmp_path, monkeypatch):
+    path = tmp_path / "out.npz"
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(np.lib.format, "write_array", boom)
+    with pytest.raises(RuntimeError):
+        net.save(path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_not_a_zip(tmp_path):
+    bad = tmp_path / "x.npz"
+    bad.write_text("hello")
+    with pytest.raises(CircuitError) as info:
+        load(bad)
+    assert str(info.value).startswith(f"{bad}: error: ")
+    with zipfile.ZipFile(tmp_path / "empty.npz", "w"):
+        pass
+    with pytest.raises(CircuitError, match="missing key 'meta'"):
+        load(tmp_path / "empty.npz")

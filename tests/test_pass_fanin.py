@@ -1,0 +1,80 @@
+import math
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from circuitc import keys as K
+from circuitc.errors import CircuitError
+from circuitc.graph import Circuit
+from circuitc.passes.fanin import fanin
+from conftest import random_circuit
+from pass_helpers import assert_equivalent, circuits
+
+
+def max_fanin(c):
+    return max((len(c.operands(g)) for g in c.gates()), default=0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(circuits(max_fanin=9), st.integers(2, 4))
+def test_fanin_preserves_function_and_bounds_fanin(c, k):
+    before = c.to_json()
+    new, report = fanin(c, k)
+    assert c.to_json() == before
+    assert_equivalent(c, new)
+    assert max_fanin(new) <= k and report["max_fanin_after"] <= k
+    if k == 2:
+        assert not any(new.op(g) == K.OP_MUX for g in new.gates())
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fanin_on_larger_random_circuits(seed):
+    c = random_circuit(seed, n_inputs=16, n_gates=60, max_fanin=9)
+    new, _ = fanin(c, 2)
+    assert_equivalent(c, new)
+    assert max_fanin(new) <= 2
+
+
+@pytest.mark.parametrize("op", [K.OP_AND, K.OP_OR, K.OP_XOR, K.OP_NAND, K.OP_NOR, K.OP_XNOR])
+@pytest.mark.parametrize("k", [2, 3, 4])
+@pytest.mark.parametrize("n", [2, 3, 5, 8, 9, 10])
+def test_wide_gates_become_depth_minimal_trees(op, k, n):
+    c = Circuit("t")
+    xs = c.add_input_vector("x", n)
+    c.add_output("y", c.add_gate(op, xs, name="g"))
+    new, _ = fanin(c, k)
+    assert_equivalent(c, new)
+    assert new.depth == max(1, math.ceil(math.log(n, k) - 1e-9))
+    assert new.driver(new.outputs[0]) == "g"  # the root keeps the gate's id
+    assert new.op("g") == op
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+@pytest.mark.parametrize("n", [3, 4, 5, 6, 7, 9])
+def test_wide_majority_decomposes_exactly(k, n):
+    c = Circuit("t")
+    xs = c.add_input_vector("x", n)
+    c.add_output("y", c.add_gate(K.OP_MAJ, xs, name="m"))
+    new, report = fanin(c, k)
+    assert_equivalent(c, new)  # exhaustive: n <= 9 inputs
+    assert max_fanin(new) <= k
+    assert report["rewritten"] == (1 if n > k else 0)
+
+
+def test_mux_rewritten_for_k2_kept_for_k3():
+    c = Circuit("t")
+    s, a, b = c.add_input("s"), c.add_input("a"), c.add_input("b")
+    c.add_output("y", c.add_gate(K.OP_MUX, [s, a, b], name="m"))
+    two, _ = fanin(c, 2)
+    three, _ = fanin(c, 3)
+    assert_equivalent(c, two)
+    assert sorted(two.op(g) for g in two.gates()) == [K.OP_AND, K.OP_AND, K.OP_NOT, K.OP_OR]
+    assert [three.op(g) for g in three.gates()] == [K.OP_MUX]
+
+
+@pytest.mark.parametrize("k", [1, 0, -3])
+def test_bad_k_is_a_clear_error(k):
+    c = Circuit("t")
+    c.add_output("y", c.add_input("a"))
+    with pytest.raises(CircuitError, match="at least 2"):
+        fanin(c, k)

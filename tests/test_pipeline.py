@@ -1,0 +1,101 @@
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from circuitc import keys as K
+from circuitc.errors import CircuitError
+from circuitc.graph import Circuit
+from circuitc.passes import PassOptions, run_passes
+from circuitc.simulate import simulate
+from conftest import EXAMPLES, random_circuit
+from pass_helpers import (and_pairs, assert_equivalent, check_level_contract, circuits,
+                          eval_by_polys, inputs_for)
+
+FAST = PassOptions(samples=256)
+
+
+def check_compiled(original, compiled, k=2, n=512):
+    """Same function by the ops, and by the POLYs alone; levelize's contract; fan-in <= k."""
+    assert_equivalent(original, compiled, n)
+    check_level_contract(compiled)
+    x = inputs_for(original, n)
+    assert np.array_equal(eval_by_polys(compiled, x), simulate(original, x))
+    assert all(len(compiled.operands(g)) <= k for g in compiled.gates())
+
+
+@settings(max_examples=100, deadline=None)
+@given(circuits(max_fanin=8), st.integers(2, 3), st.booleans(), st.booleans())
+def test_pipeline_on_random_circuits(c, k, polarity, balance):
+    before = c.to_json()
+    opts = PassOptions(max_fanin=k, polarity=polarity, balance=balance, samples=128)
+    compiled, report = run_passes(c, opts)
+    assert c.to_json() == before
+    check_compiled(c, compiled, k)
+    json.dumps(report.to_dict())
+    assert len(report.levels) == report.passes["depth"]["depth"] + 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pipeline_on_larger_random_circuits(seed):
+    c = random_circuit(seed, n_inputs=20, n_gates=150, n_outputs=8, max_fanin=6)
+    compiled, _ = run_passes(c, FAST)
+    check_compiled(c, compiled)
+
+
+def test_report_table_and_dict():
+    c, report = run_passes(and_pairs(12, 2), PassOptions(samples=500, sparsity_bound=2,
+                                                         max_depth=1))
+    d = report.to_dict()
+    assert d == json.loads(json.dumps(d))
+    assert set(d["passes"]) == {"simplify", "fanin", "resimplify", "monomials", "polarity",
+                                "levelize", "sparsity", "depth"}
+    row = d["levels"][1]
+    assert row == {"level": 1, "wires": 66, "gates": 66, "buffers": 0, "monomials": {"2": 66},
+                   "mean": 1.0, "p999": 1.0, "max": 1, "dense": False, "sparse_ok": True}
+    text = report.to_text()
+    assert "s = 2" in text and "66" in text and len(text.splitlines()) == 6
+    assert d["warnings"] == []
+
+
+def test_same_options_same_result():
+    c = random_circuit(3, n_inputs=10, n_gates=60)
+    a, ra = run_passes(c, FAST)
+    b, rb = run_passes(c, FAST)
+    assert a.to_json() == b.to_json() and ra.to_dict() == rb.to_dict()
+
+
+def test_distribution_override_and_errors():
+    c = and_pairs(10, 2)
+    _, report = run_passes(c, PassOptions(samples=200, distribution=[]))  # uniform instead
+    assert report.passes["sparsity"]["uniform_inputs"]
+    with pytest.raises(CircuitError, match="unknown input"):
+        run_passes(c, PassOptions(samples=10, distribution=[
+            {"inputs": ["nope"], "kind": "sparse", "k": 1}]))
+    with pytest.raises(CircuitError, match="at least 2"):
+        run_passes(c, PassOptions(max_fanin=1))
+    broken = Circuit("bad")
+    a = broken.add_input("a")
+    broken.add_output("y", broken.add_gate(K.OP_NOT, [a], name="n"))
+    broken.graph.nodes["n"][K.OPERANDS] = ("a", "ghost")
+    with pytest.raises(CircuitError, match="ghost"):
+        run_passes(broken, FAST)
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.circ")), ids=lambda p: p.name)
+def test_pipeline_on_examples(path):
+    from circuitc.lang import parse_file
+
+    c = parse_file(path)
+    compiled, _ = run_passes(c, FAST)
+    check_compiled(c, compiled, n=256)
+
+
+@pytest.mark.parametrize("name", ["c17", "c432", "c499", "c880"])
+def test_pipeline_on_iscas(shared_circuits, name):
+    bench = pytest.importorskip("circuitc.formats.bench")
+    path = shared_circuits / "iscas85" / f"{name}.bench"
+    c = bench.read_bench(path.read_bytes(), str(path))
+    compiled, _ = run_passes(c, FAST)
+    check_compiled(c, compiled, n=256)
