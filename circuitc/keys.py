@@ -24,6 +24,7 @@ G_INPUT_PORTS = "input_ports"  # list of {"name", "bits": [node ids], "vector": 
 G_OUTPUT_PORTS = "output_ports"  # list of {"name", "bits": [output node ids], "vector": bool}
 G_DISTRIBUTION = "distribution"  # list of input groups, see circuitc.distribution
 G_SOURCE = "source"  # {"path": str, "sha256": str} of the text the graph was built from
+G_SOURCE_GATES = "source_gates"  # importers: {"total", "by_kind": {kind: n}} counted in the file
 
 # --- ops -----------------------------------------------------------------------------------------
 OP_INPUT = "input"

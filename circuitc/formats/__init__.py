@@ -1,0 +1,87 @@
+"""Standard circuit formats: importers to `Circuit` and exporters from it.
+
+Importers (each returns the same `circuitc.graph.Circuit` the .circ front end builds, and raises
+one `CircuitError` carrying every `file:line: error: ...` of a bad file):
+    read_bench   ISCAS .bench                      (circuitc.formats.bench)
+    read_aiger   AIGER ASCII .aag and binary .aig  (circuitc.formats.aiger)
+    read_blif    combinational BLIF                (circuitc.formats.blif)
+    read_bristol Bristol Fashion                   (circuitc.formats.bristol)
+`load_circuit(path)` picks one by suffix (FORMATS), or the .circ front end for ".circ".
+
+Exporters (EXPORTERS, each `Circuit -> str`): write_bench, write_aag, write_dot, write_json,
+write_circ. docs/formats.md describes conventions and error behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from circuitc.errors import CircuitError, Diagnostic
+from circuitc.formats.aiger import read_aiger, write_aag
+from circuitc.formats.bench import read_bench, write_bench
+from circuitc.formats.blif import read_blif
+from circuitc.formats.bristol import read_bristol
+from circuitc.formats.circ import write_circ
+from circuitc.formats.dot import write_dot
+from circuitc.graph import Circuit
+
+FORMATS: dict[str, str] = {
+    ".bench": "bench",
+    ".aag": "aiger",
+    ".aig": "aiger",
+    ".blif": "blif",
+    ".txt": "bristol",
+    ".bristol": "bristol",
+}
+
+READERS: dict[str, Callable[[bytes, str], Circuit]] = {
+    "bench": read_bench,
+    "aiger": read_aiger,
+    "blif": read_blif,
+    "bristol": read_bristol,
+}
+
+
+def write_json(circuit: Circuit) -> str:
+    """The circuit graph as deterministic node-link JSON (`Circuit.to_json`)."""
+    return circuit.to_json()
+
+
+EXPORTERS: dict[str, Callable[[Circuit], str]] = {
+    "bench": write_bench,
+    "aag": write_aag,
+    "dot": write_dot,
+    "json": write_json,
+    "circ": write_circ,
+}
+
+
+def load_circuit(path: str | Path, format: str | None = None) -> Circuit:
+    """Read a circuit file: by `format` ("bench", "aiger", "blif", "bristol", "circ") when
+    given, else by suffix (FORMATS, and ".circ" for the language). Raises CircuitError for an
+    unreadable file, an unknown format or any problem in the file."""
+    path = Path(path)
+    fmt = format or (FORMATS.get(path.suffix.lower())
+                     or ("circ" if path.suffix.lower() == ".circ" else None))
+    if fmt not in READERS and fmt != "circ":
+        known = ", ".join(sorted(set(FORMATS.values()) | {"circ"}))
+        what = f"unknown format '{format}'" if format else (
+            f"cannot tell the format of '{path.name}' from its suffix")
+        raise CircuitError(Diagnostic(f"{what} (known: {known}; suffixes: "
+                                      f"{', '.join(sorted(FORMATS))}, .circ)", str(path)))
+    if fmt == "circ":
+        from circuitc.lang import parse_file  # written in parallel; imported only when needed
+
+        return parse_file(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise CircuitError(Diagnostic(f"cannot read the file: {e.strerror or e}", str(path)))
+    return READERS[fmt](data, str(path))
+
+
+__all__ = [
+    "EXPORTERS", "FORMATS", "READERS", "load_circuit", "read_aiger", "read_bench", "read_blif",
+    "read_bristol", "write_aag", "write_bench", "write_circ", "write_dot", "write_json",
+]
