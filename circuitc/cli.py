@@ -17,6 +17,7 @@ import click
 import numpy as np
 
 from circuitc import distribution as D
+from circuitc.atomic import write_atomic
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.frontend import parse_file
 from circuitc.simulate import read_input_ports, read_ports, simulate, truth_table
@@ -201,6 +202,50 @@ def simulate_command(file, sets, n_random, want_table, seed, dist, params, fmt, 
     widths = {p["name"]: len(p["bits"]) for p in circuit.output_ports}
     click.echo(_table([[n, v, format(v, f"0{widths[n]}b")] for n, v in outputs.items()],
                       ["output", "value", "bits (MSB..LSB)"]))
+
+
+# ---- import, export -----------------------------------------------------------------------------
+@main.command(name="import")
+@file_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="The .circ file to write (default: FILE's name with .circ, here).")
+@format_option
+@_handle_errors
+def import_command(file, output, fmt):
+    """Read FILE in a standard format and write it as a readable .circ program."""
+    from circuitc.formats import write_circ
+
+    circuit = _load(file, (), fmt, [])
+    output = output or Path(file).with_suffix(".circ").name
+    write_atomic(output, write_circ(circuit).encode())
+    click.echo(f"wrote {output}: {len(circuit.gates())} gates")
+
+
+@main.command()
+@file_argument
+@click.option("--to", "target", required=True,
+              type=click.Choice(["bench", "aag", "dot", "json", "circ"]), help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output file (default: stdout).")
+@click.option("--after-passes", is_flag=True,
+              help="Export the circuit after the compiler passes (monomial form, levelized).")
+@param_option
+@format_option
+@_handle_errors
+def export(file, target, output, after_passes, params, fmt):
+    """Write the circuit of FILE (after elaboration) in another format."""
+    from circuitc.formats import EXPORTERS
+    from circuitc.passes import run_passes
+
+    warnings: list[Diagnostic] = []
+    circuit = _load(file, params, fmt, warnings)
+    _print_warnings(warnings)
+    if after_passes:
+        circuit, _ = run_passes(circuit)
+    text = EXPORTERS[target](circuit)
+    if output:
+        write_atomic(output, text.encode())
+    else:
+        click.echo(text, nl=False)
 
 
 # ---- compile, run, eval, info -------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from circuitc.atomic import write_atomic
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.network import Affine, Matrix, Network, dumps_meta
 
@@ -66,28 +66,17 @@ def _put_matrix(arrays: dict[str, np.ndarray], name: str, matrix: Matrix) -> Non
 
 
 def save(net: Network, path: str | os.PathLike) -> None:
-    """Write `net` to `path` atomically (a temporary file renamed into place) and reproducibly."""
-    path = Path(path)
-    arrays = to_arrays(net)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for key, array in arrays.items():
-                    info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    buffer = io.BytesIO()
-                    np.lib.format.write_array(buffer, np.asarray(array, order="C"),
-                                              allow_pickle=False)
-                    archive.writestr(info, buffer.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write `net` to `path` atomically and reproducibly (fixed zip timestamps)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for key, array in to_arrays(net).items():
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asarray(array, order="C"), allow_pickle=False)
+            archive.writestr(info, member.getvalue())
+    write_atomic(path, buffer.getvalue())
 
 
 # ---- loading ------------------------------------------------------------------------------------
