@@ -7,6 +7,7 @@ import scipy.sparse as sp
 
 from circuitc import keys as K
 from circuitc.graph import Circuit
+from circuitc.lowering.construction import via_monomials
 from circuitc.lowering.exact import build_exact
 from circuitc.lowering.lower import level_wires, lower, polynomials
 from circuitc.network import Affine
@@ -61,7 +62,7 @@ def test_lowered_network_matches_simulation_on_every_input():
     c = hand_levelized()
     identity = sp.eye_array(3, dtype=np.float32, format="csr")
     lowered = lower(c, Affine(identity, np.zeros(3, np.float32)),
-                    lambda level, monomials, n: build_exact(monomials, n))
+                    lambda spec: via_monomials(build_exact(spec.monomials, spec.n_wires), spec))
     x = all_inputs(3)
     h = x.astype(np.float32)
     hs = [h]

@@ -6,16 +6,16 @@ value (keys.COMPLEMENTED marks wires stored as 1 - value); every output is drive
 the last level L or by a constant.
 
 Level l's wires are read from the network's activations by an affine read-off
-w_l ~= h_l @ R_l + r_l (R_0, r_0 come from the input embedding). For each transition l -> l+1 the
-chosen construction realises the monomials M_{l+1} that level l+1 needs,
-m ~= relu(w_l @ W + b) @ A + a0, and since the network sees w_l only through its read-off, the
+w_l ~= h_l @ R_l + r_l (R_0, r_0 come from the input embedding). For each transition l -> l+1 a
+`LevelSpec` lists the monomials level l+1 needs with the gates' coefficients P and constants p0
+(gates = monomials @ P + p0); the chosen construction returns a `GateLayer` with
+gates ~= relu(w_l @ W + b) @ R + r, and since the network sees w_l only through its read-off, the
 layer is composed with it:
 
     layers[l].W = R_l @ W,  layers[l].b = r_l @ W + b              (W_next = B_next R_prev)
-    R_{l+1} = A @ P,        r_{l+1} = a0 @ P + p0
+    R_{l+1} = R,            r_{l+1} = r
 
-where P [n_monomials, n_wires_{l+1}] holds the gates' polynomial coefficients and p0 their
-constant terms. The read-out takes each output's wire column of R_L (negated, bias 1 - r, when the
+The read-out takes each output's wire column of R_L (negated, bias 1 - r, when the
 wire is stored complemented); constant outputs are read-out biases.
 """
 
@@ -29,11 +29,11 @@ import scipy.sparse as sp
 
 from circuitc import keys as K
 from circuitc.graph import Circuit
-from circuitc.lowering.construction import LevelLayer, Monomial
+from circuitc.lowering.construction import GateLayer, LevelSpec, Monomial
 from circuitc.network import Affine
 
-# build(level, monomials, n_wires) -> LevelLayer: the construction chosen for that transition.
-Builder = Callable[[int, Sequence[Monomial], int], LevelLayer]
+# build(spec) -> GateLayer: the construction chosen for that level transition.
+Builder = Callable[[LevelSpec], GateLayer]
 
 
 @dataclass
@@ -92,11 +92,12 @@ def lower(circuit: Circuit, input_readoff: Affine, build: Builder) -> Lowered:
     layers, infos = [], []
     for level in range(1, len(wires)):
         monomials, P, p0 = polynomials(circuit, wires[level], wires[level - 1])
-        built = build(level, monomials, len(wires[level - 1]))
+        built = build(LevelSpec(level, len(wires[level - 1]), monomials, P, p0))
         R = readoffs[-1]
         layers.append(Affine(_sparse_product(R.W, built.W),
                              (R.b @ built.W + built.b).astype(np.float32)))
-        readoffs.append(Affine(_sparse_product(built.A, P), (built.a0 @ P + p0).astype(np.float32)))
+        readoffs.append(Affine(sp.csr_array(built.R, dtype=np.float32),
+                               np.asarray(built.r, dtype=np.float32)))
         infos.append({"level": level, "monomials": len(monomials), **built.info})
     return Lowered(layers, readoffs, _readout(circuit, wires, readoffs[-1]), wires, infos)
 

@@ -6,10 +6,9 @@ only construction is the exact one (one neuron per monomial), which is right for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from circuitc.lowering.construction import LevelLayer, Monomial
+from circuitc.lowering.construction import GateLayer, LevelSpec, via_monomials
 from circuitc.lowering.exact import build_exact
 
 MODES = ("exact",)
@@ -20,9 +19,9 @@ class Plan:
     mode: str
     choices: dict[int, str] = field(default_factory=dict)  # level -> construction name
 
-    def build(self, level: int, monomials: Sequence[Monomial], n_wires: int) -> LevelLayer:
-        self.choices[level] = "exact"
-        return build_exact(monomials, n_wires)
+    def build(self, spec: LevelSpec) -> GateLayer:
+        self.choices[spec.level] = "exact"
+        return via_monomials(build_exact(spec.monomials, spec.n_wires), spec)
 
 
 def plan_levels(mode: str = "exact") -> Plan:
