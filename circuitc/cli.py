@@ -248,6 +248,55 @@ def export(file, target, output, after_passes, params, fmt):
         click.echo(text, nl=False)
 
 
+# ---- gen ----------------------------------------------------------------------------------------
+@main.group()
+def gen() -> None:
+    """Write seeded generated circuits as .circ programs."""
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        write_atomic(output, text.encode())
+    else:
+        click.echo(text, nl=False)
+
+
+gen_output = click.option("-o", "--output", type=click.Path(dir_okay=False),
+                          help="File to write (default: stdout).")
+
+
+@gen.command(name="uand")
+@click.option("--m", "m", required=True, type=click.IntRange(min=2), help="Number of features.")
+@click.option("--k", "k", default=2, show_default=True, type=click.IntRange(min=2),
+              help="AND of every k-subset.")
+@click.option("--active", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Features on per input (the declared sparse(active) distribution).")
+@gen_output
+@_handle_errors
+def gen_uand(m, k, active, output):
+    """The AND of every k-subset of M sparse features (the paper's U-AND task)."""
+    from circuitc.gen import uand_circ
+
+    _emit(uand_circ(m, k, active), output)
+
+
+@gen.command(name="sparse")
+@click.option("--wires", required=True, type=click.IntRange(min=1), help="Wires per level.")
+@click.option("--levels", required=True, type=click.IntRange(min=1), help="Number of levels.")
+@click.option("--active", required=True, type=click.IntRange(min=1),
+              help="Wires on per level to aim for (inputs are sparse(active)).")
+@click.option("--inputs", type=click.IntRange(min=1), help="Input features (default: --wires).")
+@click.option("--seed", default=0, show_default=True)
+@gen_output
+@_handle_errors
+def gen_sparse(wires, levels, active, inputs, seed, output):
+    """A random layered circuit of AND, OR, XOR and AND-NOT gates whose every level keeps about
+    ACTIVE wires on (measured; the activity per level is in the file's header)."""
+    from circuitc.gen import sparse_circ
+
+    _emit(sparse_circ(wires, levels, active, seed, inputs=inputs), output)
+
+
 # ---- compile, run, eval, info -------------------------------------------------------------------
 @main.command(name="compile")
 @file_argument

@@ -1,9 +1,12 @@
-"""fanin: bound every gate's fan-in by k, keeping its function exact and its depth minimal.
+"""fanin: bound every gate's polynomial degree by k, keeping its function exact and its depth minimal.
 
 A degree-d monomial is one AND neuron reading d wires, and the superposed U-AND read-off needs
-p^d * width neurons per monomial, so the backends want small fan-in (k = 2 by default). Wide
-and/or/xor gates become balanced k-ary trees (ceil(log_k n) levels, the fewest possible); their
-negations keep the negation at the root only (nand = nand of and-trees), so no level is added.
+p^d * width neurons per monomial, so the backends want monomials of small degree (k = 2 by
+default). What counts is the degree of the gate's polynomial, not its operand count: mux(s, a, b)
+= b + sa - sb has degree 2 and stays one gate at k = 2, and constant operands count for nothing.
+Wide and/or/xor gates become balanced k-ary trees (ceil(log_k n) levels, the fewest possible);
+their negations keep the negation at the root only (nand = nand of and-trees), so no level is
+added.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ _INNER = {K.OP_AND: K.OP_AND, K.OP_NAND: K.OP_AND, K.OP_OR: K.OP_OR, K.OP_NOR: K
 
 
 def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
-    """Return an equivalent copy of `circuit` in which no gate has more than `k` operands.
+    """Return an equivalent copy of `circuit` in which no gate's polynomial has degree above `k`
+    (the degree is the number of distinct non-constant operands for and/or/xor/maj, and at most
+    2 for mux).
 
     - and/or/xor with n > k operands: a balanced k-ary tree of the same op, ceil(log_k n) levels;
       nand/nor/xnor: the same tree with the negated op at the root.
@@ -29,10 +34,10 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
       the operands, T(t, L+R) = OR_i T(i, L) & T(t-i, R), with T(1, S) = or(S) and
       T(|S|, S) = and(S); shared sub-thresholds are built once, and the and/or gates are then
       split into trees like any other.
-    - mux (3 operands) when k = 2: (s & a) | (~s & b).
+    - mux of degree 3 or more cannot occur (its degree is at most 2); at k = 2 it stays.
     The root of a rewritten gate keeps the gate's id (and its consumers); the gates added get
     ids derived from it ("<gate>.<i>"). k must be at least 2 (CircuitError otherwise).
-    Report: k, gates rewritten, gates added, max fan-in and depth before/after.
+    Report: k, gates rewritten, gates added, max degree and depth before/after.
     """
     if not isinstance(k, int) or k < 2:
         raise CircuitError(f"fan-in bound must be an integer of at least 2, got {k!r}")
@@ -42,16 +47,17 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
         "k": k,
         "rewritten": rewriter.rewritten,
         "gates_added": len(new.gates()) - len(circuit.gates()),
-        "max_fanin_before": _max_fanin(circuit),
-        "max_fanin_after": _max_fanin(new),
+        "max_degree_before": _max_degree(rewriter, circuit),
+        "max_degree_after": _max_degree(rewriter, new),
         "depth_before": circuit.depth,
         "depth_after": new.depth,
     }
     return new, report
 
 
-def _max_fanin(circuit: Circuit) -> int:
-    return max((len(circuit.operands(g)) for g in circuit.gates()), default=0)
+def _max_degree(rewriter: "_Rewriter", circuit: Circuit) -> int:
+    return max((rewriter.degree(circuit.op(g), list(circuit.operands(g)), circuit)
+                for g in circuit.gates()), default=0)
 
 
 class _Rewriter:
@@ -77,18 +83,21 @@ class _Rewriter:
         return add_node(self.new, unique_name(self.new, name), op, operands, **self.attrs)
 
     def gate(self, name: str, op: str, xs: list[str]) -> str:
-        if len(xs) <= self.k and not (op == K.OP_MUX and self.k < 3):
+        if self.degree(op, xs) <= self.k:
             return self.add(name, op, xs)
         self.rewritten += 1
         if op in _INNER:
             return self.tree(name, op, _INNER[op], xs)
-        if op == K.OP_MUX:  # only reached for k = 2
-            s, a, b = xs
-            not_s = self.add(f"{name}.ns", K.OP_NOT, [s])
-            left = self.add(f"{name}.sa", K.OP_AND, [s, a])
-            right = self.add(f"{name}.nsb", K.OP_AND, [not_s, b])
-            return self.add(name, K.OP_OR, [left, right])
         return self.majority(name, xs)
+
+    def degree(self, op: str, xs: list[str], circuit: Circuit | None = None) -> int:
+        """The degree of the gate's polynomial: its distinct non-constant operands, but for mux,
+        b + s*a - s*b, whose degree is at most 2."""
+        circuit = circuit or self.new
+        variables = {x for x in xs if circuit.op(x) not in K.CONST_OPS}
+        if op == K.OP_MUX:
+            return min(len(variables), 2)
+        return len(variables)
 
     def tree(self, name: str, root_op: str, inner_op: str, xs: Sequence[str]) -> str:
         """A balanced tree: k chunks of near-equal size, each at most k^(depth-1) operands."""

@@ -246,10 +246,14 @@ class _Builder:
             return self.and_or(K.OP_OR, False, [s, b], hint, attrs)
         if s == b or vb == 0:  # s ? a : 0
             return self.and_or(K.OP_AND, False, [s, a], hint, attrs)
-        if va == 0:  # s ? 0 : b = ~s & b
-            return self.and_or(K.OP_AND, False, [self.negate(s, hint + "~", {}), b], hint, attrs)
-        if vb == 1:  # s ? a : 1 = ~s | a
-            return self.and_or(K.OP_OR, False, [self.negate(s, hint + "~", {}), a], hint, attrs)
+        if va == 0 and vb == 1:  # s ? 0 : 1
+            return self.negate(s, hint, attrs)
+        # s ? 0 : b = ~s & b and s ? a : 1 = ~s | a, but only where ~s exists already: a new NOT
+        # gate would cost a level, while the mux is one gate of degree 2 (b - sb, 1 - s + sa).
+        if va == 0 and self.complement(s) is not None:
+            return self.and_or(K.OP_AND, False, [self.complement(s), b], hint, attrs)
+        if vb == 1 and self.complement(s) is not None:
+            return self.and_or(K.OP_OR, False, [self.complement(s), a], hint, attrs)
         if self.complement(a) == b:  # s ? a : ~a = xnor(s, a)
             return self.xor(K.OP_XOR, True, [s, a], hint, attrs)
         c = self.complement(s)
