@@ -11,6 +11,7 @@ added.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 
 from circuitc import keys as K
@@ -65,6 +66,7 @@ class _Rewriter:
         self.old, self.k = old, k
         self.new = shell(old)
         self.rewritten = 0
+        self.level: dict[str, int] = {}  # levels of the new circuit's gates (inputs: 0)
 
     def run(self) -> Circuit:
         rep: dict[str, str] = {b: b for b in self.old.inputs}
@@ -80,7 +82,9 @@ class _Rewriter:
         return self.new
 
     def add(self, name: str, op: str, operands: Sequence[str]) -> str:
-        return add_node(self.new, unique_name(self.new, name), op, operands, **self.attrs)
+        node = add_node(self.new, unique_name(self.new, name), op, operands, **self.attrs)
+        self.level[node] = 1 + max((self.level.get(o, 0) for o in operands), default=0)
+        return node
 
     def gate(self, name: str, op: str, xs: list[str]) -> str:
         if self.degree(op, xs) <= self.k:
@@ -100,22 +104,34 @@ class _Rewriter:
         return len(variables)
 
     def tree(self, name: str, root_op: str, inner_op: str, xs: Sequence[str]) -> str:
-        """A balanced tree: k chunks of near-equal size, each at most k^(depth-1) operands."""
+        """A k-ary tree of minimal depth given when each operand is ready: repeatedly combine the
+        k earliest operands (Huffman on levels), so late operands (a ripple carry) sit next to
+        the root. With every operand at one level this is a balanced tree of ceil(log_k n)
+        levels. Ties break by operand position, so the result is deterministic."""
         if len(xs) <= self.k:
             return self.add(name, root_op, xs)
-        q, r = divmod(len(xs), self.k)
-        children, start = [], 0
-        for i in range(self.k):
-            size = q + (i < r)
-            chunk = xs[start:start + size]
-            start += size
-            if len(chunk) == 1:
-                children.append(chunk[0])
-            elif chunk:
-                children.append(self.tree(f"{name}.{i}", inner_op, inner_op, chunk))
-        return self.add(name, root_op, children)
+        ready = [(self.level.get(x, 0), i, x) for i, x in enumerate(xs)]
+        heapq.heapify(ready)
+        count = len(xs)
+        # Combine only as many first as makes every later step take exactly k (the classic
+        # k-ary Huffman fix-up): (n - 1) mod (k - 1) + 1 operands, when that is at least 2.
+        first = (len(xs) - 2) % (self.k - 1) + 2
+        take, inner = first, 0
+        while len(ready) > self.k:
+            group = [heapq.heappop(ready) for _ in range(take)]
+            node = self.add(f"{name}.{inner}", inner_op, [g[2] for g in group])
+            inner += 1
+            heapq.heappush(ready, (self.level[node], count, node))
+            count += 1
+            take = self.k
+        return self.add(name, root_op, [g[2] for g in sorted(ready, key=lambda g: g[1])])
 
     def majority(self, name: str, xs: list[str]) -> str:
+        if len(xs) == 3 and self.k == 2:
+            # maj(a, b, c) = (a ^ b) ? c : a, degree 2, with the latest operand c one level from
+            # the root: a ripple-carry chain then costs one level per bit.
+            a, b, c = sorted(xs, key=lambda x: self.level.get(x, 0))
+            return self.add(name, K.OP_MUX, [self.add(f"{name}.x", K.OP_XOR, [a, b]), c, a])
         memo: dict[tuple[int, int, int], str | bool] = {}
         counter = [0]
 
