@@ -204,6 +204,14 @@ class Circuit:
         return [n for n in self.topological_order() if self.op(n) in K.GATE_OPS]
 
     def topological_order(self) -> list[str]:
+        """Nodes in topological order, ties broken by insertion order (deterministic)."""
+        seen: set[str] = set()
+        for node, operands in self.graph.nodes(data=K.OPERANDS):
+            if not seen.issuperset(operands or ()):
+                break
+            seen.add(node)
+        else:  # the usual case: builders add operands before their users
+            return list(self.graph.nodes)
         order = {n: i for i, n in enumerate(self.graph.nodes)}
         return list(nx.lexicographical_topological_sort(self.graph, key=order.__getitem__))
 
@@ -262,6 +270,7 @@ class Circuit:
                     problems.append(f"node '{node}': reads output node '{o}'")
             if set(self.graph.predecessors(node)) != set(o for o in operands if o in self.graph):
                 problems.append(f"node '{node}': edges do not match operands")
+        inputs, outputs = set(self.inputs), set(self.outputs)
         port_bits = self.inputs + self.outputs
         for bit in port_bits:
             if bit not in self.graph:
@@ -269,9 +278,9 @@ class Circuit:
         dup = [b for b, c in Counter(port_bits).items() if c > 1]
         problems += [f"port bit '{b}' listed twice" for b in dup]
         for node, data in self.graph.nodes(data=True):
-            if data.get(K.OP) == K.OP_INPUT and node not in set(self.inputs):
+            if data.get(K.OP) == K.OP_INPUT and node not in inputs:
                 problems.append(f"input node '{node}' belongs to no input port")
-            if data.get(K.OP) == K.OP_OUTPUT and node not in set(self.outputs):
+            if data.get(K.OP) == K.OP_OUTPUT and node not in outputs:
                 problems.append(f"output node '{node}' belongs to no output port")
         if not nx.is_directed_acyclic_graph(self.graph):
             cycle = nx.find_cycle(self.graph)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -81,8 +82,9 @@ class Network:
         return self.readoffs[level](activations[layer])
 
     # ---- describing ------------------------------------------------------------------------
-    @property
+    @cached_property
     def circuit(self) -> Circuit:
+        """The compiled circuit (parsed once from its JSON; treat it as read-only)."""
         return Circuit.from_json(self.circuit_json)
 
     @property

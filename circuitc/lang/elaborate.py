@@ -1027,11 +1027,11 @@ class _Elaborator:
 
     def report_loops(self, graph: nx.DiGraph) -> bool:
         found = False
+        order = {n: i for i, n in enumerate(self.nodes)}
         for component in nx.strongly_connected_components(graph):
-            start = min(component, key=list(self.nodes).index) if len(component) < 50 else \
-                next(n for n in self.nodes if n in component)
-            if len(component) == 1 and not graph.has_edge(start, start):
-                continue
+            if len(component) == 1 and not any(graph.has_edge(n, n) for n in component):
+                continue  # no loop (checked first: almost every component is one node)
+            start = min(component, key=order.__getitem__)
             found = True
             cycle = [u for u, _ in nx.find_cycle(graph.subgraph(component), start)]
             named = [self.nodes[n] for n in cycle if self.nodes[n].local is not None]

@@ -15,6 +15,11 @@ layer is composed with it:
     layers[l].W = R_l @ W,  layers[l].b = r_l @ W + b              (W_next = B_next R_prev)
     R_{l+1} = R,            r_{l+1} = r
 
+Error correction (optional): `correct(level, n_wires)` may return a wires -> same wires
+`GateLayer` (circuitc.lowering.correction) for level l; it is composed the same way and appended
+after the layer that produced level l, and level l's read-off becomes the corrected layer's
+(layer_info records it with kind "correct"; level_layers[l] is the layer level l is read from).
+
 The read-out takes each output's wire column of R_L (negated, bias 1 - r, when the
 wire is stored complemented); constant outputs are read-out biases.
 """
@@ -34,6 +39,8 @@ from circuitc.network import Affine
 
 # build(spec) -> GateLayer: the construction chosen for that level transition.
 Builder = Callable[[LevelSpec], GateLayer]
+# correct(level, n_wires) -> GateLayer (wires -> same wires) or None: a correction after a level.
+Corrector = Callable[[int, int], "GateLayer | None"]
 
 
 @dataclass
@@ -42,7 +49,9 @@ class Lowered:
     readoffs: list[Affine]  # one per level 0..L
     readout: Affine
     wires: list[list[str]]  # wire node ids per level
-    layer_info: list[dict]  # what each construction reported
+    layer_info: list[dict]  # what each construction reported, one per layer
+    level_layers: list[int] | None = None  # per level 0..L: the layer (1-based, 0 = embedding)
+    # whose activations its read-off reads; None means level l is read from layer l
 
 
 def level_wires(circuit: Circuit) -> list[list[str]]:
@@ -85,44 +94,62 @@ def polynomials(
     return monomials, P, p0
 
 
-def lower(circuit: Circuit, input_readoff: Affine, build: Builder) -> Lowered:
-    """Lower every level with `build`; see the module docstring for the composition."""
+def lower(circuit: Circuit, input_readoff: Affine, build: Builder,
+          correct: Corrector | None = None) -> Lowered:
+    """Lower every level with `build`, inserting `correct`'s layers where it returns one; see
+    the module docstring for the composition."""
     wires = level_wires(circuit)
     readoffs = [input_readoff]
-    layers, infos = [], []
+    layers, infos, level_layers = [], [], [0]
     for level in range(1, len(wires)):
         monomials, P, p0 = polynomials(circuit, wires[level], wires[level - 1])
         built = build(LevelSpec(level, len(wires[level - 1]), monomials, P, p0))
-        R = readoffs[-1]
-        layers.append(Affine(_sparse_product(R.W, built.W),
-                             (R.b @ built.W + built.b).astype(np.float32)))
-        readoffs.append(Affine(sp.csr_array(built.R, dtype=np.float32),
-                               np.asarray(built.r, dtype=np.float32)))
+        readoffs.append(_compose(readoffs[-1], built, layers))
         infos.append({"level": level, "monomials": len(monomials), **built.info})
-    return Lowered(layers, readoffs, _readout(circuit, wires, readoffs[-1]), wires, infos)
+        fix = correct(level, len(wires[level])) if correct is not None and wires[level] else None
+        if fix is not None:
+            readoffs[-1] = _compose(readoffs[-1], fix, layers)
+            infos.append({"level": level, "kind": "correct", **fix.info})
+        level_layers.append(len(layers))
+    return Lowered(layers, readoffs, _readout(circuit, wires, readoffs[-1]), wires, infos,
+                   level_layers)
+
+
+def _compose(R: Affine, built: GateLayer, layers: list[Affine]) -> Affine:
+    """Append `built` read through the read-off R (W_next = R W, b_next = r W + b); return the
+    new read-off."""
+    layers.append(Affine(_sparse_product(R.W, built.W),
+                         (R.b @ built.W + built.b).astype(np.float32)))
+    return Affine(sp.csr_array(built.R, dtype=np.float32), np.asarray(built.r, dtype=np.float32))
 
 
 def _readout(circuit: Circuit, wires: list[list[str]], last: Affine) -> Affine:
+    """Each output's column of the last read-off (negated, bias 1 - r, for a complemented wire);
+    a constant output is a zero column with bias 0 or 1. One gather for all outputs."""
     column = {w: i for i, w in enumerate(wires[-1])}
-    R = sp.csc_array(last.W)
-    d = R.shape[0]
-    cols, bias = [], np.zeros(len(circuit.outputs), dtype=np.float32)
+    n_out = len(circuit.outputs)
+    source = np.zeros(n_out, dtype=np.int64)  # the read-off column each output takes
+    sign = np.zeros(n_out, dtype=np.float32)  # +1, -1 (complemented) or 0 (constant)
+    bias = np.zeros(n_out, dtype=np.float32)
     for o, out in enumerate(circuit.outputs):
         driver = circuit.driver(out)
         op = circuit.op(driver)
         if op in K.CONST_OPS:
-            cols.append(sp.csc_array((d, 1), dtype=np.float32))
             bias[o] = 1.0 if op == K.OP_CONST1 else 0.0
-            continue
-        if driver not in column:
+        elif driver not in column:
             raise ValueError(f"output '{circuit.graph.nodes[out][K.NAME]}' is driven by "
                              f"'{driver}', not a wire of the last level; run levelize first")
-        col, b = R[:, [column[driver]]], float(last.b[column[driver]])
-        if circuit.graph.nodes[driver].get(K.COMPLEMENTED):
-            col, b = -col, 1.0 - b
-        cols.append(col)
-        bias[o] = b
-    W = sp.hstack(cols, format="csr", dtype=np.float32) if cols else sp.csr_array((d, 0))
+        else:
+            source[o] = column[driver]
+            complemented = bool(circuit.graph.nodes[driver].get(K.COMPLEMENTED))
+            sign[o] = -1.0 if complemented else 1.0
+            bias[o] = 1.0 - last.b[source[o]] if complemented else last.b[source[o]]
+    d = last.W.shape[0]
+    if n_out and last.W.shape[1]:
+        W = sp.csr_array(sp.csc_array(last.W)[:, source] @ sp.diags_array(sign),
+                         dtype=np.float32)
+    else:
+        W = sp.csr_array((d, n_out), dtype=np.float32)
     return Affine(W, bias)
 
 
