@@ -179,7 +179,9 @@ def assign_ports(circuit: Circuit, values: Mapping[str, int]) -> np.ndarray:
     column = {bit: i for i, bit in enumerate(circuit.inputs)}
     for name, value in values.items():
         if name not in ports:
-            raise ValueError(f"no input port '{name}' (ports: {', '.join(ports) or 'none'})")
+            names = list(ports)
+            shown = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
+            raise ValueError(f"no input port '{name}' (ports: {shown or 'none'})")
         bits = ports[name]["bits"]
         if value < 0 or value >= 2 ** len(bits):
             raise ValueError(f"value {value} does not fit input '{name}' of {len(bits)} bit(s)")
