@@ -1,0 +1,268 @@
+"""Deep sparse circuits in superposition: error against depth, and compression at zero errors.
+
+Usage (OMP_NUM_THREADS=1 recommended; results go to docs/deep.md by hand):
+
+    python bench/deep.py depth    --wires 2000 --levels 32 --active 4 --samples 10000
+    python bench/deep.py compress --wires 2000 --levels 8 --active 4 --samples 10000
+    python bench/deep.py one      --wires 2000 --levels 8 --active 4 --mode clamped --d 40000
+
+Circuits come from circuitc.gen.sparse_circuit (every gate reads two wires of the level below,
+every level has exactly `wires` wires). They are levelized directly (each gate's polynomial over
+its two operands: and = ab, or = a + b - ab, xor = a + b - 2ab, mux(b, 0, a) = a - ab) rather than
+through run_passes, whose simplify currently rewrites mux(b, 0, a) into NOT/NAND gates that cost
+an extra level's worth of buffers (see docs/deep.md); `--passes` uses run_passes instead.
+
+Constructions ("mode"):
+- clamped:  circuitc.lowering.clamped.build_clamped on every level (d ReLUs per layer).
+- uand:     unclamped U-AND monomial layers (circuitc.lowering.uand.build_uand, targeted,
+            bias -(k-1), read-off debiased for exactly `active` on), read off as gates.
+- uand+correct: the same with a correction layer (circuitc.lowering.correction) after every
+            level.
+- exact:    the exact construction (one ReLU per monomial), the baseline.
+Every layer is calibrated on `calib` seeded samples (seed + 100) of the declared distribution,
+and evaluated on `samples` other samples (seed + 1) against exact simulation. The network is run
+as the composed network computes it: each level's read-off (dense, batched), then the next layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from circuitc import keys as K
+from circuitc.distribution import sample
+from circuitc.gen import sparse_circuit
+from circuitc.graph import Circuit
+from circuitc.lowering.clamped import build_clamped
+from circuitc.lowering.construction import GateLayer, LevelLayer, LevelSpec, via_monomials
+from circuitc.lowering.correction import build_correction
+from circuitc.lowering.exact import build_exact
+from circuitc.lowering.lower import level_wires, polynomials
+from circuitc.lowering.uand import build_uand
+from circuitc.simulate import Schedule, pack, unpack
+
+BATCH = 2000
+_POLY = {
+    K.OP_AND: lambda a, b: [[1, [a, b]]],
+    K.OP_OR: lambda a, b: [[1, [a]], [1, [b]], [-1, [a, b]]],
+    K.OP_XOR: lambda a, b: [[1, [a]], [1, [b]], [-2, [a, b]]],
+}
+
+
+# ---- circuits -----------------------------------------------------------------------------------
+def direct_levels(circuit: Circuit) -> Circuit:
+    """The generator's circuit with LEVEL and POLY set from its own structure (no passes)."""
+    c = circuit.copy()
+    levels = c.node_levels()
+    for g in c.gates():
+        ops = c.operands(g)
+        if c.op(g) == K.OP_MUX:  # mux(b, 0, a) = a & ~b = a - ab
+            b, _, a = ops
+            poly = [[1, [a]], [-1, [a, b]]]
+        else:
+            poly = _POLY[c.op(g)](*ops)
+        c.graph.nodes[g][K.POLY] = poly
+        c.graph.nodes[g][K.LEVEL] = levels[g]
+    return c
+
+
+def prepare(wires: int, levels: int, active: int, seed: int, passes: bool = False):
+    circuit, report = sparse_circuit(wires, levels, active, seed)
+    if passes:
+        from circuitc.passes import PassOptions, run_passes
+
+        compiled, _ = run_passes(circuit, PassOptions(max_fanin=2, polarity=True, samples=2000,
+                                                      seed=seed))
+    else:
+        compiled = direct_levels(circuit)
+    ids = level_wires(compiled)
+    specs = []
+    for level in range(1, len(ids)):
+        mons, P, p0 = polynomials(compiled, ids[level], ids[level - 1])
+        specs.append(LevelSpec(level, len(ids[level - 1]), mons, P, p0))
+    return compiled, ids, specs, report
+
+
+def stored_values(circuit: Circuit, ids: list[list[str]], x: np.ndarray) -> list[np.ndarray]:
+    """Exact stored values (bool [n, n_wires]) of every level on inputs x."""
+    schedule = Schedule.of(circuit)
+    values = schedule.run(pack(x))
+    out = []
+    for level_ids in ids:
+        rows = np.array([schedule.rows[w] for w in level_ids], dtype=np.int64)
+        v = unpack(values[rows], len(x))
+        flip = np.array([bool(circuit.graph.nodes[w].get(K.COMPLEMENTED)) for w in level_ids])
+        out.append(v ^ flip)
+    return out
+
+
+# ---- building ---------------------------------------------------------------------------------
+@dataclass
+class Stack:
+    """Per level transition: the compute layer and an optional correction layer."""
+
+    compute: list[GateLayer]
+    correct: list[GateLayer | None]
+
+    @property
+    def relus(self) -> int:
+        return sum(l.width for l in self.compute) + sum(l.width for l in self.correct if l)
+
+
+def build_stack(specs, calib: list[np.ndarray], mode: str, d: int, *, c: int, h: float,
+                active: int, seed: int, d_correct: int | None = None, c_uand: int = 8) -> Stack:
+    compute, correct = [], []
+    for t, spec in enumerate(specs):
+        s = seed + 1000 * t
+        if mode == "clamped":
+            compute.append(build_clamped(spec, d, c=c, h=h, seed=s, wire_samples=calib[t]))
+        elif mode == "exact":
+            compute.append(via_monomials(build_exact(spec.monomials, spec.n_wires), spec))
+        elif mode.startswith("uand"):
+            act = calib[t].mean(0)
+            u = build_uand(spec.monomials, spec.n_wires, d, c=c_uand, mode="targeted", seed=s,
+                           activity=np.clip(act, 1e-6, 1 - 1e-6))
+            compute.append(via_monomials(LevelLayer(u.W, u.b, u.A, u.a0, u.stats), spec))
+        else:
+            raise ValueError(f"unknown mode {mode}")
+        if mode == "uand+correct":
+            correct.append(build_correction(spec.n_gates, d_correct or d, c=c, h=h, seed=s + 7,
+                                            wire_samples=calib[t + 1]))
+        else:
+            correct.append(None)
+    return Stack(compute, correct)
+
+
+def _apply(layer: GateLayer, v: sp.csr_array, r: np.ndarray) -> tuple[sp.csr_array, np.ndarray]:
+    """One layer on a read-off given as sparse part v [B, n] plus a constant r [n]: returns the
+    next read-off in the same form. Exactly relu((v + r) @ W + b) @ R + r', computed sparsely:
+    the constant part r @ W + b is negative on almost every neuron, so a neuron can only fire
+    where v reaches it; the few neurons with a positive constant part are done densely."""
+    W = sp.csr_array(layer.W)
+    base = np.asarray(r @ W).ravel() + layer.b
+    pre = (v @ W).tocoo()
+    vals = pre.data + base[pre.col]
+    keep = vals > 0
+    hid = sp.csr_array((vals[keep], (pre.row[keep], pre.col[keep])), shape=(v.shape[0], W.shape[1]))
+    dense_cols = np.flatnonzero(base > 0)
+    if len(dense_cols):
+        sub = np.asarray((v @ W[:, dense_cols]).toarray()) + base[dense_cols]
+        fix = np.maximum(sub, 0.0) - hid[:, dense_cols].toarray()
+        hid = hid + sp.csr_array((fix.ravel(), (np.repeat(np.arange(v.shape[0]), len(dense_cols)),
+                                               np.tile(dense_cols, v.shape[0]))), shape=hid.shape)
+    out = sp.csr_array(hid @ sp.csr_array(layer.R), dtype=np.float32)
+    out.eliminate_zeros()
+    return out, np.asarray(layer.r, dtype=np.float32)
+
+
+# ---- evaluating -------------------------------------------------------------------------------
+def evaluate_stack(stack: Stack, truth: list[np.ndarray]) -> list[dict]:
+    """Per level (1..L): mean signed error, mean/max |error|, decode margin, bit errors (read-off
+    > 1/2 vs exact), and samples with any bit error; level 0 is read exactly."""
+    n = truth[0].shape[0]
+    L = len(stack.compute)
+    acc = [dict(err=0.0, abs=0.0, max=0.0, bits=0, bad=0, min_true=np.inf, max_false=-np.inf)
+           for _ in range(L)]
+    for start in range(0, n, BATCH):
+        v = sp.csr_array(truth[0][start:start + BATCH].astype(np.float32))
+        r = np.zeros(v.shape[1], np.float32)
+        for t in range(L):
+            v, r = _apply(stack.compute[t], v, r)
+            if stack.correct[t] is not None:
+                v, r = _apply(stack.correct[t], v, r)
+            w = v.toarray() + r
+            y = truth[t + 1][start:start + BATCH]
+            e = w - y
+            a = acc[t]
+            a["err"] += float(e.sum())
+            a["abs"] += float(np.abs(e).sum())
+            a["max"] = max(a["max"], float(np.abs(e).max()))
+            wrong = (w > 0.5) != y
+            a["bits"] += int(wrong.sum())
+            a["bad"] += int(wrong.any(1).sum())
+            if y.any():
+                a["min_true"] = min(a["min_true"], float(w[y].min()))
+            a["max_false"] = max(a["max_false"], float(w[~y].max()))
+    rows = []
+    for t, a in enumerate(acc):
+        size = n * truth[t + 1].shape[1]
+        rows.append({"level": t + 1, "mean_error": a["err"] / size, "mean_abs": a["abs"] / size,
+                     "max_abs": a["max"], "margin": a["min_true"] - a["max_false"],
+                     "bit_errors": a["bits"], "bad_samples": a["bad"]})
+    return rows
+
+
+def run(wires: int, levels: int, active: int, mode: str, d: int, *, c: int = 6, h: float = 0.1,
+        samples: int = 10_000, calib: int = 4000, seed: int = 0, d_correct: int | None = None,
+        passes: bool = False, c_uand: int = 8, prepared=None) -> dict:
+    t0 = time.time()
+    compiled, ids, specs, report = prepared or prepare(wires, levels, active, seed, passes)
+    xc = sample(compiled, calib, seed + 100)
+    xe = sample(compiled, samples, seed + 1)
+    calib_vals, truth = stored_values(compiled, ids, xc), stored_values(compiled, ids, xe)
+    t1 = time.time()
+    stack = build_stack(specs, calib_vals, mode, d, c=c, h=h, active=active, seed=seed,
+                        d_correct=d_correct, c_uand=c_uand)
+    t2 = time.time()
+    rows = evaluate_stack(stack, truth)
+    t3 = time.time()
+    gates = sum(s.n_gates for s in specs)
+    return {"wires": wires, "levels": len(specs), "active": active, "mode": mode, "d": d,
+            "d_correct": d_correct, "c": c, "h": h, "samples": samples, "seed": seed,
+            "relus": stack.relus, "gates": gates, "gates_per_relu": gates / stack.relus,
+            "bit_errors": sum(r["bit_errors"] for r in rows),
+            "first_bad_level": next((r["level"] for r in rows if r["bit_errors"]), None),
+            "per_level": rows,
+            "activity_max": max(r["max"] for r in report["per_level"]),
+            "seconds": {"prepare": round(t1 - t0, 1), "build": round(t2 - t1, 1),
+                        "eval": round(t3 - t2, 1)}}
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=["one", "depth", "compress"])
+    ap.add_argument("--wires", type=int, default=2000)
+    ap.add_argument("--levels", type=int, default=8)
+    ap.add_argument("--active", type=int, default=4)
+    ap.add_argument("--mode", default="clamped")
+    ap.add_argument("--d", type=int, nargs="+", default=[40000])
+    ap.add_argument("--d-correct", type=int, default=None)
+    ap.add_argument("--c", type=int, default=6)
+    ap.add_argument("--h", type=float, default=0.1)
+    ap.add_argument("--samples", type=int, default=10_000)
+    ap.add_argument("--calib", type=int, default=4000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--passes", action="store_true")
+    ap.add_argument("--json", default=None, help="append results (JSON lines) to this file")
+    a = ap.parse_args(argv)
+    prepared = prepare(a.wires, a.levels, a.active, a.seed, a.passes)
+    modes = a.mode.split(",")
+    for mode in modes:
+        for d in a.d:
+            res = run(a.wires, a.levels, a.active, mode, d, c=a.c, h=a.h, samples=a.samples,
+                      calib=a.calib, seed=a.seed, d_correct=a.d_correct, passes=a.passes,
+                      prepared=prepared)
+            line = (f"{mode:>13} wires={a.wires} levels={res['levels']} d={d} c={a.c} h={a.h} "
+                    f"relus={res['relus']} gates/relu={res['gates_per_relu']:.3f} "
+                    f"bit_errors={res['bit_errors']} first_bad={res['first_bad_level']} "
+                    f"t={res['seconds']}")
+            print(line, flush=True)
+            if a.what in ("depth", "one"):
+                for r in res["per_level"]:
+                    print(f"    L{r['level']:>2} mean={r['mean_error']:+.5f} "
+                          f"abs={r['mean_abs']:.5f} max={r['max_abs']:.3f} "
+                          f"margin={r['margin']:+.3f} bits={r['bit_errors']}", flush=True)
+            if a.json:
+                with open(a.json, "a") as f:
+                    f.write(json.dumps(res) + "\n")
+
+
+if __name__ == "__main__":
+    main()

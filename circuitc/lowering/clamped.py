@@ -1,0 +1,399 @@
+"""Clamped targeted threshold units: a superposed gate layer that removes its own small errors.
+
+Contract
+--------
+`build_clamped(spec, d, ...)` returns a `GateLayer` (W [n_wires, d], b [d], R [d, n_gates],
+r [n_gates], all float32, W and R csr) with
+
+    gates(w) ~= relu(w @ W + b) @ R + r
+
+for 0/1 (or slightly noisy) wire vectors w that are sparse on the declared distribution. When
+`d` is large enough that no neuron hosts two units (d >= 2 c * units in every pool) the layer is
+exact on every 0/1 input, and stays exact under any wire noise e with sum |e| over a neuron's
+inputs below 1/2 - h. Deterministic in `seed`.
+
+1. Units (the unit decomposition)
+---------------------------------
+A *unit* is a positive-weight threshold function of a few wires: OR-type U_or(S) = [sum_S w >= 1]
+(a single-wire buffer U_buf(a) is the OR-type unit of one operand) and AND-type
+U_and(S) = [sum_S w >= |S|]. Every gate polynomial over two wires,
+g = c0 + ca a + cb b + cab ab, is an affine combination of at most three units, since on 0/1
+inputs U_buf(a) = a, U_and(a, b) = ab and U_or(a, b) = a + b - ab:
+
+    AND = U_and           OR = U_or            XOR = U_or - U_and
+    a & ~b = U_buf(a) - U_and  (or U_or - U_buf(b))         general: ca U_buf(a) + cb U_buf(b) + cab U_and
+
+For each gate every decomposition with the fewest units is listed (one unit: and, or, buf;
+two units: {or, and} when ca = cb, {buf a, and} when cb = 0, {buf a, or} when cab = -cb, ...;
+three units otherwise) and one is chosen greedily, in gate order: most units already chosen by
+earlier gates (units are shared: a pair a & ~b, b & ~a needs three units, not four), then fewest
+OR-type operand reads (OR hosts are the ones that fire by collision, see 3), then a fixed order.
+A gate over more than two wires, or of degree > 2, falls back to one unit per monomial
+(degree 1: a buffer, degree k: an AND unit of k wires). Constants go to r.
+
+2. Targeted clamped placement
+-----------------------------
+Units are grouped into pools by threshold (OR-type: t = 1/2; AND-type of size k: t = k - 1/2),
+and the d/2 neuron *pairs* are split between pools in proportion to their units (largest
+remainder). Each unit is placed on c pairs of its pool (c rounds of a shuffled unit order laid
+round-robin over a shuffled pair order: loads differ by at most one per round, and a pool with
+>= c units' worth of pairs hosts every unit on its own pairs). A pair's pre-activation is the sum
+of the operand wires of every unit it hosts (a wire read by two of its units counts twice):
+positive weights only and one threshold per pair, so contributions never cancel. The pair is a
+clamped step, two ReLUs of the layer:
+
+    step(u) = (relu(u - t + h) - relu(u - t - h)) / (2h)   = 0 for u <= t - h, 1 for u >= t + h.
+
+With 0/1 wires the pre-activation is an integer and t is half-way between integers, so every host
+is exactly 0 or 1 for any h < 1/2, and remains so under input noise below 1/2 - h: each layer
+removes the small errors of the layer before instead of passing them on. A small h (default 0.1)
+leaves the widest noise margin; the ramp between t - h and t + h only passes partial values.
+
+3. Collisions, spurious rate and the read-off
+---------------------------------------------
+A host of unit T always fires when T is on (positive weights). When T is off it fires
+*spuriously* when the other wires it reads reach t: for an OR host, any other read wire on; for
+an AND(2) host, two other read wires on, or one of T's own wires and one other. With independent
+wire activities alpha_i and Q_j = the multiset of wires host j reads,
+
+    F_j = P(sum_{i in Q_j} mult_i w_i >= t_j)        (Poisson-binomial, evaluated exactly)
+    q_{T,j} = P(j fires | T off) = (F_j - P(T on)) / (1 - P(T on))      (T on implies j fires)
+
+is the predicted spurious rate (`predicted_spurious`); on samples of the real wires the same
+identity with measured frequencies gives the measured one (F_j - T_count) / (n - T_count).
+A unit's read-off is the mean of its hosts, debiased so it is unbiased both on and off:
+
+    U_T = (mean_{j in H_T} step_j - gamma_T) / (1 - gamma_T),   gamma_T = mean_j q_{T,j}
+
+(R gets 1 / (|H_T| (1 - gamma_T)) per host step; r gets -gamma_T / (1 - gamma_T)). gamma comes
+from `wire_samples` (stored values of the level below on seeded samples of the declared
+distribution: measures correlations too), else from `activity`, else 0. The gates' read-offs
+are the unit combinations of 1. Per-pair bias calibration is not needed on top: the read-offs of
+the level below are unbiased over the distribution, so the mean shift of a pre-activation from
+off-wire read-offs is zero; what remains is fluctuation.
+
+Rough scale (targeted, U units in a pool of D pairs, s_u units on per sample): a pair hosts
+u = c U / D units, so q ~ (u - 1) s_u / U ~ c s_u / D for OR hosts (AND hosts: ~ q^2 / 2).
+
+4. Pre-activation noise and capacity
+------------------------------------
+A pair of the next layer reads ~2u wires; an off wire's read-off is Binomial(c, q)/c minus its
+mean, so the pair's pre-activation carries N ~ Poisson(2 u c q) spurious hosts of weight ~1/c:
+mean 2 u c q ~ 2 c^3 U s_u / D^2 hosts. It misfires when N / c exceeds the margin 1/2 - h, i.e.
+N >= c (1/2 - h). Zero errors over n samples of a layer of D pairs needs
+D n P(Poisson(2 c^3 U s_u / D^2) >= c (1/2 - h)) << 1, so D grows like sqrt(U) (times a factor
+set by c and the sample count): the layer needs ~ c^1.5 sqrt(U s_u) pairs at least, and gates
+per ReLU M / 2D grow like sqrt(M) (the note's d^2 capacity). The constant is large; the benchmark
+(bench/deep.py, docs/deep.md) measures where it breaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from circuitc.lowering.construction import GateLayer, LevelSpec
+
+DEFAULT_C = 12  # hosts per unit (bench/deep.py: c = 12 reached zero errors at the smallest width)
+DEFAULT_H = 0.1  # half-width of the clamped step's ramp
+OR, AND = "or", "and"
+
+
+@dataclass(frozen=True)
+class Unit:
+    kind: str  # OR or AND
+    wires: tuple[int, ...]  # sorted operand wires
+
+    @property
+    def threshold(self) -> float:
+        return 0.5 if self.kind == OR else len(self.wires) - 0.5
+
+
+def decompose(spec: LevelSpec) -> tuple[list[Unit], sp.csr_array, np.ndarray]:
+    """Units the level needs, their coefficients C [n_units, n_gates] and constants [n_gates]
+    (gates = unit values @ C + const on 0/1 wires); see section 1 of the module docstring."""
+    P = sp.csc_array(spec.P)
+    units: dict[Unit, int] = {}
+    rows, cols, vals = [], [], []
+    for g in range(spec.n_gates):
+        terms: dict[tuple[int, ...], float] = {}
+        for m, v in zip(P.indices[P.indptr[g]:P.indptr[g + 1]], P.data[P.indptr[g]:P.indptr[g + 1]]):
+            key = tuple(sorted(spec.monomials[m]))
+            terms[key] = terms.get(key, 0.0) + float(v)
+        terms = {m: v for m, v in terms.items() if v != 0}
+        choice = _best(_options(terms), units)
+        for unit, coef in choice:
+            if coef == 0:
+                continue
+            t = units.setdefault(unit, len(units))
+            rows.append(t)
+            cols.append(g)
+            vals.append(coef)
+    C = sp.csr_array((np.array(vals, np.float32), (np.array(rows, np.int64), np.array(cols, np.int64))),
+                     shape=(len(units), spec.n_gates), dtype=np.float32)
+    C.sum_duplicates()
+    return list(units), C, np.asarray(spec.p0, dtype=np.float32).copy()
+
+
+def _options(terms: dict[tuple[int, ...], float]) -> list[list[tuple[Unit, float]]]:
+    """Every fewest-unit decomposition of one gate's non-constant part."""
+    wires = sorted({i for m in terms for i in m})
+    if not terms:
+        return [[]]
+    if len(wires) > 2 or any(len(m) > 2 for m in terms):
+        return [[(Unit(OR if len(m) == 1 else AND, m), v) for m, v in sorted(terms.items())]]
+    if len(wires) == 1:
+        return [[(Unit(OR, (wires[0],)), terms[(wires[0],)])]]
+    a, b = wires
+    ca, cb, cab = terms.get((a,), 0.0), terms.get((b,), 0.0), terms.get((a, b), 0.0)
+    ua, ub, uand, uor = Unit(OR, (a,)), Unit(OR, (b,)), Unit(AND, (a, b)), Unit(OR, (a, b))
+    one, two = [], []
+    if ca == 0 and cb == 0:
+        one.append([(uand, cab)])
+    if ca == cb == -cab:
+        one.append([(uor, ca)])
+    if cb == 0 and cab == 0:
+        one.append([(ua, ca)])
+    if ca == 0 and cab == 0:
+        one.append([(ub, cb)])
+    if one:
+        return one
+    if ca == cb:
+        two.append([(uor, ca), (uand, cab + ca)])
+    if cb == 0:
+        two.append([(ua, ca), (uand, cab)])
+    if ca == 0:
+        two.append([(ub, cb), (uand, cab)])
+    if cab == -cb:
+        two.append([(uor, cb), (ua, ca - cb)])
+    if cab == -ca:
+        two.append([(uor, ca), (ub, cb - ca)])
+    if cab == 0:
+        two.append([(ua, ca), (ub, cb)])
+    if two:
+        return two
+    return [[(ua, ca), (ub, cb), (uand, cab)]]
+
+
+def _best(options, chosen: dict[Unit, int]) -> list[tuple[Unit, float]]:
+    def cost(opt):
+        shared = sum(1 for u, _ in opt if u in chosen)
+        or_reads = sum(len(u.wires) for u, _ in opt if u.kind == OR)
+        return (-shared, or_reads)
+
+    return min(options, key=cost)  # min is stable: ties keep the listed order
+
+
+def build_clamped(
+    spec: LevelSpec,
+    d: int,
+    *,
+    c: int = DEFAULT_C,
+    h: float = DEFAULT_H,
+    seed: int = 0,
+    wire_samples: np.ndarray | None = None,
+    activity: float | np.ndarray | None = None,
+) -> GateLayer:
+    """A clamped targeted layer of d ReLUs (d/2 step pairs) computing spec's gates; see the module
+    docstring. wire_samples (bool [n, n_wires], stored values of the level below) or activity
+    (per-wire or global on-probability) calibrate the read-off; ValueError on bad arguments."""
+    _check(spec, d, c, h, wire_samples, activity)
+    pl = placement(spec, d, c, seed)
+    units, C, const, hu, hj, Wcount, thr = pl.units, pl.C, pl.const, pl.hu, pl.hj, pl.Wcount, pl.thr
+    D = d // 2
+    hosts = np.bincount(hu, minlength=len(units))
+    pools = sorted({u.threshold for u in units})
+    counts = [sum(1 for u in units if u.threshold == t) for t in pools]
+
+    gamma, how = _background(units, hu, hj, Wcount, thr, spec.n_wires, wire_samples, activity)
+    gamma = np.minimum(gamma, 0.5)  # a unit whose hosts fire half the time is hopeless anyway
+    # Columns 2j and 2j+1 are pair j's two ReLUs.
+    W = sp.csr_array(sp.kron(Wcount, np.ones((1, 2), np.float32)), dtype=np.float32)
+    b = np.empty(d, np.float32)
+    b[0:2 * D:2], b[1:2 * D:2] = -thr + h, -thr - h
+    if d % 2:  # an odd d leaves one unused neuron
+        W = sp.csr_array(sp.hstack([W, sp.csr_array((spec.n_wires, 1), dtype=np.float32)]))
+        b[-1] = 0.0
+    A = sp.csr_array(((1.0 / (hosts[hu] * (1.0 - gamma[hu]))).astype(np.float32), (hj, hu)),
+                     shape=(D, len(units)))
+    S = sp.csr_array(sp.kron(sp.eye_array(D, format="csr"),
+                             np.array([[1.0], [-1.0]], np.float32) / (2 * h)), dtype=np.float32)
+    if d % 2:
+        S = sp.csr_array(sp.vstack([S, sp.csr_array((1, D), dtype=np.float32)]))
+    R = sp.csr_array(S @ A @ C, dtype=np.float32)
+    R.eliminate_zeros()
+    r = (const - (gamma / (1.0 - gamma)).astype(np.float32) @ C).astype(np.float32)
+    reads = np.asarray(Wcount.sum(axis=0)).ravel()
+    info = {
+        "construction": "clamped", "width": int(d), "pairs": int(D), "c": int(c), "h": float(h),
+        "units": len(units), "units_by_threshold": {str(t): int(n) for t, n in zip(pools, counts)},
+        "hosts_min": int(hosts.min()) if len(hosts) else 0,
+        "reads_per_pair": float(reads.mean()) if D else 0.0,
+        "background": how, "gamma_mean": float(gamma.mean()) if len(gamma) else 0.0,
+        "gamma_max": float(gamma.max()) if len(gamma) else 0.0,
+        "gates_per_relu": spec.n_gates / d,
+    }
+    return GateLayer(W, b, R, r, info)
+
+
+def predicted_spurious(units: Sequence[Unit], hu: np.ndarray, hj: np.ndarray,
+                       Wcount: sp.csr_array, thr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """q per (unit, host) entry with independent wire activities alpha (section 3)."""
+    F = _fire_probability(Wcount, thr, alpha)
+    on = np.array([np.prod(alpha[list(u.wires)]) if u.kind == AND
+                   else 1.0 - np.prod(1.0 - alpha[list(u.wires)]) for u in units])
+    return np.clip((F[hj] - on[hu]) / np.maximum(1.0 - on[hu], 1e-12), 0.0, 1.0)
+
+
+def measured_spurious(units: Sequence[Unit], hu: np.ndarray, hj: np.ndarray,
+                      Wcount: sp.csr_array, thr: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """q per (unit, host) entry measured on bool samples x [n, n_wires] (section 3)."""
+    xs = sp.csr_array(np.asarray(x, dtype=np.float32))
+    fires = np.zeros(Wcount.shape[1])
+    pre = (xs @ Wcount).tocoo()
+    np.add.at(fires, pre.col[pre.data >= thr[pre.col]], 1.0)
+    on = _unit_counts(units, x)
+    n = x.shape[0]
+    return np.clip((fires[hj] - on[hu]) / np.maximum(n - on[hu], 1), 0.0, 1.0)
+
+
+@dataclass
+class Placement:
+    """Where build_clamped puts every unit (see section 2): host entries (hu[e], hj[e]) = (unit,
+    pair), Wcount [n_wires, d/2] how often pair j reads wire i, thr [d/2] each pair's threshold."""
+
+    units: list[Unit]
+    C: sp.csr_array
+    const: np.ndarray
+    hu: np.ndarray
+    hj: np.ndarray
+    Wcount: sp.csr_array
+    thr: np.ndarray
+
+
+def placement(spec: LevelSpec, d: int, c: int, seed: int) -> Placement:
+    """The unit decomposition and placement build_clamped uses (deterministic in seed)."""
+    units, C, const = decompose(spec)
+    if not units:  # only constant gates: nothing to host, r carries them
+        empty = np.zeros(0, np.int64)
+        return Placement(units, C, const, empty, empty,
+                         sp.csr_array((spec.n_wires, d // 2), dtype=np.float32), np.full(d // 2, 0.5))
+    rng = np.random.default_rng(seed)
+    pools = sorted({u.threshold for u in units})
+    unit_t = np.array([u.threshold for u in units])
+    widths = _split(np.array([np.sum(unit_t == t) for t in pools]), d // 2)
+    if np.any(widths == 0):
+        raise ValueError(f"build_clamped: d = {d} is too small: each of the {len(pools)} unit "
+                         f"pools (thresholds {pools}) needs at least one pair of neurons")
+    host_u, host_j, thr, offset = [], [], np.zeros(d // 2), 0
+    for t, width in zip(pools, widths):
+        idx = np.flatnonzero(unit_t == t)
+        mu, mj = _place(len(idx), int(width), min(c, int(width)), rng)
+        host_u.append(idx[mu])
+        host_j.append(mj + offset)
+        thr[offset:offset + width] = t
+        offset += width
+    hu, hj = np.concatenate(host_u), np.concatenate(host_j)
+    sizes = np.array([len(u.wires) for u in units])
+    wi = np.concatenate([np.array(units[t].wires) for t in hu])
+    W = sp.csr_array((np.ones(len(wi), np.float32), (wi, np.repeat(hj, sizes[hu]))),
+                     shape=(spec.n_wires, d // 2))
+    W.sum_duplicates()
+    return Placement(units, C, const, hu, hj, W, thr)
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+def _place(n_units: int, width: int, c: int, rng: np.random.Generator):
+    """c rounds of a shuffled unit order laid round-robin over a shuffled pair order; a unit
+    landing twice on one pair counts once. Returns (unit, pair) host entries, sorted."""
+    order = rng.permutation(width)
+    slot = np.arange(c * n_units)
+    mu = np.concatenate([rng.permutation(n_units) for _ in range(c)])
+    mj = order[slot % width]
+    pairs = np.unique(mu.astype(np.int64) * width + mj)
+    return np.divmod(pairs, width)
+
+
+def _background(units, hu, hj, Wcount, thr, n_wires, wire_samples, activity):
+    if wire_samples is not None:
+        return _per_unit(measured_spurious(units, hu, hj, Wcount, thr, wire_samples), hu,
+                         len(units)), "samples"
+    if activity is not None:
+        alpha = np.broadcast_to(np.asarray(activity, float), (n_wires,)).copy()
+        return _per_unit(predicted_spurious(units, hu, hj, Wcount, thr, alpha), hu,
+                         len(units)), "activity"
+    return np.zeros(len(units)), "none"
+
+
+def _per_unit(q: np.ndarray, hu: np.ndarray, n_units: int) -> np.ndarray:
+    return np.bincount(hu, weights=q, minlength=n_units) / np.maximum(
+        np.bincount(hu, minlength=n_units), 1)
+
+
+def _unit_counts(units: Sequence[Unit], x: np.ndarray) -> np.ndarray:
+    """Samples on which each unit is on, from bool samples x [n, n_wires]."""
+    x = np.asarray(x, dtype=bool)
+    out = np.empty(len(units))
+    sizes = np.array([len(u.wires) for u in units])
+    for k in np.unique(sizes):
+        sel = np.flatnonzero(sizes == k)
+        idx = np.array([units[t].wires for t in sel])  # [n_sel, k]
+        kinds = np.array([units[t].kind == AND for t in sel])
+        cols = x[:, idx]  # [n, n_sel, k]
+        out[sel] = np.where(kinds, cols.all(axis=2).sum(0), cols.any(axis=2).sum(0))
+    return out
+
+
+def _fire_probability(Wcount: sp.csr_array, thr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """P(sum_i mult_ij w_i >= thr_j) per pair j for independent w_i ~ Bernoulli(alpha_i): a DP
+    over each pair's read wires on the count capped at ceil(thr)."""
+    Wc = sp.csc_array(Wcount)
+    D = Wc.shape[1]
+    cap = int(np.ceil(thr.max())) if D else 1
+    dist = np.zeros((D, cap + 1))
+    dist[:, 0] = 1.0
+    lengths = np.diff(Wc.indptr)
+    for pos in range(int(lengths.max()) if D else 0):
+        has = np.flatnonzero(lengths > pos)
+        e = Wc.indptr[has] + pos
+        a, m = alpha[Wc.indices[e]][:, None], Wc.data[e].astype(int)
+        new = dist[has] * (1 - a)
+        for v in range(cap + 1):
+            target = np.minimum(v + m, cap)
+            np.add.at(new, (np.arange(len(has)), target), dist[has, v] * a[:, 0])
+        dist[has] = new
+    above = np.arange(cap + 1)[None, :] >= np.ceil(thr)[:, None]
+    return (dist * above).sum(axis=1)
+
+
+def _split(counts: np.ndarray, total: int) -> np.ndarray:
+    """total pairs in proportion to counts (largest remainder, ties by pool order)."""
+    share = counts / counts.sum() * total
+    widths = np.floor(share).astype(np.int64)
+    order = np.argsort(-(share - widths), kind="stable")
+    widths[order[: total - widths.sum()]] += 1
+    return widths
+
+
+def _check(spec, d, c, h, wire_samples, activity) -> None:
+    problems = []
+    if not isinstance(d, (int, np.integer)) or d < 2:
+        problems.append(f"d must be an integer >= 2 (two ReLUs per step), got {d!r}")
+    if not isinstance(c, (int, np.integer)) or c < 1:
+        problems.append(f"c must be a positive integer, got {c!r}")
+    if not 0.0 < h < 0.5:
+        problems.append(f"h must be in (0, 0.5), got {h!r}")
+    if wire_samples is not None and (np.ndim(wire_samples) != 2
+                                     or np.shape(wire_samples)[1] != spec.n_wires):
+        problems.append(f"wire_samples must be [n, {spec.n_wires}], got {np.shape(wire_samples)}")
+    if activity is not None:
+        a = np.asarray(activity, dtype=float)
+        if a.ndim > 1 or (a.ndim == 1 and len(a) != spec.n_wires) or np.any((a < 0) | (a > 1)):
+            problems.append("activity must be a probability or one per wire, each in [0, 1]")
+    if spec.n_gates == 0:
+        problems.append("the level has no gates")
+    if problems:
+        raise ValueError("build_clamped: " + "; ".join(problems))
