@@ -308,26 +308,53 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @click.option("--max-fanin", default=2, show_default=True, type=click.IntRange(min=2),
               help="Split wider gates into balanced trees of this fan-in.")
 @click.option("--no-polarity", is_flag=True, help="Keep every wire in its own polarity.")
+@click.option("--construction", type=click.Choice(["uand", "clamped"]), default="uand",
+              show_default=True, help="The construction of superposed levels.")
+@click.option("--width", default="auto", show_default=True, metavar="N|auto",
+              help="Width of every superposed level, or the smallest that validates.")
+@click.option("--input-dim", type=click.IntRange(min=1), metavar="D0",
+              help="Store the inputs in superposition in D0 dimensions.")
+@click.option("--samples", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Samples for activity measurement and validation.")
+@click.option("--margin", default=0.05, show_default=True, type=float,
+              help="Smallest read-off margin a superposed level must keep on validation.")
 @dist_option
 @param_option
 @format_option
 @json_option
 @_handle_errors
-def compile_command(file, output, mode, seed, max_fanin, no_polarity, dist, params, fmt, as_json):
-    """Compile FILE to a ReLU network (.npz)."""
+def compile_command(file, output, mode, seed, max_fanin, no_polarity, construction, width,
+                    input_dim, samples, margin, dist, params, fmt, as_json):
+    """Compile FILE to a ReLU network (.npz).
+
+    --mode exact gives one ReLU per monomial and zero error on every input. --mode superposed
+    lowers every level in superposition at the smallest width that has zero bit errors on a
+    seeded validation sample (and refuses, with the reason, when no width does); --mode auto
+    does so only where it beats the exact lowering."""
     from circuitc.compiling import CompileOptions, compile
 
+    if width != "auto" and not (width.isdigit() and int(width) > 0):
+        raise ValueError(f"--width takes a positive integer or 'auto', got {width!r}")
     warnings: list[Diagnostic] = []
     circuit = _load(file, params, fmt, warnings)
     _print_warnings(warnings)
-    net = compile(circuit, CompileOptions(mode=mode, seed=seed, max_fanin=max_fanin,
-                                          polarity=not no_polarity, distribution=dist))
+    net = compile(circuit, CompileOptions(
+        mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, distribution=dist,
+        construction=construction, width=None if width == "auto" else int(width),
+        input_dim=input_dim, samples=samples, margin=margin))
     output = output or Path(file).with_suffix(".npz").name
     net.save(output)
     summary = _summary(net) | {"output": str(output)}
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
+    for row in net.meta["plan"]["levels"]:
+        if row["construction"] != "exact" or row.get("why") not in (None, "no monomials"):
+            choice = (f"{row['construction']} width {row['width']} (exact: {row['exact_width']})"
+                      if row["construction"] != "exact" else f"exact: {row['why']}")
+            click.echo(f"level {row['level']}: {choice}")
+    if net.meta["plan"]["fallback"]:
+        click.echo(f"fell back to the exact lowering: {net.meta['plan']['fallback']}")
     click.echo(f"wrote {output}: {summary['layers']} layers, widths "
                f"{' '.join(map(str, summary['widths']))}, {summary['neurons']} ReLUs for "
                f"{summary['gates']} gates ({summary['gates_per_relu']:.3f} gates per ReLU)")

@@ -80,8 +80,9 @@ def monomial_incidence(monomials: Sequence[Monomial], n_wires: int) -> sp.csr_ar
     return sp.csr_array((data, (rows, cols)), shape=(n_wires, len(monomials)), dtype=np.float32)
 
 
-def via_monomials(layer: LevelLayer, spec: LevelSpec) -> GateLayer:
-    """A monomial layer read off as gates: each gate is its polynomial in the monomials."""
+def via_monomials(layer: "LevelLayer", spec: LevelSpec) -> GateLayer:
+    """A monomial layer (anything with W, b, A, a0) read off as gates: each gate is its
+    polynomial in the monomials."""
     R = sp.csr_array(sp.csr_array(layer.A) @ spec.P, dtype=np.float32)
     r = (layer.a0 @ spec.P + spec.p0).astype(np.float32)
-    return GateLayer(layer.W, layer.b, R, r, layer.info)
+    return GateLayer(layer.W, layer.b, R, r, dict(getattr(layer, "info", {})))

@@ -50,8 +50,8 @@ class Lowered:
     readout: Affine
     wires: list[list[str]]  # wire node ids per level
     layer_info: list[dict]  # what each construction reported, one per layer
-    level_layers: list[int] | None = None  # per level 0..L: the layer (1-based, 0 = embedding)
-    # whose activations its read-off reads; None means level l is read from layer l
+    level_layers: list[int]  # per level 0..L: the activations h_t its read-off reads
+    # (t = 0 is the embedding; t counts layers, correction layers included)
 
 
 def level_wires(circuit: Circuit) -> list[list[str]]:

@@ -1,0 +1,67 @@
+"""The planner: superposed and auto modes choose widths by validation and never ship a wrong
+network (they fall back to exact, or refuse with the reason)."""
+
+import numpy as np
+import pytest
+
+import circuitc
+from circuitc.errors import CircuitError
+from circuitc.gen import sparse_circuit
+from conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def uand40():
+    return circuitc.parse_file(EXAMPLES / "u_and.circ", params={"M": 40})
+
+
+def test_superposed_uand_beats_exact_with_zero_errors(uand40, tmp_path):
+    net = circuitc.compile(uand40, mode="superposed", samples=3000)
+    row = net.meta["plan"]["levels"][0]
+    assert row["construction"] == "uand" and row["width"] < row["exact_width"] == 780
+    assert net.meta["layers"][0]["construction"] == "uand"
+    report = circuitc.evaluate(net, samples=3000)  # seed 0: not the validation sample
+    assert report["ok"] and report["gates_per_relu"] > 1.0
+    net.save(tmp_path / "a.npz")
+    circuitc.compile(uand40, mode="superposed", samples=3000).save(tmp_path / "b.npz")
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+
+def test_fixed_width_that_is_too_small_is_refused(uand40):
+    with pytest.raises(CircuitError, match="cannot lower level 1 in superposition"):
+        circuitc.compile(uand40, mode="superposed", width=20, samples=1000)
+
+
+def test_auto_mode_keeps_exact_where_superposition_does_not_pay():
+    adder = circuitc.parse_file(EXAMPLES / "adder.circ", params={"N": 4})
+    with pytest.raises(CircuitError, match="use --mode auto"):
+        circuitc.compile(adder, mode="superposed", samples=500)
+    net = circuitc.compile(adder, mode="auto", samples=500)
+    rows = net.meta["plan"]["levels"]
+    assert all(r["construction"] == "exact" and r["why"] for r in rows)
+    assert circuitc.evaluate(net)["ok"]
+
+
+def test_inputs_in_superposition_are_validated(uand40):
+    net = circuitc.compile(uand40, mode="auto", input_dim=32, samples=2000)
+    report = circuitc.evaluate(net, samples=2000)
+    # either a network in superposition that is right, or the exact fallback, said so
+    assert report["ok"]
+    if net.meta["plan"]["fallback"] is None:
+        assert net.embed.shape == (40, 32)
+    else:
+        assert "used the exact lowering" in net.meta["plan"]["fallback"]
+
+
+def test_clamped_construction_on_a_deep_sparse_circuit():
+    circuit, _ = sparse_circuit(60, 3, 2, seed=1)
+    net = circuitc.compile(circuit, mode="auto", construction="clamped", samples=1000)
+    assert circuitc.evaluate(net, samples=1000)["ok"]
+    kinds = {r["construction"] for r in net.meta["plan"]["levels"]}
+    assert kinds <= {"exact", "clamped"}
+
+
+def test_decode_threshold_is_calibrated_for_superposed_outputs(uand40):
+    net = circuitc.compile(uand40, mode="superposed", samples=2000)
+    t = net.threshold
+    assert np.all(t == t[0]) and 0.0 < t[0] < 1.0
