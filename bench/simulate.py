@@ -59,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     params = {k: int(v) for k, v in (p.split("=") for p in args.param)}
     jobs = [(f, params) for f in args.files] or [(f, p) for f, p in DEFAULTS if f.exists()]
-    print(f"| circuit | gates | depth | samples | schedule (s) | median run (s) | gate evals/s |")
+    print("| circuit | gates | depth | samples | schedule (s) | median run (s) | gate evals/s |")
     print("|---|---|---|---|---|---|---|")
     for path, p in jobs:
         r = measure(path, p, args.samples, args.repeats)

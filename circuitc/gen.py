@@ -73,7 +73,7 @@ def uand_circ(m: int, k: int = 2, active: int = 3) -> str:
     idx = [f"i{t}" for t in range(k)]
     lines = [
         f"// U-AND: the AND of every {k}-subset of M features, outputs in lexicographic order",
-        f"// of the subsets; output y[r] = AND of the r-th subset. Written by circuitc gen.",
+        "// of the subsets; output y[r] = AND of the r-th subset. Written by circuitc gen.",
         f"@sparse({active})",
         f"circuit u_and<M = {m}>(f[M]) -> (y[{_choose_text('M', 0, k)}]) {{",
     ]

@@ -1,6 +1,5 @@
 """The clamped targeted construction: unit decomposition, exactness, clamping, spurious rates."""
 
-import itertools
 
 import numpy as np
 import pytest

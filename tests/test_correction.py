@@ -1,7 +1,6 @@
 """Correction layers: clean re-encoding of noisy sparse wires, and lower() inserting them."""
 
 import numpy as np
-import pytest
 
 from circuitc import keys as K
 from circuitc.graph import Circuit

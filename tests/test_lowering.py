@@ -1,6 +1,5 @@
 """The lowering and the exact construction on hand-levelized circuits (no passes involved)."""
 
-import itertools
 
 import numpy as np
 import scipy.sparse as sp

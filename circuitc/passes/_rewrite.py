@@ -37,6 +37,23 @@ def add_node(circuit: Circuit, node: str, op: str, operands: Sequence[str], **at
     return node
 
 
+def rebuild(old: Circuit, new: Circuit,
+            gate: Callable[[str, str, list[str], dict[str, Any]], str]) -> None:
+    """Rebuild `old` into `new` (from `shell`) in topological order: constants map to `new`'s,
+    each gate becomes whatever node `gate(id, op, mapped operands, {LOC})` returns, and the
+    output nodes follow their mapped drivers."""
+    rep: dict[str, str] = {b: b for b in old.inputs}
+    for node in old.topological_order():
+        op = old.op(node)
+        if op in K.CONST_OPS:
+            rep[node] = new.const(op == K.OP_CONST1)
+        elif op in K.GATE_OPS:
+            data = old.graph.nodes[node]
+            attrs = {K.LOC: data[K.LOC]} if K.LOC in data else {}
+            rep[node] = gate(node, op, [rep[o] for o in old.operands(node)], attrs)
+    add_outputs(new, old, rep.__getitem__)
+
+
 def add_outputs(new: Circuit, old: Circuit, driver_of: Callable[[str], str]) -> None:
     """Copy every output node of `old` into `new`, reading `driver_of(old driver)`."""
     for out in old.outputs:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from circuitc import keys as K
 from circuitc.errors import CircuitError
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import add_node, add_outputs, shell, unique_name
+from circuitc.passes._rewrite import add_node, rebuild, shell, unique_name
 
 # root op -> the associative op of the subtrees under it
 _INNER = {K.OP_AND: K.OP_AND, K.OP_NAND: K.OP_AND, K.OP_OR: K.OP_OR, K.OP_NOR: K.OP_OR,
@@ -69,16 +69,11 @@ class _Rewriter:
         self.level: dict[str, int] = {}  # levels of the new circuit's gates (inputs: 0)
 
     def run(self) -> Circuit:
-        rep: dict[str, str] = {b: b for b in self.old.inputs}
-        for node in self.old.topological_order():
-            op = self.old.op(node)
-            if op in K.CONST_OPS:
-                rep[node] = self.new.const(op == K.OP_CONST1)
-            elif op in K.GATE_OPS:
-                data = self.old.graph.nodes[node]
-                self.attrs = {K.LOC: data[K.LOC]} if K.LOC in data else {}
-                rep[node] = self.gate(node, op, [rep[o] for o in self.old.operands(node)])
-        add_outputs(self.new, self.old, rep.__getitem__)
+        def gate(node: str, op: str, xs: list[str], attrs: dict) -> str:
+            self.attrs = attrs
+            return self.gate(node, op, xs)
+
+        rebuild(self.old, self.new, gate)
         return self.new
 
     def add(self, name: str, op: str, operands: Sequence[str]) -> str:

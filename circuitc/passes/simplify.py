@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from circuitc import keys as K
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import add_node, add_outputs, prune_dead, shell, unique_name
+from circuitc.passes._rewrite import add_node, prune_dead, rebuild, shell, unique_name
 
 # op -> (base op, negated); the negated ops are their base op followed by NOT.
 _FAMILY = {K.OP_AND: (K.OP_AND, False), K.OP_NAND: (K.OP_AND, True),
@@ -72,16 +72,7 @@ class _Builder:
         self.key_of: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def run(self) -> Circuit:
-        rep: dict[str, str] = {b: b for b in self.old.inputs}
-        for node in self.old.topological_order():
-            op = self.old.op(node)
-            if op in K.CONST_OPS:
-                rep[node] = self.new.const(op == K.OP_CONST1)
-            elif op in K.GATE_OPS:
-                attrs = {K.LOC: self.old.graph.nodes[node][K.LOC]} \
-                    if K.LOC in self.old.graph.nodes[node] else {}
-                rep[node] = self.make(op, [rep[o] for o in self.old.operands(node)], node, attrs)
-        add_outputs(self.new, self.old, rep.__getitem__)
+        rebuild(self.old, self.new, lambda node, op, xs, attrs: self.make(op, xs, node, attrs))
         self.counts["dead"] += prune_dead(self.new)
         return self.new
 
