@@ -11,15 +11,8 @@ from circuitc.errors import CircuitError
 from circuitc.formats import (EXPORTERS, FORMATS, load_circuit, read_bench, write_circ,
                               write_dot, write_json)
 from circuitc.graph import Circuit
+from circuitc.lang import parse_text
 from formats_helpers import DATA, random_circuit, same_function
-
-
-def _parse_text():
-    try:
-        from circuitc.lang import parse_text
-    except ImportError as e:  # the language front end is written in parallel
-        pytest.skip(f"circuitc.lang.parse_text is not importable yet: {e}")
-    return parse_text
 
 
 def test_circ_header_names_and_gate_lines():
@@ -78,7 +71,6 @@ def test_circ_is_deterministic_and_names_unique():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_circ_parses_back_to_the_same_function(seed):
-    parse_text = _parse_text()
     c = random_circuit(seed)
     back = parse_text(write_circ(c), f"rand{seed}.circ")
     assert same_function(c, back)
@@ -87,7 +79,6 @@ def test_circ_parses_back_to_the_same_function(seed):
 
 
 def test_circ_of_the_hand_made_files_parses_back():
-    parse_text = _parse_text()
     for name in ["full_adder.bench", "tiny.aag", "tiny.blif", "adder2.txt", "mand_eq.txt"]:
         c = load_circuit(DATA / name)
         assert same_function(c, parse_text(write_circ(c), name + ".circ")), name
