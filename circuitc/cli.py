@@ -458,6 +458,10 @@ def info(network, as_json):
     click.echo(f"source: {data['source'].get('path', '?')} sha256 "
                f"{data['source'].get('sha256', '?')[:16]}...")
     click.echo(f"input distribution: {data['distribution']}")
+    compiled = net.circuit.stats()
+    click.echo(f"compiled circuit: {compiled['gates']} gates ({data['source_gates']} in the "
+               f"source), depth {compiled['depth']}, gates by kind: "
+               + ", ".join(f"{k} {n}" for k, n in compiled["gates_by_kind"].items()))
     click.echo(_table([[r["layer"], r["kind"], r["level"], r["d_in"], r["d_out"], r["nonzero"],
                         f"{r['density']:.4f}"] for r in layers],
                       ["layer", "kind", "level", "d_in", "d_out", "nonzero W", "density"]))
