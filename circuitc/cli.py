@@ -31,6 +31,9 @@ def _handle_errors(command: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except BrokenPipeError:  # output piped into `head` and friends: not an error
+            sys.stderr.close()
+            sys.exit(0)
         except (CircuitError, ValueError, OSError) as error:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
