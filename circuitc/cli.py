@@ -321,13 +321,15 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
               help="Samples for activity measurement and validation.")
 @click.option("--margin", default=0.05, show_default=True, type=float,
               help="Smallest read-off margin a superposed level must keep on validation.")
+@click.option("--correct-width", type=click.IntRange(min=2), metavar="N",
+              help="Insert an error-correction layer of N ReLUs after every superposed level.")
 @dist_option
 @param_option
 @format_option
 @json_option
 @_handle_errors
 def compile_command(file, output, mode, seed, max_fanin, no_polarity, construction, width,
-                    input_dim, samples, margin, dist, params, fmt, as_json):
+                    input_dim, samples, margin, correct_width, dist, params, fmt, as_json):
     """Compile FILE to a ReLU network (.npz).
 
     --mode exact gives one ReLU per monomial and zero error on every input. --mode superposed
@@ -344,7 +346,7 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
     net = compile(circuit, CompileOptions(
         mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, distribution=dist,
         construction=construction, width=None if width == "auto" else int(width),
-        input_dim=input_dim, samples=samples, margin=margin))
+        input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width))
     output = output or Path(file).with_suffix(".npz").name
     net.save(output)
     summary = _summary(net) | {"output": str(output)}

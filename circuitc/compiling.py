@@ -33,6 +33,7 @@ class CompileOptions:
     width: int | None = None  # width of superposed levels (None: the smallest that validates)
     input_dim: int | None = None  # store the inputs in superposition in this many dimensions
     margin: float = 0.05  # validation: smallest read-off margin a superposed level must keep
+    correct_width: int | None = None  # a correction layer of this width after superposed levels
 
 
 def compile(circuit: Circuit, options: CompileOptions | None = None, **kwargs) -> Network:
@@ -47,7 +48,7 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, **kwargs) -
     plan = plan_and_lower(compiled, PlanOptions(
         mode=options.mode, construction=options.construction, width=options.width,
         input_dim=options.input_dim, samples=options.samples, seed=options.seed,
-        margin=options.margin))
+        margin=options.margin, correct_width=options.correct_width))
     return assemble(circuit, compiled, plan, report, options)
 
 

@@ -65,3 +65,14 @@ def test_decode_threshold_is_calibrated_for_superposed_outputs(uand40):
     net = circuitc.compile(uand40, mode="superposed", samples=2000)
     t = net.threshold
     assert np.all(t == t[0]) and 0.0 < t[0] < 1.0
+
+
+def test_correction_layers_are_inserted_and_recorded(tmp_path):
+    circuit, _ = sparse_circuit(40, 2, 2, seed=3)
+    net = circuitc.compile(circuit, mode="superposed", construction="clamped", width=1500,
+                           correct_width=1000, samples=1000)
+    kinds = [layer["kind"] for layer in net.meta["layers"]]
+    assert kinds == ["compute", "correct", "compute", "correct"]
+    assert [lv["layer"] for lv in net.meta["levels"]] == [0, 2, 4]
+    net.save(tmp_path / "n.npz")
+    assert circuitc.evaluate(circuitc.load(tmp_path / "n.npz"), samples=1000)["ok"]

@@ -19,6 +19,9 @@ The finished network is validated once more as a whole; if it misses the target,
 back to the exact lowering (reported) and superposed mode refuses.
 
 `--width N` fixes the width of every superposed level instead of searching ("auto").
+`--correct-width N` inserts an error-correction layer of N ReLUs (`correction.py`: clamped
+buffer units re-encoding every wire, kind "correct") after every superposed level; the
+validation then measures the network with them.
 `--input-dim d0` stores the inputs in superposition (`embedding.py`), read with the least-squares
 read-off; even exact levels then see noisy inputs, so the validation decides.
 """
@@ -37,6 +40,7 @@ from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 from circuitc.lowering.clamped import build_clamped
 from circuitc.lowering.construction import GateLayer, LevelSpec, via_monomials
+from circuitc.lowering.correction import build_correction
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact
 from circuitc.lowering.lower import Lowered, level_wires, lower
@@ -61,6 +65,7 @@ class PlanOptions:
     samples: int = 10_000
     seed: int = 0
     margin: float = 0.05
+    correct_width: int | None = None  # a correction layer after each superposed level
 
 
 @dataclass
@@ -100,7 +105,7 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     for level in _levels(circuit):
         row = _choose(plan, circuit, check, input_readoff, chosen, level)
         plan.levels.append(row)
-    plan.lowered = lower(circuit, input_readoff, _builder(plan, circuit, chosen, check))
+    plan.lowered = _lower(plan, circuit, input_readoff, chosen, check)
     plan.validation = check.run(plan.lowered)
     plan.threshold = plan.validation.pop("threshold")
     if not plan.validation["ok"]:
@@ -155,8 +160,7 @@ def _choose(plan: Plan, circuit: Circuit, check: _Validator, input_readoff: Affi
 
     def attempt(width: int) -> dict:
         chosen[level] = (name, width)
-        result = check.run(lower(circuit, input_readoff, _builder(plan, circuit, chosen, check)),
-                           level)
+        result = check.run(_lower(plan, circuit, input_readoff, chosen, check), level)
         tried.append({"width": width, "bit_errors": result["bit_errors"],
                       "margin": result["level_margin"]})
         return result
@@ -206,6 +210,20 @@ def _exact_width(circuit: Circuit, level: int) -> int:
             if ids:
                 monomials.add(tuple(sorted(ids)))
     return len(monomials)
+
+
+def _lower(plan: Plan, circuit: Circuit, input_readoff: Affine, chosen: dict,
+           check: _Validator) -> Lowered:
+    """Lower with the levels chosen so far (the rest exact), and correction layers if asked."""
+    width = plan.options.correct_width
+
+    def correct(level: int, n_wires: int) -> GateLayer | None:
+        if not width or chosen.get(level, ("exact",))[0] == "exact":
+            return None
+        return build_correction(n_wires, width, seed=plan.options.seed + 7919 * level,
+                                wire_samples=check.stored[level][:4000], level=level)
+
+    return lower(circuit, input_readoff, _builder(plan, circuit, chosen, check), correct)
 
 
 def _builder(plan: Plan, circuit: Circuit, chosen: dict | None, check: _Validator | None = None):
