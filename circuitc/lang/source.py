@@ -41,6 +41,8 @@ def quoted(names: list[str], limit: int = 6) -> str:
 
 
 class Source:
+    """A source text, its path, and the diagnostics reported against it."""
+
     def __init__(self, text: str, path: str, diags: Diagnostics):
         self.text = text
         self.path = path
