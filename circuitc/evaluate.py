@@ -43,7 +43,7 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
     levels = net.meta["levels"]
     out_errors = np.zeros(len(circuit.outputs), dtype=np.int64)
     wrong_samples = 0
-    stats = [_LevelStats() for _ in levels]
+    stats = [LevelStats() for _ in levels]
     for start in range(0, len(x), BATCH):
         xb = x[start:start + BATCH]
         values = schedule.run(pack(xb))
@@ -76,8 +76,9 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
     }
 
 
-class _LevelStats:
-    """Running read-off error statistics of one level over batches."""
+class LevelStats:
+    """Running read-off statistics of one set of wires over batches: mean signed and max |error|
+    and the decode margin (smallest true read-off minus largest false one)."""
 
     def __init__(self) -> None:
         self.total, self.count, self.max_abs = 0.0, 0, 0.0

@@ -37,6 +37,7 @@ import scipy.sparse as sp
 from circuitc import distribution as D
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
+from circuitc.evaluate import LevelStats
 from circuitc.graph import Circuit
 from circuitc.lowering.clamped import build_clamped
 from circuitc.lowering.construction import GateLayer, LevelSpec, via_monomials
@@ -54,6 +55,7 @@ MAX_WIDTH_FACTOR = 4  # superposed mode searches widths up to this times the exa
 UAND_HOSTS = 64  # neurons per monomial (c): best measured at m = 1000 (docs/uand.md)
 CLAMPED_HOSTS = 12  # clamped pairs per unit (docs/deep.md)
 REFINE_STEPS = 3  # bisection steps after the doubling search finds a passing width
+BATCH = 2048  # validation samples per forward pass
 
 
 @dataclass
@@ -267,35 +269,35 @@ class _Validator:
 
     def run(self, lowered: Lowered, level: int | None = None) -> dict:
         """Bit errors of the whole network, the margin of `level`'s read-off (or of every level),
-        and the decode thresholds of the outputs."""
-        h = self.x.astype(np.float32) @ self.embed
-        hs = [np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)]
-        for layer in lowered.layers:
-            hs.append(np.maximum(layer(hs[-1]), 0.0))
+        and the decode thresholds of the outputs; in batches, so wide levels fit in memory."""
         levels = [level] if level is not None else range(1, len(lowered.readoffs))
-        margins = [_margin(lowered.readoffs[l](hs[lowered.level_layers[l]]), self.stored[l])
-                   for l in levels]
-        y = lowered.readout(hs[-1])
-        threshold = _thresholds(y, self.expected)
-        errors = int(((y > threshold) != self.expected).sum())
-        margin = min(margins, default=math.inf)
+        stats = {lv: LevelStats() for lv in levels}
+        outputs, errors_at_half = LevelStats(), 0
+        for start in range(0, self.n, BATCH):
+            batch = slice(start, start + BATCH)
+            h = self.x[batch].astype(np.float32) @ self.embed
+            hs = [np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)]
+            for layer in lowered.layers:
+                hs.append(np.maximum(layer(hs[-1]), 0.0))
+            for lv in levels:
+                stats[lv].add(lowered.readoffs[lv](hs[lowered.level_layers[lv]]),
+                              self.stored[lv][batch])
+            y, expected = lowered.readout(hs[-1]), self.expected[batch]
+            outputs.add(y, expected)
+            errors_at_half += int(((y > 0.5) != expected).sum())
+        threshold, errors = _threshold(outputs, errors_at_half)
+        margins = [stats[lv].result()["margin"] for lv in levels]
+        margin = min((m for m in margins if m is not None), default=math.inf)
         return {"ok": errors == 0 and margin >= self.margin, "bit_errors": errors,
                 "level_margin": margin, "margin": margin, "samples": self.n,
-                "threshold": threshold}
+                "threshold": np.full(self.expected.shape[1], threshold, dtype=np.float32)}
 
 
-def _margin(readoff: np.ndarray, stored: np.ndarray) -> float:
-    if readoff.size == 0 or stored.all() or not stored.any():
-        return math.inf
-    return float(readoff[stored].min() - readoff[~stored].max())
-
-
-def _thresholds(y: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """One threshold for all outputs: 0.5 when that separates the sample, else the midpoint of
-    the largest false and smallest true output (superposed read-offs keep a class bias)."""
-    n_out = y.shape[1]
-    if y.size == 0 or expected.all() or not expected.any():
-        return np.full(n_out, 0.5, dtype=np.float32)
-    lo, hi = float(y[~expected].max()), float(y[expected].min())
-    t = 0.5 if lo < 0.5 < hi else (lo + hi) / 2
-    return np.full(n_out, t, dtype=np.float32)
+def _threshold(outputs: LevelStats, errors_at_half: int) -> tuple[float, int]:
+    """One decode threshold for all outputs and the bit errors it leaves: 0.5 when that
+    separates the sample, else the midpoint of the largest false and smallest true output when
+    they are apart (superposed read-offs keep a class bias), else 0.5 and its errors."""
+    lo, hi = outputs.max_false, outputs.min_true
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0.5 < hi or lo >= hi:
+        return 0.5, errors_at_half
+    return (lo + hi) / 2, 0
