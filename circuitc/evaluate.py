@@ -87,14 +87,13 @@ class LevelStats:
     def add(self, readoff: np.ndarray, stored: np.ndarray) -> None:
         if readoff.size == 0:
             return
-        error = readoff.astype(np.float64) - stored
-        self.total += float(error.sum())
-        self.count += error.size
-        self.max_abs = max(self.max_abs, float(np.abs(error).max()))
-        if stored.any():
-            self.min_true = min(self.min_true, float(readoff[stored].min()))
-        if not stored.all():
-            self.max_false = max(self.max_false, float(readoff[~stored].max()))
+        self.total += float(readoff.sum(dtype=np.float64)) - float(np.count_nonzero(stored))
+        self.count += readoff.size
+        error = readoff - stored  # float32; one temporary, reused for |error|
+        self.max_abs = max(self.max_abs, float(np.abs(error, out=error).max()))
+        self.min_true = min(self.min_true, float(np.min(readoff, where=stored, initial=np.inf)))
+        self.max_false = max(self.max_false,
+                             float(np.max(readoff, where=~stored, initial=-np.inf)))
 
     def result(self) -> dict[str, float | None]:
         finite = np.isfinite(self.min_true) and np.isfinite(self.max_false)

@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from circuitc.graph import Circuit
 
 Matrix = np.ndarray | sp.csr_array
+SPARSE_INPUT = 0.05  # below this fraction of nonzero activations, multiply sparse x sparse
 
 
 @dataclass
@@ -33,7 +34,10 @@ class Affine:
     b: np.ndarray
 
     def __call__(self, h: np.ndarray) -> np.ndarray:
-        out = h @ self.W
+        if sp.issparse(self.W) and np.count_nonzero(h) < SPARSE_INPUT * h.size:
+            out = sp.csr_array(h) @ self.W  # ReLU outputs are mostly zero: sparse x sparse
+        else:
+            out = h @ self.W
         out = out.toarray() if sp.issparse(out) else np.asarray(out)
         return (out + self.b).astype(np.float32, copy=False)
 
