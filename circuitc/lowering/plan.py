@@ -29,7 +29,7 @@ read-off; even exact levels then see noisy inputs, so the validation decides.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -117,8 +117,7 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
         if options.mode == "superposed":
             raise CircuitError(_diagnostic(circuit, f"cannot compile in superposition: {why}; "
                                            "use --mode auto or exact"))
-        fallback = plan_and_lower(circuit, PlanOptions(**{**options.__dict__, "mode": "exact",
-                                                          "input_dim": None}))
+        fallback = plan_and_lower(circuit, replace(options, mode="exact", input_dim=None))
         fallback.fallback = why + "; used the exact lowering"
         return fallback
     return plan
