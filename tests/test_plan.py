@@ -76,3 +76,12 @@ def test_correction_layers_are_inserted_and_recorded(tmp_path):
     assert [lv["layer"] for lv in net.meta["levels"]] == [0, 2, 4]
     net.save(tmp_path / "n.npz")
     assert circuitc.evaluate(circuitc.load(tmp_path / "n.npz"), samples=1000)["ok"]
+
+
+def test_auto_falls_back_to_exact_when_the_whole_network_misses(uand40):
+    net = circuitc.compile(uand40, mode="auto", input_dim=4, samples=1000)  # 40 inputs in 4 dims
+    assert "used the exact lowering" in net.meta["plan"]["fallback"]
+    assert net.embed.shape == (40, 40)
+    assert circuitc.evaluate(net, samples=1000)["ok"]
+    with pytest.raises(CircuitError, match="in superposition"):
+        circuitc.compile(uand40, mode="superposed", input_dim=4, samples=1000)
