@@ -366,11 +366,11 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
 
 
 def _summary(net) -> dict[str, Any]:
-    gates = net.meta["gates"]["compiled"]
+    gates = net.circuit.logic_gates()
     return {
-        "circuit": net.meta["circuit_name"], "mode": net.meta["options"]["mode"],
+        "circuit": net.meta.get("circuit_name"), "mode": net.mode,
         "layers": len(net.layers), "widths": [net.embed.shape[1]] + [l.shape[1] for l in net.layers],
-        "neurons": net.neurons, "gates": gates, "source_gates": net.meta["gates"]["source"],
+        "neurons": net.neurons, "gates": gates, "source_gates": net.meta["gates"].get("source"),
         "gates_per_relu": gates / net.neurons if net.neurons else 0.0,
         "parameters": net.parameters(),
     }
@@ -460,8 +460,8 @@ def info(network, as_json):
         return
     click.echo(f"network for circuit {data['circuit']} (mode {data['mode']}, circuitc-mlp "
                f"v{data['format_version']}): {data['inputs']} inputs, {data['outputs']} outputs")
-    click.echo(f"source: {data['source'].get('path', '?')} sha256 "
-               f"{data['source'].get('sha256', '?')[:16]}...")
+    source = {k: str(v) for k, v in data["source"].items()}
+    click.echo(f"source: {source.get('path', '?')} sha256 {source.get('sha256', '?')[:16]}...")
     click.echo(f"input distribution: {data['distribution']}")
     compiled = net.circuit.stats()
     click.echo(f"compiled circuit: {compiled['gates']} gates ({data['source_gates']} in the "

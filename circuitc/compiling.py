@@ -74,7 +74,7 @@ def assemble(source: Circuit, compiled: Circuit, plan: Plan, report: PassReport,
                     "complemented": [bool(compiled.graph.nodes[w].get(K.COMPLEMENTED))
                                      for w in wires]}
                    for level, wires in enumerate(lowered.wires)],
-        "gates": {"source": len(source.gates()), "compiled": _logic_gates(compiled)},
+        "gates": {"source": len(source.gates()), "compiled": compiled.logic_gates()},
         "plan": {"levels": plan.levels, "validation": plan.validation,
                  "fallback": plan.fallback},
         "passes": report.to_dict(),
@@ -83,8 +83,3 @@ def assemble(source: Circuit, compiled: Circuit, plan: Plan, report: PassReport,
         np.full(len(source.outputs), 0.5, dtype=np.float32)
     return Network(meta, compiled.to_json(), plan.embed, lowered.layers, lowered.readout,
                    threshold, lowered.readoffs)
-
-
-def _logic_gates(circuit: Circuit) -> int:
-    """Gates that compute something (buffers carry a wire to a later level; they do not)."""
-    return sum(1 for g in circuit.gates() if circuit.op(g) != K.OP_BUF)

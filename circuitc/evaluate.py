@@ -28,7 +28,7 @@ def choose_inputs(net: Network, samples: int, seed: int, exhaustive_limit: int) 
     input (exact mode or a uniform distribution); else `samples` draws of the distribution."""
     circuit = net.circuit
     n = len(circuit.inputs)
-    meant_for_all = net.meta["options"].get("mode") == "exact" or not D.is_sparse(circuit)
+    meant_for_all = net.mode == "exact" or not D.is_sparse(circuit)
     if n <= exhaustive_limit and meant_for_all:
         return all_inputs(n), "exhaustive"
     return D.sample(circuit, samples, seed=seed), "sampled"
@@ -58,7 +58,7 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
             stored = unpack(values[rows], len(xb)) ^ np.array(entry["complemented"], dtype=bool)
             stats[level].add(net.level_readoff(level, acts), stored)
     neurons = net.neurons
-    gates = net.meta.get("gates", {}).get("compiled", len(circuit.gates()))
+    gates = circuit.logic_gates()
     return {
         "inputs": how,
         "samples": int(len(x)),

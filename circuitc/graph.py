@@ -203,6 +203,10 @@ class Circuit:
         """Gate node ids in a deterministic topological order."""
         return [n for n in self.topological_order() if self.op(n) in K.GATE_OPS]
 
+    def logic_gates(self) -> int:
+        """Gates that compute something: all but the buffers (which carry a wire forward)."""
+        return sum(1 for g in self.gates() if self.op(g) != K.OP_BUF)
+
     def topological_order(self) -> list[str]:
         """Nodes in topological order, ties broken by insertion order (deterministic)."""
         seen: set[str] = set()

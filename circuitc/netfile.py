@@ -13,7 +13,6 @@ import io
 import json
 import os
 import zipfile
-import zlib
 from typing import Any
 
 import numpy as np
@@ -21,11 +20,13 @@ import scipy.sparse as sp
 
 from circuitc.atomic import write_atomic
 from circuitc.errors import CircuitError, Diagnostic
+from circuitc.graph import Circuit
 from circuitc.network import Affine, Matrix, Network, dumps_meta
 
 FORMAT_NAME = "circuitc-mlp"
 FORMAT_VERSION = 1
 _CSR_PARTS = ("data", "indices", "indptr", "shape")
+LAYER_KINDS = ("compute", "correct")
 
 
 # ---- writing ------------------------------------------------------------------------------------
@@ -99,8 +100,10 @@ def load(path: str | os.PathLike) -> Network:
     problem.raise_if_any()
     meta = _read_meta(arrays, problem)
     problem.raise_if_any()
+    circuit = _read_circuit(arrays, meta, problem)
     net = _assemble(arrays, meta, problem)
     problem.raise_if_any()
+    net.__dict__["circuit"] = circuit  # already parsed and checked: prime the cached property
     return net
 
 
@@ -110,8 +113,8 @@ def _read_arrays(path: str | os.PathLike, problem: _Problems) -> dict[str, np.nd
             return {key: npz[key] for key in npz.files}
     except FileNotFoundError:
         problem("no such file")
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as error:
-        problem(f"not a readable circuitc network file (.npz): {error}")
+    except Exception as error:  # zip, zlib, npy header or data errors: a bad file, reported
+        problem(f"not a readable circuitc network file (.npz): {type(error).__name__}: {error}")
     return {}
 
 
@@ -135,10 +138,52 @@ def _read_meta(arrays: dict[str, np.ndarray], problem: _Problems) -> dict[str, A
     if meta.get("format_version") != FORMAT_VERSION:
         problem(f"format_version {meta.get('format_version')!r} is not supported "
                 f"(this circuitc reads version {FORMAT_VERSION})")
-    for key, kind in (("inputs", list), ("outputs", list), ("layers", list), ("levels", list)):
+    for key, kind in (("inputs", list), ("outputs", list), ("layers", list), ("levels", list),
+                      ("options", dict), ("gates", dict), ("source", dict),
+                      ("distribution", str), ("circuit_name", str)):
         if not isinstance(meta.get(key), kind):
             problem(f"meta.{key} is missing or not a {kind.__name__}")
+    if problem.items:
+        return meta
+    for key in ("inputs", "outputs"):
+        if not all(isinstance(n, str) for n in meta[key]):
+            problem(f"meta.{key} must list names (strings)")
+    for t, entry in enumerate(meta["layers"]):
+        if not (isinstance(entry, dict) and entry.get("kind") in LAYER_KINDS
+                and isinstance(entry.get("level"), int)):
+            problem(f"meta.layers[{t}] needs a 'kind' ({' or '.join(LAYER_KINDS)}) and an "
+                    "integer 'level'")
+    for i, entry in enumerate(meta["levels"]):
+        ok = (isinstance(entry, dict) and isinstance(entry.get("wires"), list)
+              and isinstance(entry.get("complemented"), list)
+              and len(entry["wires"]) == len(entry["complemented"])
+              and all(isinstance(w, str) for w in entry["wires"]))
+        if not ok:
+            problem(f"meta.levels[{i}] needs 'wires' (names) and 'complemented' of equal length")
     return meta
+
+
+def _read_circuit(arrays: dict[str, np.ndarray], meta: dict[str, Any],
+                  problem: _Problems) -> Circuit | None:
+    """The embedded circuit, checked against meta: well formed, same inputs and outputs, and
+    every wire the read-offs name is one of its nodes."""
+    try:
+        circuit = Circuit.from_json(str(arrays["circuit"]))
+        problems = circuit.validate()
+    except Exception as error:  # malformed node-link data of any kind
+        problem(f"the embedded circuit is not a circuit graph: {type(error).__name__}: {error}")
+        return None
+    for p in problems:
+        problem(f"the embedded circuit: {p}")
+    if problems:
+        return None
+    if circuit.inputs != meta["inputs"] or circuit.output_names != meta["outputs"]:
+        problem("the embedded circuit's inputs or outputs differ from meta.inputs/meta.outputs")
+    missing = sorted({w for entry in meta["levels"] for w in entry["wires"]
+                      if w not in circuit.graph})
+    if missing:
+        problem(f"meta.levels name wires the circuit does not have: {', '.join(missing[:5])}")
+    return circuit
 
 
 def _matrix(arrays: dict[str, np.ndarray], name: str, problem: _Problems) -> Matrix | None:

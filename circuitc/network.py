@@ -92,6 +92,11 @@ class Network:
         return Circuit.from_json(self.circuit_json)
 
     @property
+    def mode(self) -> str | None:
+        """The lowering mode the network was compiled with (exact, superposed, auto)."""
+        return self.meta["options"].get("mode")
+
+    @property
     def input_names(self) -> list[str]:
         return self.meta["inputs"]
 
@@ -116,7 +121,7 @@ class Network:
 
     def __repr__(self) -> str:
         widths = [self.embed.shape[1]] + [l.shape[1] for l in self.layers]
-        return (f"Network({self.meta.get('circuit_name')!r}, mode={self.meta['options'].get('mode')}"
+        return (f"Network({self.meta.get('circuit_name')!r}, mode={self.mode}"
                 f", widths={widths}, outputs={len(self.output_names)})")
 
 
