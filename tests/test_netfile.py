@@ -122,6 +122,42 @@ def test_corrupted_files(net, tmp_path, change, message):
         load(bad)
 
 
+def _meta_change(key, value):
+    def change(a):
+        meta = json.loads(str(a["meta"]))
+        meta[key] = value
+        a["meta"] = np.array(json.dumps(meta))
+    return change
+
+
+@pytest.mark.parametrize("change, message", [
+    (_meta_change("layers", [{"kind": "weird", "level": 1}]), "meta.layers\\[0\\] needs a 'kind'"),
+    (_meta_change("source", 7), "meta.source is missing or not a dict"),
+    (_meta_change("levels", 3), "meta.levels is missing or not a list"),
+    (_meta_change("inputs", ["nope"]), "inputs or outputs differ"),
+    (lambda a: a.update(circuit=np.array('{"nodes": 5}')), "embedded circuit is not a circuit"),
+])
+def test_malformed_meta_and_circuit(net, tmp_path, change, message):
+    good = tmp_path / "good.npz"
+    net.save(good)
+    bad = tmp_path / "bad.npz"
+    _rewrite(good, bad, change)
+    with pytest.raises(CircuitError, match=message):
+        load(bad)
+
+
+def test_unsupported_zip_features_are_a_clear_error(net, tmp_path):
+    path = tmp_path / "net.npz"
+    net.save(path)
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x01\x02")  # last central directory entry: claim zip version 9.5
+    data[end + 6] = 95
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(CircuitError, match="not a readable circuitc network file"):
+        load(bad)
+
+
 def test_bad_csr_is_caught(net, tmp_path):
     good = tmp_path / "good.npz"
     net.save(good)
