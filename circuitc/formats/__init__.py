@@ -6,7 +6,8 @@ one `CircuitError` carrying every `file:line: error: ...` of a bad file):
     read_aiger   AIGER ASCII .aag and binary .aig  (circuitc.formats.aiger)
     read_blif    combinational BLIF                (circuitc.formats.blif)
     read_bristol Bristol Fashion                   (circuitc.formats.bristol)
-`load_circuit(path)` picks one by suffix (FORMATS), or the .circ front end for ".circ".
+`load_circuit(path)` picks one by suffix (FORMATS). (`circuitc.parse_file` is the one entry
+point for every circuit file: it sends .circ to the language front end and the rest here.)
 
 Exporters (EXPORTERS, each `Circuit -> str`): write_bench, write_aag, write_dot, write_json,
 write_circ. docs/formats.md describes conventions and error behaviour.
@@ -58,22 +59,17 @@ EXPORTERS: dict[str, Callable[[Circuit], str]] = {
 
 
 def load_circuit(path: str | Path, format: str | None = None) -> Circuit:
-    """Read a circuit file: by `format` ("bench", "aiger", "blif", "bristol", "circ") when
-    given, else by suffix (FORMATS, and ".circ" for the language). Raises CircuitError for an
-    unreadable file, an unknown format or any problem in the file."""
+    """Read a circuit file in a standard format: by `format` ("bench", "aiger", "blif",
+    "bristol") when given, else by suffix (FORMATS). Raises CircuitError for an unreadable file,
+    an unknown format or any problem in the file."""
     path = Path(path)
-    fmt = format or (FORMATS.get(path.suffix.lower())
-                     or ("circ" if path.suffix.lower() == ".circ" else None))
-    if fmt not in READERS and fmt != "circ":
+    fmt = format or FORMATS.get(path.suffix.lower())
+    if fmt not in READERS:
         known = ", ".join(sorted(set(FORMATS.values()) | {"circ"}))
         what = f"unknown format '{format}'" if format else (
             f"cannot tell the format of '{path.name}' from its suffix")
         raise CircuitError(Diagnostic(f"{what} (known: {known}; suffixes: "
                                       f"{', '.join(sorted(FORMATS))}, .circ)", str(path)))
-    if fmt == "circ":
-        from circuitc.lang import parse_file  # written in parallel; imported only when needed
-
-        return parse_file(path)
     try:
         data = path.read_bytes()
     except OSError as e:
