@@ -9,6 +9,8 @@ the `Elaborator`'s, which builds on this class.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from lark import Token, Tree
 
 from circuitc import keys as K
@@ -27,7 +29,7 @@ GATE_NAMES = frozenset(REDUCING) | frozenset(BITWISE1) | {"mux"}
 _INFIX = {"and_expr": (K.OP_AND, "&"), "xor_expr": (K.OP_XOR, "^"), "or_expr": (K.OP_OR, "|")}
 
 
-class WireExpressions(Source):
+class WireExpressions(Source, ABC):
     """Right-hand sides -> `Value`s, adding their gates to `self.net`."""
 
     def __init__(self, text: str, path: str, diags: Diagnostics, max_gates: int):
@@ -38,9 +40,9 @@ class WireExpressions(Source):
     def cval(self, t: Tree, env: dict) -> int | None:
         return evaluate(t, env, self.error)
 
+    @abstractmethod
     def call(self, scope: Scope, t: Tree, env: dict) -> list[Value | None] | None:
         """The output values of a gate or module call: see `Elaborator.call`."""
-        raise NotImplementedError
 
     # -- bits of values and wires --------------------------------------------------------------
     def select(self, wire: Wire, target: Tree, env: dict) -> list[int] | None:
