@@ -85,3 +85,11 @@ def test_auto_falls_back_to_exact_when_the_whole_network_misses(uand40):
     assert circuitc.evaluate(net, samples=1000)["ok"]
     with pytest.raises(CircuitError, match="in superposition"):
         circuitc.compile(uand40, mode="superposed", input_dim=4, samples=1000)
+
+
+def test_a_width_the_construction_cannot_build_is_a_failed_try_not_a_crash():
+    circuit = circuitc.parse_file(EXAMPLES / "multiplier.circ", params={"N": 8})
+    net = circuitc.compile(circuit, mode="auto", samples=500)
+    tried = [t for row in net.meta["plan"]["levels"] for t in row.get("tried", [])]
+    assert any("too small" in t.get("error", "") for t in tried)
+    assert circuitc.evaluate(net, samples=500)["ok"]

@@ -94,28 +94,40 @@ def polynomials(
     return monomials, P, p0
 
 
-def lower(circuit: Circuit, input_readoff: Affine, build: Builder,
-          correct: Corrector | None = None) -> Lowered:
-    """Lower every level with `build`, inserting `correct`'s layers where it returns one; see
-    the module docstring for the composition."""
+def level_specs(circuit: Circuit) -> tuple[list[list[str]], list[LevelSpec]]:
+    """The wires of every level and the `LevelSpec` of every transition (specs[0] is level 1)."""
     wires = level_wires(circuit)
-    readoffs = [input_readoff]
-    layers, infos, level_layers = [], [], [0]
+    specs = []
     for level in range(1, len(wires)):
         monomials, P, p0 = polynomials(circuit, wires[level], wires[level - 1])
-        built = build(LevelSpec(level, len(wires[level - 1]), monomials, P, p0))
-        readoffs.append(_compose(readoffs[-1], built, layers))
-        infos.append({"level": level, "monomials": len(monomials), **built.info})
+        specs.append(LevelSpec(level, len(wires[level - 1]), monomials, P, p0))
+    return wires, specs
+
+
+def lower(circuit: Circuit, input_readoff: Affine, build: Builder,
+          correct: Corrector | None = None,
+          levels: tuple[list[list[str]], list[LevelSpec]] | None = None) -> Lowered:
+    """Lower every level with `build`, inserting `correct`'s layers where it returns one; see
+    the module docstring for the composition. `levels` is `level_specs(circuit)` if the caller
+    has it already."""
+    wires, specs = levels or level_specs(circuit)
+    readoffs = [input_readoff]
+    layers, infos, level_layers = [], [], [0]
+    for spec in specs:
+        level = spec.level
+        built = build(spec)
+        readoffs.append(compose(readoffs[-1], built, layers))
+        infos.append({"level": level, "monomials": len(spec.monomials), **built.info})
         fix = correct(level, len(wires[level])) if correct is not None and wires[level] else None
         if fix is not None:
-            readoffs[-1] = _compose(readoffs[-1], fix, layers)
+            readoffs[-1] = compose(readoffs[-1], fix, layers)
             infos.append({"level": level, "kind": "correct", **fix.info})
         level_layers.append(len(layers))
-    return Lowered(layers, readoffs, _readout(circuit, wires, readoffs[-1]), wires, infos,
+    return Lowered(layers, readoffs, readout(circuit, wires, readoffs[-1]), wires, infos,
                    level_layers)
 
 
-def _compose(R: Affine, built: GateLayer, layers: list[Affine]) -> Affine:
+def compose(R: Affine, built: GateLayer, layers: list[Affine]) -> Affine:
     """Append `built` read through the read-off R (W_next = R W, b_next = r W + b); return the
     new read-off."""
     layers.append(Affine(_sparse_product(R.W, built.W),
@@ -123,7 +135,7 @@ def _compose(R: Affine, built: GateLayer, layers: list[Affine]) -> Affine:
     return Affine(sp.csr_array(built.R, dtype=np.float32), np.asarray(built.r, dtype=np.float32))
 
 
-def _readout(circuit: Circuit, wires: list[list[str]], last: Affine) -> Affine:
+def readout(circuit: Circuit, wires: list[list[str]], last: Affine) -> Affine:
     """Each output's column of the last read-off (negated, bias 1 - r, for a complemented wire);
     a constant output is a zero column with bias 0 or 1. One gather for all outputs."""
     column = {w: i for i, w in enumerate(wires[-1])}

@@ -44,7 +44,7 @@ from circuitc.lowering.construction import GateLayer, LevelSpec, via_monomials
 from circuitc.lowering.correction import build_correction
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact
-from circuitc.lowering.lower import Lowered, level_wires, lower
+from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
 from circuitc.lowering.uand import build_uand
 from circuitc.network import Affine
 from circuitc.simulate import Schedule, pack, unpack
@@ -94,24 +94,22 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     if options.input_dim is not None and options.mode == "exact":
         raise ValueError("--input-dim stores inputs in superposition: use --mode superposed or auto")
     plan = Plan(options)
+    levels = level_specs(circuit)
     n_in = len(circuit.inputs)
     if options.mode == "exact":
         plan.embed = sp.eye_array(n_in, dtype=np.float32, format="csr")
-        plan.levels = [{"level": l, "construction": "exact"} for l in _levels(circuit)]
-        plan.lowered = lower(circuit, _identity(n_in), _builder(plan, circuit, None))
+        plan.levels = [{"level": spec.level, "construction": "exact"} for spec in levels[1]]
+        plan.lowered = lower(circuit, _identity(n_in), _exact, levels=levels)
         return plan
 
     plan.embed, input_readoff = _embedding(n_in, options)
-    check = _Validator(circuit, options, plan.embed)
-    chosen: dict[int, tuple[str, int]] = {}
-    for level in _levels(circuit):
-        row = _choose(plan, circuit, check, input_readoff, chosen, level)
-        plan.levels.append(row)
-    plan.lowered = _lower(plan, circuit, input_readoff, chosen, check)
-    plan.validation = check.run(plan.lowered)
+    search = _Search(circuit, options, plan.embed, input_readoff, levels)
+    plan.levels = [search.choose(spec) for spec in levels[1]]
+    plan.lowered = lower(circuit, input_readoff, search.build, search.correct, levels=levels)
+    plan.validation = search.run(plan.lowered)
     plan.threshold = plan.validation.pop("threshold")
     if not plan.validation["ok"]:
-        why = (f"the whole network misses the target on {check.n} validation samples "
+        why = (f"the whole network misses the target on {search.n} validation samples "
                f"({plan.validation['bit_errors']} bit errors, margin "
                f"{plan.validation['margin']:+.3f})")
         if options.mode == "superposed":
@@ -127,12 +125,12 @@ def _diagnostic(circuit: Circuit, message: str) -> Diagnostic:
     return Diagnostic(message, circuit.graph.graph.get(K.G_SOURCE, {}).get("path", circuit.name))
 
 
-def _levels(circuit: Circuit) -> range:
-    return range(1, len(level_wires(circuit)))
-
-
 def _identity(n: int) -> Affine:
     return Affine(sp.eye_array(n, dtype=np.float32, format="csr"), np.zeros(n, np.float32))
+
+
+def _exact(spec: LevelSpec) -> GateLayer:
+    return via_monomials(build_exact(spec.monomials, spec.n_wires), spec)
 
 
 def _embedding(n_in: int, options: PlanOptions):
@@ -141,54 +139,6 @@ def _embedding(n_in: int, options: PlanOptions):
     phi = build_embedding(n_in, options.input_dim, seed=options.seed)
     readoff = compose_with_embedding(sp.eye_array(n_in, format="csr"), phi, read="pinv")
     return phi, Affine(readoff, np.zeros(n_in, np.float32))
-
-
-def _choose(plan: Plan, circuit: Circuit, check: _Validator, input_readoff: Affine,
-            chosen: dict[int, tuple[str, int]], level: int) -> dict:
-    """Pick the construction and width of one level; records the choice in `chosen`."""
-    options = plan.options
-    exact_width = _exact_width(circuit, level)
-    row = {"level": level, "exact_width": exact_width}
-    if exact_width == 0:
-        return row | {"construction": "exact", "why": "no monomials"}
-    name = options.construction
-    limit = exact_width if options.mode == "auto" else MAX_WIDTH_FACTOR * exact_width
-    candidates = [options.width] if options.width else _widths(exact_width, limit, name)
-    if not candidates:
-        return row | {"construction": "exact",
-                      "why": f"{exact_width} monomials: too few for superposition to save neurons"}
-    tried: list[dict] = []
-
-    def attempt(width: int) -> dict:
-        chosen[level] = (name, width)
-        result = check.run(_lower(plan, circuit, input_readoff, chosen, check), level)
-        tried.append({"width": width, "bit_errors": result["bit_errors"],
-                      "margin": result["level_margin"]})
-        return result
-
-    failed = 0
-    for width in candidates:
-        if not attempt(width)["ok"]:
-            failed = width
-            continue
-        best = width
-        for _ in range(REFINE_STEPS if failed and not options.width else 0):
-            middle = (failed + best) // 2  # bisect between the last failure and this success
-            if attempt(middle)["ok"]:
-                best = middle
-            else:
-                failed = middle
-        chosen[level] = (name, best)
-        return row | {"construction": name, "width": best, "tried": tried,
-                      "margin": next(t["margin"] for t in tried if t["width"] == best)}
-    chosen.pop(level, None)
-    why = (f"no {name} width in {candidates[0]}..{candidates[-1]} met the target (zero bit errors,"
-           f" margin >= {options.margin}) on {check.n} validation samples")
-    if options.mode == "superposed":
-        raise CircuitError(_diagnostic(circuit, f"cannot lower level {level} in superposition: "
-                                       f"{why}; use --mode auto (exact where superposition does "
-                                       "not pay) or exact"))
-    return row | {"construction": "exact", "tried": tried, "why": why}
 
 
 def _widths(exact_width: int, limit: int, name: str) -> list[int]:
@@ -204,92 +154,186 @@ def _widths(exact_width: int, limit: int, name: str) -> list[int]:
     return widths
 
 
-def _exact_width(circuit: Circuit, level: int) -> int:
-    monomials = set()
-    for gate in level_wires(circuit)[level]:
-        for _, ids in circuit.graph.nodes[gate][K.POLY]:
-            if ids:
-                monomials.add(tuple(sorted(ids)))
-    return len(monomials)
+class _Search:
+    """The level-by-level search, on one seeded validation sample simulated exactly once.
 
+    Levels are decided in order, so the layers below the level being tried are final: their
+    activations on the sample (`prefix`, sparse batches) and the read-off of the last decided
+    level are kept, and a proposal costs one layer (plus its correction) before its own read-off
+    margin is known. Only a proposal that passes that is run through the rest of the network
+    (exact above it) to count output bit errors. Built layers are memoized, so the final
+    `lower` rebuilds nothing.
+    """
 
-def _lower(plan: Plan, circuit: Circuit, input_readoff: Affine, chosen: dict,
-           check: _Validator) -> Lowered:
-    """Lower with the levels chosen so far (the rest exact), and correction layers if asked."""
-    width = plan.options.correct_width
-
-    def correct(level: int, n_wires: int) -> GateLayer | None:
-        if not width or chosen.get(level, ("exact",))[0] == "exact":
-            return None
-        return build_correction(n_wires, width, seed=plan.options.seed + 7919 * level,
-                                wire_samples=check.stored[level][:4000], level=level)
-
-    return lower(circuit, input_readoff, _builder(plan, circuit, chosen, check), correct)
-
-
-def _builder(plan: Plan, circuit: Circuit, chosen: dict | None, check: _Validator | None = None):
-    seed = plan.options.seed
-
-    def build(spec: LevelSpec) -> GateLayer:
-        name, width = (chosen or {}).get(spec.level, ("exact", None))
-        if name == "exact" or not spec.monomials:
-            return via_monomials(build_exact(spec.monomials, spec.n_wires), spec)
-        wires = check.stored[spec.level - 1]  # bool [n, n_wires] on the validation sample
-        if name == "uand":
-            c = max(1, min(UAND_HOSTS, width // 4))
-            layer = build_uand(spec.monomials, spec.n_wires, width, c=c, seed=seed + spec.level,
-                               activity=np.clip(wires.mean(0), 1e-6, 1.0), mode="auto")
-            built = via_monomials(layer, spec)
-            built.info = {"construction": "uand", "width": width, "c": c, "placement": layer.mode}
-            return built
-        built = build_clamped(spec, width, c=CLAMPED_HOSTS, seed=seed + spec.level,
-                              wire_samples=wires[: min(len(wires), 4000)])
-        built.info = {**built.info, "construction": "clamped", "width": width}
-        return built
-
-    return build
-
-
-class _Validator:
-    """Runs proposed networks on a fixed seeded validation sample against exact simulation."""
-
-    def __init__(self, circuit: Circuit, options: PlanOptions, embed):
-        self.circuit, self.margin, self.embed = circuit, options.margin, embed
+    def __init__(self, circuit: Circuit, options: PlanOptions, embed, input_readoff: Affine,
+                 levels: tuple[list[list[str]], list[LevelSpec]]):
+        self.circuit, self.options, self.embed = circuit, options, embed
+        self.wires, self.specs = levels
         self.x = D.sample(circuit, options.samples, seed=options.seed + 1)
         self.n = len(self.x)
         schedule = Schedule.of(circuit)
         values = schedule.run(pack(self.x))
         self.expected = unpack(values[schedule.outputs], self.n)
         self.stored = []
-        for wires in level_wires(circuit):
+        for wires in self.wires:
             rows = np.array([schedule.rows[w] for w in wires], dtype=np.int64)
             flip = np.array([bool(circuit.graph.nodes[w].get(K.COMPLEMENTED)) for w in wires])
             self.stored.append(unpack(values[rows], self.n) ^ flip)
+        self.batches = [slice(i, i + BATCH) for i in range(0, self.n, BATCH)]
+        self.chosen: dict[int, tuple[str, int]] = {}
+        self._layers: dict[tuple, GateLayer] = {}
+        self.prefix = [sp.csr_array(_dense(self.x[b].astype(np.float32) @ embed))
+                       for b in self.batches]
+        self.prefix_readoff = input_readoff
 
-    def run(self, lowered: Lowered, level: int | None = None) -> dict:
-        """Bit errors of the whole network, the margin of `level`'s read-off (or of every level),
-        and the decode thresholds of the outputs; in batches, so wide levels fit in memory."""
-        levels = [level] if level is not None else range(1, len(lowered.readoffs))
-        stats = {lv: LevelStats() for lv in levels}
+    # ---- the layers (memoized: the same proposal is never built twice) ------------------------
+    def build(self, spec: LevelSpec) -> GateLayer:
+        name, width = self.chosen.get(spec.level, ("exact", None))
+        key = (spec.level, name, width)
+        if key not in self._layers:
+            self._layers[key] = self._build(spec, name, width)
+        return self._layers[key]
+
+    def _build(self, spec: LevelSpec, name: str, width: int | None) -> GateLayer:
+        seed = self.options.seed + spec.level
+        if name == "exact" or not spec.monomials:
+            return _exact(spec)
+        wires = self.stored[spec.level - 1]  # bool [n, n_wires] on the validation sample
+        if name == "uand":
+            c = max(1, min(UAND_HOSTS, width // 4))
+            layer = build_uand(spec.monomials, spec.n_wires, width, c=c, seed=seed,
+                               activity=np.clip(wires.mean(0), 1e-6, 1.0), mode="auto")
+            built = via_monomials(layer, spec)
+            built.info = {"construction": "uand", "width": width, "c": c, "placement": layer.mode}
+            return built
+        built = build_clamped(spec, width, c=CLAMPED_HOSTS, seed=seed, wire_samples=wires[:4000])
+        built.info = {**built.info, "construction": "clamped", "width": width}
+        return built
+
+    def correct(self, level: int, n_wires: int) -> GateLayer | None:
+        """A correction layer after a superposed level when --correct-width asks for one."""
+        width = self.options.correct_width
+        if not width or self.chosen.get(level, ("exact",))[0] == "exact":
+            return None
+        key = (level, "correct", width)
+        if key not in self._layers:
+            self._layers[key] = build_correction(
+                n_wires, width, seed=self.options.seed + 7919 * level,
+                wire_samples=self.stored[level][:4000], level=level)
+        return self._layers[key]
+
+    # ---- choosing a level ---------------------------------------------------------------------
+    def choose(self, spec: LevelSpec) -> dict:
+        """Decide one level (recorded in `chosen`, prefix advanced) and say what was tried."""
+        options, level = self.options, spec.level
+        exact_width = len(spec.monomials)
+        row = {"level": level, "exact_width": exact_width}
+        name = options.construction
+        limit = exact_width if options.mode == "auto" else MAX_WIDTH_FACTOR * exact_width
+        candidates = [options.width] if options.width else _widths(exact_width, limit, name)
+        if exact_width == 0 or not candidates:
+            self._advance(spec)
+            return row | {"construction": "exact", "why": "no monomials" if not exact_width else
+                          f"{exact_width} monomials: too few for superposition to save neurons"}
+        tried: list[dict] = []
+        failed, best = 0, None
+        for width in candidates:
+            if self._attempt(spec, name, width, tried):
+                best = width
+                break
+            failed = width
+        for _ in range(REFINE_STEPS if best and failed and not options.width else 0):
+            middle = (failed + best) // 2  # bisect between the last failure and the success
+            if self._attempt(spec, name, middle, tried):
+                best = middle
+            else:
+                failed = middle
+        if best is not None:
+            self.chosen[level] = (name, best)
+            self._advance(spec)
+            return row | {"construction": name, "width": best, "tried": tried,
+                          "margin": next(t["margin"] for t in tried if t["width"] == best)}
+        self.chosen.pop(level, None)
+        self._advance(spec)
+        why = (f"no {name} width in {candidates[0]}..{candidates[-1]} met the target (zero bit "
+               f"errors, margin >= {options.margin}) on {self.n} validation samples")
+        if options.mode == "superposed":
+            raise CircuitError(_diagnostic(
+                self.circuit, f"cannot lower level {level} in superposition: {why}; use --mode "
+                "auto (exact where superposition does not pay) or exact"))
+        return row | {"construction": "exact", "tried": tried, "why": why}
+
+    def _attempt(self, spec: LevelSpec, name: str, width: int, tried: list[dict]) -> bool:
+        self.chosen[spec.level] = (name, width)
+        try:
+            h, readoff = self._level(spec, self.prefix, self.prefix_readoff)
+        except ValueError as error:  # the construction cannot be built at this width
+            tried.append({"width": width, "error": str(error)})
+            return False
+        stats = LevelStats()
+        for b, hb in zip(self.batches, h):
+            stats.add(readoff(_dense(hb)), self.stored[spec.level][b])
+        margin = stats.result()["margin"]
+        margin = math.inf if margin is None else margin
+        result = {"width": width, "margin": margin}
+        tried.append(result)
+        if margin < self.options.margin:
+            return False
+        result["bit_errors"] = self._output_errors(spec.level, h, readoff)
+        return result["bit_errors"] == 0
+
+    def _level(self, spec: LevelSpec, h: list, readoff: Affine) -> tuple[list, Affine]:
+        """Activations (sparse batches) and read-off of `spec`'s level as currently chosen,
+        from those of the level below, correction layer included."""
+        for built in filter(None, (self.build(spec), self.correct(spec.level,
+                                                                   len(self.wires[spec.level])))):
+            layers: list[Affine] = []
+            readoff = compose(readoff, built, layers)
+            h = [sp.csr_array(np.maximum(layers[0](_dense(hb)), 0.0)) for hb in h]
+        return h, readoff
+
+    def _output_errors(self, level: int, h: list, readoff: Affine) -> int:
+        """Output bit errors with the levels above `level` exact (their current choice)."""
+        for spec in self.specs[level:]:
+            h, readoff = self._level(spec, h, readoff)
+        out = readout(self.circuit, self.wires, readoff)
         outputs, errors_at_half = LevelStats(), 0
-        for start in range(0, self.n, BATCH):
-            batch = slice(start, start + BATCH)
-            h = self.x[batch].astype(np.float32) @ self.embed
-            hs = [np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)]
+        for b, hb in zip(self.batches, h):
+            y = out(_dense(hb))
+            outputs.add(y, self.expected[b])
+            errors_at_half += int(((y > 0.5) != self.expected[b]).sum())
+        return _threshold(outputs, errors_at_half)[1]
+
+    def _advance(self, spec: LevelSpec) -> None:
+        self.prefix, self.prefix_readoff = self._level(spec, self.prefix, self.prefix_readoff)
+
+    # ---- the whole network ----------------------------------------------------------------------
+    def run(self, lowered: Lowered) -> dict:
+        """Bit errors of the whole network, the smallest margin of any level, and the decode
+        thresholds of the outputs; in batches, so wide levels fit in memory."""
+        stats = [LevelStats() for _ in lowered.readoffs]
+        outputs, errors_at_half = LevelStats(), 0
+        for batch in self.batches:
+            h = _dense(self.x[batch].astype(np.float32) @ self.embed)
+            hs = [h]
             for layer in lowered.layers:
                 hs.append(np.maximum(layer(hs[-1]), 0.0))
-            for lv in levels:
+            for lv in range(1, len(lowered.readoffs)):
                 stats[lv].add(lowered.readoffs[lv](hs[lowered.level_layers[lv]]),
                               self.stored[lv][batch])
             y, expected = lowered.readout(hs[-1]), self.expected[batch]
             outputs.add(y, expected)
             errors_at_half += int(((y > 0.5) != expected).sum())
         threshold, errors = _threshold(outputs, errors_at_half)
-        margins = [stats[lv].result()["margin"] for lv in levels]
-        margin = min((m for m in margins if m is not None), default=math.inf)
-        return {"ok": errors == 0 and margin >= self.margin, "bit_errors": errors,
-                "level_margin": margin, "margin": margin, "samples": self.n,
+        margins = [m for m in (s.result()["margin"] for s in stats[1:]) if m is not None]
+        margin = min(margins, default=math.inf)
+        return {"ok": errors == 0 and margin >= self.options.margin, "bit_errors": errors,
+                "margin": margin, "samples": self.n,
                 "threshold": np.full(self.expected.shape[1], threshold, dtype=np.float32)}
+
+
+def _dense(h) -> np.ndarray:
+    return np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
 
 
 def _threshold(outputs: LevelStats, errors_at_half: int) -> tuple[float, int]:
