@@ -357,6 +357,8 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
         if row["construction"] != "exact" or row.get("why") not in (None, "no monomials"):
             choice = (f"{row['construction']} width {row['width']} (exact: {row['exact_width']})"
                       if row["construction"] != "exact" else f"exact: {row['why']}")
+            if "widened_from" in row:
+                choice += f", widened from {row['widened_from']} after errors on fresh inputs"
             click.echo(f"level {row['level']}: {choice}")
     if net.meta["plan"]["fallback"]:
         click.echo(f"fell back to the exact lowering: {net.meta['plan']['fallback']}")

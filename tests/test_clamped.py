@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 from circuitc.lowering.clamped import (AND, OR, Unit, build_clamped, decompose, measured_spurious,
-                                       placement, predicted_spurious)
+                                       placement, predicted_errors, predicted_spurious)
 from circuitc.lowering.construction import LevelSpec
 from circuitc.simulate import all_inputs
 
@@ -122,6 +122,37 @@ def test_shared_layer_spurious_rates_match_prediction():
     # AND hosts need two coincidences: far rarer than OR hosts
     assert q_pred[[pl.units[t].kind == AND for t in pl.hu]].mean() < \
         0.2 * q_pred[[pl.units[t].kind == OR for t in pl.hu]].mean()
+
+
+def test_error_per_input_class_matches_prediction():
+    """Mean signed error of the gates whose operands are none / some / all on, against section 5
+    of the docstring, on a heavily shared layer (so the errors are far from zero)."""
+    spec = random_spec(8, n_wires=300, n_gates=400)
+    alpha = np.full(spec.n_wires, 0.02)
+    layer = build_clamped(spec, 800, c=6, seed=9, activity=alpha)
+    pred = predicted_errors(spec, 800, alpha, c=6, seed=9, activity=alpha)
+    rng = np.random.default_rng(10)
+    w = (rng.random((30000, spec.n_wires)) < alpha).astype(np.float32)
+    err = forward(layer, w) - truth(spec, w)
+    P = sp.csc_array(spec.P)
+    two = [g for g in range(spec.n_gates)
+           if len({i for m in P.indices[P.indptr[g]:P.indptr[g + 1]] for i in spec.monomials[m]}) == 2]
+    ops = np.array([sorted({i for m in P.indices[P.indptr[g]:P.indptr[g + 1]]
+                            for i in spec.monomials[m]}) for g in two])
+    state = 2 * w[:, ops[:, 0]].astype(int) + w[:, ops[:, 1]].astype(int)  # [n, gates]
+    on = w[:, ops[:, 0]] + w[:, ops[:, 1]]
+    p = pred[two][np.arange(len(two))[None, :], state]
+    means = {}
+    for k in (0, 1, 2):
+        sel = on == k
+        e, q = err[:, two][sel], p[sel]
+        se = e.std() / np.sqrt(sel.sum()) + 1e-4
+        assert abs(e.mean() - q.mean()) < 5 * se, (k, e.mean(), q.mean(), se)
+        means[k] = q.mean()
+    # the classes really differ (so the test can fail): one on is one collision from an AND
+    # firing, none on two; both on, every unit is on and reads exactly 1
+    assert means[1] < means[0] - 0.05
+    assert np.all(pred[two][:, 3] == 0.0)
 
 
 def test_debiased_readoff_is_unbiased_and_decodes_on_sparse_inputs():

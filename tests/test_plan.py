@@ -1,12 +1,17 @@
 """The planner: superposed and auto modes choose widths by validation and never ship a wrong
 network (they fall back to exact, or refuse with the reason)."""
 
+import math
+
 import numpy as np
 import pytest
 
 import circuitc
 from circuitc.errors import CircuitError
 from circuitc.gen import sparse_circuit
+from circuitc.lowering import plan
+from circuitc.lowering.lower import level_specs
+from circuitc.passes import PassOptions, run_passes
 from conftest import EXAMPLES
 
 
@@ -93,3 +98,35 @@ def test_a_width_the_construction_cannot_build_is_a_failed_try_not_a_crash():
     tried = [t for row in net.meta["plan"]["levels"] for t in row.get("tried", [])]
     assert any("too small" in t.get("error", "") for t in tried)
     assert circuitc.evaluate(net, samples=500)["ok"]
+
+
+def test_superposed_clamped_on_a_deep_sparse_circuit_is_checked_on_fresh_inputs():
+    circuit, _ = sparse_circuit(60, 3, 2, seed=0)
+    net = circuitc.compile(circuit, mode="superposed", construction="clamped", samples=3000)
+    levels = net.meta["plan"]["levels"]
+    assert [r["construction"] for r in levels] == ["clamped"] * 3
+    # inner levels keep a read-off margin the next clamped level can take
+    assert all(r["margin"] >= plan.INNER_MARGIN for r in levels[:-1])
+    assert net.meta["plan"]["validation"]["ok"]
+    assert circuitc.evaluate(net, samples=3000)["ok"]  # seed 0: neither search nor check sample
+
+
+def test_widen_grows_superposed_levels_within_the_mode_limit():
+    circuit, _ = sparse_circuit(30, 2, 2, seed=2)
+    compiled, _ = run_passes(circuit, PassOptions())
+    levels = level_specs(compiled)
+    exact = [len(spec.monomials) for spec in levels[1]]
+    for mode, width, grows in (("superposed", exact[0], True), ("auto", exact[0] - 1, False),
+                               ("auto", exact[0] // 2, True)):
+        search = plan._Search(compiled, plan.PlanOptions(mode=mode, samples=200), np.eye(30),
+                              plan._identity(30), levels)
+        search.chosen = {1: ("clamped", width)}
+        rows = [{"level": 1, "width": width}, {"level": 2}]
+        assert search.widen(rows) == grows
+        assert rows[0]["width"] == (math.ceil(width * plan.WIDEN_FACTOR) if grows else width)
+        assert rows[0].get("widened_from") == (width if grows else None)
+        assert 2 not in search.chosen  # exact levels stay exact
+    fixed = plan._Search(compiled, plan.PlanOptions(mode="superposed", width=50, samples=200),
+                         np.eye(30), plan._identity(30), levels)
+    fixed.chosen = {1: ("clamped", 50)}
+    assert not fixed.widen([{"level": 1, "width": 50}, {"level": 2}])  # a fixed width stays

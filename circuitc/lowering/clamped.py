@@ -85,6 +85,22 @@ D n P(Poisson(2 c^3 U s_u / D^2) >= c (1/2 - h)) << 1, so D grows like sqrt(U) (
 set by c and the sample count): the layer needs ~ c^1.5 sqrt(U s_u) pairs at least, and gates
 per ReLU M / 2D grow like sqrt(M) (the note's d^2 capacity). The constant is large; the benchmark
 (bench/deep.py, docs/deep.md) measures where it breaks.
+
+5. Predicted error per input class
+----------------------------------
+On clean 0/1 inputs every step is exactly 0 or 1, so a unit's read-off error depends only on
+which of its hosts fire. Fix the state of the unit's own wires (a host reads them own_j =
+sum_{i in T} mult_ij w_i times) and let the pair's other reads O_j be independent Bernoulli
+(alpha): the host fires with probability P(sum_{O_j} mult w >= ceil(t_j) - own_j), which needs
+only P(O_j sums to 0) = prod (1 - alpha_i) and P(sum = 1) = P(0) sum_{mult_i = 1} alpha_i /
+(1 - alpha_i) for the thresholds of two-wire units (three or more: Poisson tail). The state fixed
+is that of the whole gate's operands, not only the unit's: the hosts of XOR's OR unit may also
+read its AND unit's wires. The unit's
+expected read-off in that state is (mean over hosts - gamma_T) / (1 - gamma_T): exactly 1 when it
+is on, and the collision rate of its class minus the average gamma when it is off; a gate's
+expected error is the C-combination of its units' errors (`predicted_errors`). AND units are
+the ones whose error depends on the class: one operand on leaves them one collision from firing,
+none on two.
 """
 
 from __future__ import annotations
@@ -246,6 +262,67 @@ def predicted_spurious(units: Sequence[Unit], hu: np.ndarray, hj: np.ndarray,
     on = np.array([np.prod(alpha[list(u.wires)]) if u.kind == AND
                    else 1.0 - np.prod(1.0 - alpha[list(u.wires)]) for u in units])
     return np.clip((F[hj] - on[hu]) / np.maximum(1.0 - on[hu], 1e-12), 0.0, 1.0)
+
+
+def predicted_errors(spec: LevelSpec, d: int, alpha: np.ndarray, *, c: int = DEFAULT_C,
+                     seed: int = 0, wire_samples: np.ndarray | None = None,
+                     activity: float | np.ndarray | None = None) -> np.ndarray:
+    """Expected read-off error [n_gates, 4] of each gate of build_clamped(spec, d, c=c,
+    seed=seed, wire_samples=..., activity=...) on clean 0/1 inputs whose wires are independent
+    Bernoulli(alpha), per state of the gate's operands (a, b), a < b: column 2 w_a + w_b (one
+    operand: column w_a, the others NaN; three or more operands: NaN). Section 5."""
+    alpha = np.broadcast_to(np.asarray(alpha, float), (spec.n_wires,))
+    pl = placement(spec, d, c, seed)
+    gamma, _ = _background(pl.units, pl.hu, pl.hj, pl.Wcount, pl.thr, spec.n_wires, wire_samples,
+                           activity)
+    gamma = np.minimum(gamma, 0.5)  # as build_clamped
+    coo = sp.coo_array(pl.Wcount)
+    mult = {(int(i), int(j)): int(m) for i, j, m in zip(coo.row, coo.col, coo.data)}
+    log0 = np.log1p(-np.minimum(alpha, 1 - 1e-12))
+    odds = alpha / np.maximum(1.0 - alpha, 1e-12)
+    n_pairs = len(pl.thr)
+    pair_log0 = np.bincount(coo.col, weights=log0[coo.row], minlength=n_pairs)
+    pair_odds1 = np.bincount(coo.col, weights=np.where(coo.data == 1, odds[coo.row], 0.0),
+                             minlength=n_pairs)
+    pair_mean = np.bincount(coo.col, weights=coo.data * alpha[coo.row], minlength=n_pairs)
+    order = np.argsort(pl.hu, kind="stable")
+    hosts = np.split(pl.hj[order], np.cumsum(np.bincount(pl.hu, minlength=len(pl.units)))[:-1])
+    C = sp.csc_array(pl.C)
+    out = np.full((spec.n_gates, 4), np.nan)
+    for g in range(spec.n_gates):
+        ts, coefs = C.indices[C.indptr[g]:C.indptr[g + 1]], C.data[C.indptr[g]:C.indptr[g + 1]]
+        ops = sorted({i for t in ts for i in pl.units[t].wires})
+        if len(ops) > 2:
+            continue
+        states = [{i: s >> k & 1 for k, i in enumerate(reversed(ops))} for s in range(2 ** len(ops))]
+        out[g, :len(states)] = 0.0
+        for t, coef in zip(ts, coefs):
+            unit, fire = pl.units[t], np.zeros(len(states))
+            for j in hosts[t]:  # the gate's operands are fixed, every other read is Bernoulli
+                m = {i: mult.get((i, int(j)), 0) for i in ops}
+                read = [i for i in ops if m[i]]
+                p0 = np.exp(pair_log0[j] - log0[read].sum())
+                p1 = p0 * (pair_odds1[j] - sum(odds[i] for i in read if m[i] == 1))
+                lam = pair_mean[j] - sum(m[i] * alpha[i] for i in read)
+                for k, state in enumerate(states):
+                    need = int(np.ceil(pl.thr[j])) - sum(m[i] * state[i] for i in ops)
+                    fire[k] += (1.0 if need <= 0 else 1 - p0 if need == 1 else
+                                1 - p0 - p1 if need == 2 else _poisson_tail(lam, need))
+            fire /= max(len(hosts[t]), 1)
+            for k, state in enumerate(states):
+                on = [state[i] for i in unit.wires]
+                if not (all(on) if unit.kind == AND else any(on)):  # an on unit reads exactly 1
+                    out[g, k] += coef * (fire[k] - gamma[t]) / (1.0 - gamma[t])
+    return out
+
+
+def _poisson_tail(lam: float, k: int) -> float:
+    """P(Poisson(lam) >= k)."""
+    term, below = np.exp(-lam), 0.0
+    for n in range(k):
+        below += term
+        term *= lam / (n + 1)
+    return max(0.0, 1.0 - below)
 
 
 def measured_spurious(units: Sequence[Unit], hu: np.ndarray, hj: np.ndarray,

@@ -9,14 +9,19 @@ Modes
 - auto: per level, superposed when a width below the exact one meets the target, else exact, and
   the report says why.
 
-The target is measured, not assumed: with the level lowered as proposed (earlier levels as already
-chosen, later ones exact), the whole network runs on `samples` validation inputs drawn from the
-declared distribution with seed `seed + 1` (so `circuitc eval`, seed 0 by default, checks on other
-inputs), and the proposal passes when every output bit is right and the level's read-off margin
-(smallest true read-off minus largest false one) is at least `margin`. Outputs read from a
-superposed level get one decode threshold, the midpoint of that margin on the validation sample.
-The finished network is validated once more as a whole; if it misses the target, auto mode falls
-back to the exact lowering (reported) and superposed mode refuses.
+The target is measured, not assumed: a proposal passes when, on `samples` validation inputs drawn
+from the declared distribution with seed `seed + 1` (so `circuitc eval`, seed 0 by default,
+checks on other inputs), the level's read-off margin (smallest true read-off minus largest false
+one, earlier levels as already chosen) is at least `margin`, and, in auto mode, every output bit
+is right with the levels above exact (auto mode may keep them exact; superposed mode will not,
+so there the margin decides and the final check below covers the whole network). Outputs read
+from a superposed level get one decode threshold, the midpoint of that margin on the validation
+sample.
+The finished network is validated once more as a whole on fresh inputs (seed `seed + 2`): the
+search keeps the smallest width that passed its sample, which favours widths that were lucky on
+it. Where the fresh check fails, every superposed level is widened by 1.25 (up to 3 times,
+reported per level as `widened_from`); if it still misses the target, auto mode falls back to the
+exact lowering (reported) and superposed mode refuses.
 
 `--width N` fixes the width of every superposed level instead of searching ("auto").
 `--correct-width N` inserts an error-correction layer of N ReLUs (`correction.py`: clamped
@@ -51,10 +56,12 @@ from circuitc.simulate import Schedule, pack, unpack
 
 MODES = ("exact", "superposed", "auto")
 CONSTRUCTIONS = ("uand", "clamped")
-MAX_WIDTH_FACTOR = 4  # superposed mode searches widths up to this times the exact width
+MAX_WIDTH_FACTOR = 16  # superposed mode searches widths up to this times the exact width
 UAND_HOSTS = 64  # neurons per monomial (c): best measured at m = 1000 (docs/uand.md)
 CLAMPED_HOSTS = 12  # clamped pairs per unit (docs/deep.md)
 REFINE_STEPS = 3  # bisection steps after the doubling search finds a passing width
+INNER_MARGIN = 0.3  # superposed mode: read-off margin of a level that other levels read
+WIDEN_STEPS, WIDEN_FACTOR = 3, 1.25  # widenings when the finished network fails fresh inputs
 BATCH = 2048  # validation samples per forward pass
 
 
@@ -105,12 +112,20 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     plan.embed, input_readoff = _embedding(n_in, options)
     search = _Search(circuit, options, plan.embed, input_readoff, levels)
     plan.levels = [search.choose(spec) for spec in levels[1]]
-    plan.lowered = lower(circuit, input_readoff, search.build, search.correct, levels=levels)
-    plan.validation = search.run(plan.lowered)
-    plan.threshold = plan.validation.pop("threshold")
+    # The widths were picked as the smallest that pass the validation sample, which favours
+    # widths that were lucky on it: the whole network is checked on fresh inputs, and widened
+    # where that check fails.
+    holdout = _Sample.draw(circuit, search.wires, options.samples, options.seed + 2)
+    for attempt in range(WIDEN_STEPS + 1):
+        plan.lowered = lower(circuit, input_readoff, search.build, search.correct, levels=levels)
+        plan.threshold = search.run(plan.lowered, search.sample)["threshold"]
+        plan.validation = search.run(plan.lowered, holdout, plan.threshold)
+        if plan.validation["ok"] or attempt == WIDEN_STEPS or not search.widen(plan.levels):
+            break
+    plan.validation.pop("threshold")
     if not plan.validation["ok"]:
-        why = (f"the whole network misses the target on {search.n} validation samples "
-               f"({plan.validation['bit_errors']} bit errors, margin "
+        why = (f"the whole network misses the target on {search.n} fresh samples "
+               f"({plan.validation['bit_errors']} bit errors at its decode threshold, margin "
                f"{plan.validation['margin']:+.3f})")
         if options.mode == "superposed":
             raise CircuitError(_diagnostic(circuit, f"cannot compile in superposition: {why}; "
@@ -154,6 +169,30 @@ def _widths(exact_width: int, limit: int, name: str) -> list[int]:
     return widths
 
 
+@dataclass
+class _Sample:
+    """Seeded inputs of the declared distribution with their exact outputs and every level's
+    stored wire values (bool [n, wires]), simulated once, in forward-pass batches."""
+
+    x: np.ndarray
+    expected: np.ndarray
+    stored: list[np.ndarray]
+    batches: list[slice]
+
+    @classmethod
+    def draw(cls, circuit: Circuit, wires: list[list[str]], n: int, seed: int) -> "_Sample":
+        x = D.sample(circuit, n, seed=seed)
+        schedule = Schedule.of(circuit)
+        values = schedule.run(pack(x))
+        stored = []
+        for level_wires in wires:
+            rows = np.array([schedule.rows[w] for w in level_wires], dtype=np.int64)
+            flip = np.array([bool(circuit.graph.nodes[w].get(K.COMPLEMENTED)) for w in level_wires])
+            stored.append(unpack(values[rows], len(x)) ^ flip)
+        return cls(x, unpack(values[schedule.outputs], len(x)), stored,
+                   [slice(i, i + BATCH) for i in range(0, len(x), BATCH)])
+
+
 class _Search:
     """The level-by-level search, on one seeded validation sample simulated exactly once.
 
@@ -169,17 +208,10 @@ class _Search:
                  levels: tuple[list[list[str]], list[LevelSpec]]):
         self.circuit, self.options, self.embed = circuit, options, embed
         self.wires, self.specs = levels
-        self.x = D.sample(circuit, options.samples, seed=options.seed + 1)
+        self.sample = _Sample.draw(circuit, self.wires, options.samples, options.seed + 1)
+        self.x, self.expected, self.stored, self.batches = (
+            self.sample.x, self.sample.expected, self.sample.stored, self.sample.batches)
         self.n = len(self.x)
-        schedule = Schedule.of(circuit)
-        values = schedule.run(pack(self.x))
-        self.expected = unpack(values[schedule.outputs], self.n)
-        self.stored = []
-        for wires in self.wires:
-            rows = np.array([schedule.rows[w] for w in wires], dtype=np.int64)
-            flip = np.array([bool(circuit.graph.nodes[w].get(K.COMPLEMENTED)) for w in wires])
-            self.stored.append(unpack(values[rows], self.n) ^ flip)
-        self.batches = [slice(i, i + BATCH) for i in range(0, self.n, BATCH)]
         self.chosen: dict[int, tuple[str, int]] = {}
         self._layers: dict[tuple, GateLayer] = {}
         self.prefix = [sp.csr_array(_dense(self.x[b].astype(np.float32) @ embed))
@@ -255,8 +287,10 @@ class _Search:
                           "margin": next(t["margin"] for t in tried if t["width"] == best)}
         self.chosen.pop(level, None)
         self._advance(spec)
+        on = self.stored[level - 1].sum(axis=1)  # activity decides whether superposition can work
         why = (f"no {name} width in {candidates[0]}..{candidates[-1]} met the target (zero bit "
-               f"errors, margin >= {options.margin}) on {self.n} validation samples")
+               f"errors, margin >= {options.margin}) on {self.n} validation samples; the level "
+               f"reads {spec.n_wires} wires with {on.mean():.1f} on on average (max {on.max()})")
         if options.mode == "superposed":
             raise CircuitError(_diagnostic(
                 self.circuit, f"cannot lower level {level} in superposition: {why}; use --mode "
@@ -279,6 +313,15 @@ class _Search:
         tried.append(result)
         if margin < self.options.margin:
             return False
+        if self.options.mode == "superposed":
+            # The margin says one threshold decodes every wire of the level. The levels above
+            # will be superposed too (each checked on this level's real read-off when chosen),
+            # so running them exact here would test a network that is never built. But they
+            # read this level's read-off: below the top level it must also be clean enough for
+            # them (a clamped pair tolerates a summed input error below 1/2 - h), or the search
+            # picks a level so narrow that no width of the next one can work.
+            inner = spec.level < len(self.specs)
+            return not inner or margin >= max(self.options.margin, INNER_MARGIN)
         result["bit_errors"] = self._output_errors(spec.level, h, readoff)
         return result["bit_errors"] == 0
 
@@ -308,28 +351,53 @@ class _Search:
         self.prefix, self.prefix_readoff = self._level(spec, self.prefix, self.prefix_readoff)
 
     # ---- the whole network ----------------------------------------------------------------------
-    def run(self, lowered: Lowered) -> dict:
-        """Bit errors of the whole network, the smallest margin of any level, and the decode
-        thresholds of the outputs; in batches, so wide levels fit in memory."""
+    def widen(self, rows: list[dict]) -> bool:
+        """Every superposed level WIDEN_FACTOR times wider (a level that would reach its exact
+        width in auto mode, or its limit in superposed mode, stays as it is); rows (the plan's)
+        are updated. False when no level could be widened."""
+        if self.options.width:  # the user fixed the width: report, do not change it
+            return False
+        widened = False
+        auto = self.options.mode == "auto"
+        for row, spec in zip(rows, self.specs):
+            name, width = self.chosen.get(spec.level, ("exact", None))
+            if name == "exact":
+                continue
+            new, exact_width = math.ceil(width * WIDEN_FACTOR), len(spec.monomials)
+            if new >= exact_width if auto else new > MAX_WIDTH_FACTOR * exact_width:
+                continue
+            self.chosen[spec.level] = (name, new)
+            row.update(width=new, widened_from=row.get("widened_from", width))
+            widened = True
+        return widened
+
+    def run(self, lowered: Lowered, sample: _Sample, threshold: np.ndarray | None = None) -> dict:
+        """Bit errors of the whole network on `sample` at the given decode thresholds of the
+        outputs (None: choose them on this sample, see `_threshold`), the smallest margin of any
+        level, and the thresholds; in batches, so wide levels fit in memory."""
         stats = [LevelStats() for _ in lowered.readoffs]
-        outputs, errors_at_half = LevelStats(), 0
-        for batch in self.batches:
-            h = _dense(self.x[batch].astype(np.float32) @ self.embed)
+        outputs, errors_at = LevelStats(), 0
+        cut = 0.5 if threshold is None else threshold
+        for batch in sample.batches:
+            h = _dense(sample.x[batch].astype(np.float32) @ self.embed)
             hs = [h]
             for layer in lowered.layers:
                 hs.append(np.maximum(layer(hs[-1]), 0.0))
             for lv in range(1, len(lowered.readoffs)):
                 stats[lv].add(lowered.readoffs[lv](hs[lowered.level_layers[lv]]),
-                              self.stored[lv][batch])
-            y, expected = lowered.readout(hs[-1]), self.expected[batch]
+                              sample.stored[lv][batch])
+            y, expected = lowered.readout(hs[-1]), sample.expected[batch]
             outputs.add(y, expected)
-            errors_at_half += int(((y > 0.5) != expected).sum())
-        threshold, errors = _threshold(outputs, errors_at_half)
+            errors_at += int(((y > cut) != expected).sum())
+        if threshold is None:
+            threshold, errors = _threshold(outputs, errors_at)
+            threshold = np.full(sample.expected.shape[1], threshold, dtype=np.float32)
+        else:
+            errors = errors_at
         margins = [m for m in (s.result()["margin"] for s in stats[1:]) if m is not None]
         margin = min(margins, default=math.inf)
         return {"ok": errors == 0 and margin >= self.options.margin, "bit_errors": errors,
-                "margin": margin, "samples": self.n,
-                "threshold": np.full(self.expected.shape[1], threshold, dtype=np.float32)}
+                "margin": margin, "samples": len(sample.x), "threshold": threshold}
 
 
 def _dense(h) -> np.ndarray:
