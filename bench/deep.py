@@ -38,7 +38,7 @@ from circuitc import keys as K
 from circuitc.distribution import sample
 from circuitc.gen import sparse_circuit
 from circuitc.graph import Circuit
-from circuitc.lowering.clamped import build_clamped
+from circuitc.lowering.clamped import build_clamped, predicted_errors
 from circuitc.lowering.construction import GateLayer, LevelLayer, LevelSpec, via_monomials
 from circuitc.lowering.correction import build_correction
 from circuitc.lowering.exact import build_exact
@@ -115,12 +115,14 @@ class Stack:
 
 
 def build_stack(specs, calib: list[np.ndarray], mode: str, d: int, *, c: int, h: float,
-                active: int, seed: int, d_correct: int | None = None, c_uand: int = 8) -> Stack:
+                active: int, seed: int, d_correct: int | None = None, c_uand: int = 8,
+                shift: float = 0.0, debias: bool = True) -> Stack:
     compute, correct = [], []
     for t, spec in enumerate(specs):
         s = seed + 1000 * t
         if mode == "clamped":
-            compute.append(build_clamped(spec, d, c=c, h=h, seed=s, wire_samples=calib[t]))
+            compute.append(build_clamped(spec, d, c=c, h=h, shift=shift, seed=s,
+                                         wire_samples=calib[t] if debias else None))
         elif mode == "exact":
             compute.append(via_monomials(build_exact(spec.monomials, spec.n_wires), spec))
         elif mode.startswith("uand"):
@@ -160,13 +162,44 @@ def _apply(layer: GateLayer, v: sp.csr_array, r: np.ndarray) -> tuple[sp.csr_arr
     return out, np.asarray(layer.r, dtype=np.float32)
 
 
+def operands(spec: LevelSpec) -> np.ndarray:
+    """[n_gates, 2] the two operand wires of every gate (a < b; a gate of one wire: b = a)."""
+    P = sp.csc_array(spec.P)
+    out = np.zeros((spec.n_gates, 2), np.int64)
+    for g in range(spec.n_gates):
+        wires = sorted({i for m in P.indices[P.indptr[g]:P.indptr[g + 1]] for i in spec.monomials[m]})
+        if len(wires) > 2:
+            raise ValueError("bench/deep.py classes gates of at most two operands")
+        out[g] = [wires[0], wires[-1]]
+    return out
+
+
+def predictions(stack: Stack, specs, calib: list[np.ndarray], *, c: int, seed: int,
+                debias: bool = True) -> list | None:
+    """Per level, the clamped layer's predicted error per gate and operand state [n_gates, 4]
+    (circuitc.lowering.clamped.predicted_errors, wires independent at their calibration
+    activity); None for the other constructions."""
+    if any(l.info.get("construction") != "clamped" for l in stack.compute):
+        return None
+    return [predicted_errors(spec, layer.width, calib[t].mean(0), c=c, seed=seed + 1000 * t,
+                             wire_samples=calib[t] if debias else None)
+            for t, (spec, layer) in enumerate(zip(specs, stack.compute))]
+
+
+CLASSES = ("none", "some", "all")  # how many of a gate's operands are on
+
+
 # ---- evaluating -------------------------------------------------------------------------------
-def evaluate_stack(stack: Stack, truth: list[np.ndarray]) -> list[dict]:
+def evaluate_stack(stack: Stack, truth: list[np.ndarray], ops: list[np.ndarray] | None = None,
+                   predicted: list[np.ndarray] | None = None) -> list[dict]:
     """Per level (1..L): mean signed error, mean/max |error|, decode margin, bit errors (read-off
-    > 1/2 vs exact), and samples with any bit error; level 0 is read exactly."""
+    > 1/2 vs exact), and samples with any bit error; level 0 is read exactly. With the gates'
+    operands `ops`: the same per input class (none / some / all operands on), with the predicted
+    mean error of the class when `predicted` gives it per gate and operand state."""
     n = truth[0].shape[0]
     L = len(stack.compute)
-    acc = [dict(err=0.0, abs=0.0, max=0.0, bits=0, bad=0, min_true=np.inf, max_false=-np.inf)
+    acc = [dict(err=0.0, abs=0.0, max=0.0, bits=0, bad=0, min_true=np.inf, max_false=-np.inf,
+                cls={k: dict(n=0, err=0.0, pred=0.0, max=0.0, bits=0) for k in CLASSES})
            for _ in range(L)]
     for start in range(0, n, BATCH):
         v = sp.csr_array(truth[0][start:start + BATCH].astype(np.float32))
@@ -188,18 +221,42 @@ def evaluate_stack(stack: Stack, truth: list[np.ndarray]) -> list[dict]:
             if y.any():
                 a["min_true"] = min(a["min_true"], float(w[y].min()))
             a["max_false"] = max(a["max_false"], float(w[~y].max()))
+            if ops is not None:
+                x = truth[t][start:start + BATCH]
+                wa, wb = x[:, ops[t][:, 0]], x[:, ops[t][:, 1]]
+                one = ops[t][:, 0] == ops[t][:, 1]
+                on = np.where(one, 2 * wa, wa.astype(np.int8) + wb)  # 0 none, 1 some, 2 all
+                state = np.where(one, wa, 2 * wa.astype(np.int8) + wb)
+                pred = (None if predicted is None else
+                        predicted[t][np.arange(len(one))[None, :], state])
+                for k, name in enumerate(CLASSES):
+                    sel, cl = on == k, a["cls"][name]
+                    cl["n"] += int(sel.sum())
+                    cl["err"] += float(e[sel].sum())
+                    cl["max"] = max(cl["max"], float(np.abs(e[sel]).max(initial=0.0)))
+                    cl["bits"] += int(wrong[sel].sum())
+                    if pred is not None:
+                        cl["pred"] += float(pred[sel].sum())
     rows = []
     for t, a in enumerate(acc):
         size = n * truth[t + 1].shape[1]
-        rows.append({"level": t + 1, "mean_error": a["err"] / size, "mean_abs": a["abs"] / size,
-                     "max_abs": a["max"], "margin": a["min_true"] - a["max_false"],
-                     "bit_errors": a["bits"], "bad_samples": a["bad"]})
+        row = {"level": t + 1, "mean_error": a["err"] / size, "mean_abs": a["abs"] / size,
+               "max_abs": a["max"], "margin": a["min_true"] - a["max_false"],
+               "bit_errors": a["bits"], "bad_samples": a["bad"]}
+        if ops is not None:
+            row["classes"] = {name: {"n": cl["n"], "mean_error": cl["err"] / max(cl["n"], 1),
+                                     "predicted": (cl["pred"] / max(cl["n"], 1)
+                                                   if predicted is not None else None),
+                                     "max_abs": cl["max"], "bit_errors": cl["bits"]}
+                              for name, cl in a["cls"].items()}
+        rows.append(row)
     return rows
 
 
 def run(wires: int, levels: int, active: int, mode: str, d: int, *, c: int = 6, h: float = 0.1,
         samples: int = 10_000, calib: int = 4000, seed: int = 0, d_correct: int | None = None,
-        passes: bool = False, c_uand: int = 8, prepared=None) -> dict:
+        passes: bool = False, c_uand: int = 8, prepared=None, classes: bool = False,
+        shift: float = 0.0, debias: bool = True) -> dict:
     t0 = time.time()
     compiled, ids, specs, report = prepared or prepare(wires, levels, active, seed, passes)
     xc = sample(compiled, calib, seed + 100)
@@ -207,13 +264,17 @@ def run(wires: int, levels: int, active: int, mode: str, d: int, *, c: int = 6, 
     calib_vals, truth = stored_values(compiled, ids, xc), stored_values(compiled, ids, xe)
     t1 = time.time()
     stack = build_stack(specs, calib_vals, mode, d, c=c, h=h, active=active, seed=seed,
-                        d_correct=d_correct, c_uand=c_uand)
+                        d_correct=d_correct, c_uand=c_uand, shift=shift, debias=debias)
     t2 = time.time()
-    rows = evaluate_stack(stack, truth)
+    ops = [operands(spec) for spec in specs] if classes else None
+    predicted = (predictions(stack, specs, calib_vals, c=c, seed=seed, debias=debias)
+                 if classes else None)
+    rows = evaluate_stack(stack, truth, ops, predicted)
     t3 = time.time()
     gates = sum(s.n_gates for s in specs)
     return {"wires": wires, "levels": len(specs), "active": active, "mode": mode, "d": d,
-            "d_correct": d_correct, "c": c, "h": h, "samples": samples, "seed": seed,
+            "d_correct": d_correct, "c": c, "h": h, "shift": shift, "debias": debias,
+            "samples": samples, "seed": seed,
             "relus": stack.relus, "gates": gates, "gates_per_relu": gates / stack.relus,
             "bit_errors": sum(r["bit_errors"] for r in rows),
             "first_bad_level": next((r["level"] for r in rows if r["bit_errors"]), None),
@@ -237,7 +298,14 @@ def main(argv=None) -> None:
     ap.add_argument("--samples", type=int, default=10_000)
     ap.add_argument("--calib", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--shift", type=float, default=0.0,
+                    help="clamped: raise every pair's threshold by this")
+    ap.add_argument("--no-debias", action="store_true",
+                    help="clamped: read units as the plain mean of their hosts")
     ap.add_argument("--passes", action="store_true")
+    ap.add_argument("--classes", action="store_true",
+                    help="error per input class (none / some / all operands on), with the "
+                         "clamped construction's predictions")
     ap.add_argument("--json", default=None, help="append results (JSON lines) to this file")
     a = ap.parse_args(argv)
     prepared = prepare(a.wires, a.levels, a.active, a.seed, a.passes)
@@ -246,8 +314,10 @@ def main(argv=None) -> None:
         for d in a.d:
             res = run(a.wires, a.levels, a.active, mode, d, c=a.c, h=a.h, samples=a.samples,
                       calib=a.calib, seed=a.seed, d_correct=a.d_correct, passes=a.passes,
-                      prepared=prepared)
+                      prepared=prepared, classes=a.classes, shift=a.shift,
+                      debias=not a.no_debias)
             line = (f"{mode:>13} wires={a.wires} levels={res['levels']} d={d} c={a.c} h={a.h} "
+                    f"shift={a.shift} debias={not a.no_debias} "
                     f"relus={res['relus']} gates/relu={res['gates_per_relu']:.3f} "
                     f"bit_errors={res['bit_errors']} first_bad={res['first_bad_level']} "
                     f"t={res['seconds']}")
@@ -257,6 +327,11 @@ def main(argv=None) -> None:
                     print(f"    L{r['level']:>2} mean={r['mean_error']:+.5f} "
                           f"abs={r['mean_abs']:.5f} max={r['max_abs']:.3f} "
                           f"margin={r['margin']:+.3f} bits={r['bit_errors']}", flush=True)
+                    for name, cl in r.get("classes", {}).items():
+                        pred = "-" if cl["predicted"] is None else f"{cl['predicted']:+.5f}"
+                        print(f"        {name:>4}: n={cl['n']} mean={cl['mean_error']:+.5f} "
+                              f"predicted={pred} max={cl['max_abs']:.3f} "
+                              f"bits={cl['bit_errors']}", flush=True)
             if a.json:
                 with open(a.json, "a") as f:
                     f.write(json.dumps(res) + "\n")

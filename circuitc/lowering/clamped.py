@@ -209,6 +209,7 @@ def build_clamped(
     *,
     c: int = DEFAULT_C,
     h: float = DEFAULT_H,
+    shift: float = 0.0,
     seed: int = 0,
     wire_samples: np.ndarray | None = None,
     activity: float | np.ndarray | None = None,
@@ -217,6 +218,8 @@ def build_clamped(
     docstring. wire_samples (bool [n, n_wires], stored values of the level below) or activity
     (per-wire or global on-probability) calibrate the read-off; ValueError on bad arguments."""
     _check(spec, d, c, h, wire_samples, activity)
+    if not abs(shift) + h < 0.5:
+        raise ValueError(f"build_clamped: |shift| + h must be below 1/2, got {shift!r} + {h!r}")
     pl = placement(spec, d, c, seed)
     units, C, const, hu, hj, Wcount, thr = pl.units, pl.C, pl.const, pl.hu, pl.hj, pl.Wcount, pl.thr
     D = d // 2
@@ -229,7 +232,7 @@ def build_clamped(
     # Columns 2j and 2j+1 are pair j's two ReLUs.
     W = sp.csr_array(sp.kron(Wcount, np.ones((1, 2), np.float32)), dtype=np.float32)
     b = np.empty(d, np.float32)
-    b[0:2 * D:2], b[1:2 * D:2] = -thr + h, -thr - h
+    b[0:2 * D:2], b[1:2 * D:2] = -(thr + shift) + h, -(thr + shift) - h
     if d % 2:  # an odd d leaves one unused neuron
         W = sp.csr_array(sp.hstack([W, sp.csr_array((spec.n_wires, 1), dtype=np.float32)]))
         b[-1] = 0.0
@@ -244,7 +247,7 @@ def build_clamped(
     r = (const - (gamma / (1.0 - gamma)).astype(np.float32) @ C).astype(np.float32)
     reads = np.asarray(Wcount.sum(axis=0)).ravel()
     info = {
-        "construction": "clamped", "width": int(d), "pairs": int(D), "c": int(c), "h": float(h),
+        "construction": "clamped", "width": int(d), "pairs": int(D), "c": int(c), "h": float(h), "shift": float(shift),
         "units": len(units), "units_by_threshold": {str(t): int(n) for t, n in zip(pools, counts)},
         "hosts_min": int(hosts.min()) if len(hosts) else 0,
         "reads_per_pair": float(reads.mean()) if D else 0.0,

@@ -209,13 +209,11 @@ class _Search:
         self.circuit, self.options, self.embed = circuit, options, embed
         self.wires, self.specs = levels
         self.sample = _Sample.draw(circuit, self.wires, options.samples, options.seed + 1)
-        self.x, self.expected, self.stored, self.batches = (
-            self.sample.x, self.sample.expected, self.sample.stored, self.sample.batches)
-        self.n = len(self.x)
+        self.n = len(self.sample.x)
         self.chosen: dict[int, tuple[str, int]] = {}
         self._layers: dict[tuple, GateLayer] = {}
-        self.prefix = [sp.csr_array(_dense(self.x[b].astype(np.float32) @ embed))
-                       for b in self.batches]
+        self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
+                       for b in self.sample.batches]
         self.prefix_readoff = input_readoff
 
     # ---- the layers (memoized: the same proposal is never built twice) ------------------------
@@ -230,7 +228,7 @@ class _Search:
         seed = self.options.seed + spec.level
         if name == "exact" or not spec.monomials:
             return _exact(spec)
-        wires = self.stored[spec.level - 1]  # bool [n, n_wires] on the validation sample
+        wires = self.sample.stored[spec.level - 1]  # bool [n, n_wires] on the validation sample
         if name == "uand":
             c = max(1, min(UAND_HOSTS, width // 4))
             layer = build_uand(spec.monomials, spec.n_wires, width, c=c, seed=seed,
@@ -251,7 +249,7 @@ class _Search:
         if key not in self._layers:
             self._layers[key] = build_correction(
                 n_wires, width, seed=self.options.seed + 7919 * level,
-                wire_samples=self.stored[level][:4000], level=level)
+                wire_samples=self.sample.stored[level][:4000], level=level)
         return self._layers[key]
 
     # ---- choosing a level ---------------------------------------------------------------------
@@ -287,10 +285,11 @@ class _Search:
                           "margin": next(t["margin"] for t in tried if t["width"] == best)}
         self.chosen.pop(level, None)
         self._advance(spec)
-        on = self.stored[level - 1].sum(axis=1)  # activity decides whether superposition can work
+        on = self.sample.stored[level - 1].sum(axis=1)  # activity: can superposition work here?
         why = (f"no {name} width in {candidates[0]}..{candidates[-1]} met the target (zero bit "
-               f"errors, margin >= {options.margin}) on {self.n} validation samples; the level "
-               f"reads {spec.n_wires} wires with {on.mean():.1f} on on average (max {on.max()})")
+               f"errors, margin >= {self._target(spec)}) on {self.n} validation samples; the "
+               f"level reads {spec.n_wires} wires with {on.mean():.1f} on on average (max "
+               f"{on.max()}), and superposition needs few of them on at once")
         if options.mode == "superposed":
             raise CircuitError(_diagnostic(
                 self.circuit, f"cannot lower level {level} in superposition: {why}; use --mode "
@@ -305,25 +304,29 @@ class _Search:
             tried.append({"width": width, "error": str(error)})
             return False
         stats = LevelStats()
-        for b, hb in zip(self.batches, h):
-            stats.add(readoff(_dense(hb)), self.stored[spec.level][b])
+        for b, hb in zip(self.sample.batches, h):
+            stats.add(readoff(_dense(hb)), self.sample.stored[spec.level][b])
         margin = stats.result()["margin"]
         margin = math.inf if margin is None else margin
         result = {"width": width, "margin": margin}
         tried.append(result)
-        if margin < self.options.margin:
+        if margin < self._target(spec):
             return False
         if self.options.mode == "superposed":
             # The margin says one threshold decodes every wire of the level. The levels above
             # will be superposed too (each checked on this level's real read-off when chosen),
-            # so running them exact here would test a network that is never built. But they
-            # read this level's read-off: below the top level it must also be clean enough for
-            # them (a clamped pair tolerates a summed input error below 1/2 - h), or the search
-            # picks a level so narrow that no width of the next one can work.
-            inner = spec.level < len(self.specs)
-            return not inner or margin >= max(self.options.margin, INNER_MARGIN)
+            # so running them exact here would test a network that is never built.
+            return True
         result["bit_errors"] = self._output_errors(spec.level, h, readoff)
         return result["bit_errors"] == 0
+
+    def _target(self, spec: LevelSpec) -> float:
+        """The read-off margin a proposal must keep. In superposed mode the levels above read
+        this one's read-off through superposed layers, so below the top level it must also be
+        clean enough for them (a clamped pair tolerates a summed input error below 1/2 - h), or
+        the search picks a level so narrow that no width of the next one can work."""
+        inner = self.options.mode == "superposed" and spec.level < len(self.specs)
+        return max(self.options.margin, INNER_MARGIN) if inner else self.options.margin
 
     def _level(self, spec: LevelSpec, h: list, readoff: Affine) -> tuple[list, Affine]:
         """Activations (sparse batches) and read-off of `spec`'s level as currently chosen,
@@ -341,10 +344,10 @@ class _Search:
             h, readoff = self._level(spec, h, readoff)
         out = readout(self.circuit, self.wires, readoff)
         outputs, errors_at_half = LevelStats(), 0
-        for b, hb in zip(self.batches, h):
+        for b, hb in zip(self.sample.batches, h):
             y = out(_dense(hb))
-            outputs.add(y, self.expected[b])
-            errors_at_half += int(((y > 0.5) != self.expected[b]).sum())
+            outputs.add(y, self.sample.expected[b])
+            errors_at_half += int(((y > 0.5) != self.sample.expected[b]).sum())
         return _threshold(outputs, errors_at_half)[1]
 
     def _advance(self, spec: LevelSpec) -> None:
