@@ -34,6 +34,24 @@ def test_composed_layer_reads_the_embedding():
     np.testing.assert_allclose((x @ Phi) @ Wf, x @ (Phi @ Phi.T) @ layer.W.toarray(), atol=1e-4)
 
 
+@pytest.mark.parametrize("read, shrink", [("transpose", 1.0), ("pinv", 0.5)])
+def test_interference_variance_matches_the_docstring(read, shrink):
+    """A neuron reading r inputs with s on picks up zero-mean noise of variance s r / d0
+    (transpose), (1 - d0/n) s r / d0 (least squares): here d0 = n/2, so half of it."""
+    n, d0, d, r, s = 400, 200, 300, 20, 3
+    rng = np.random.default_rng(5)
+    W = np.zeros((n, d), np.float32)
+    for j in range(d):
+        W[rng.choice(n, r, replace=False), j] = 1
+    Phi = build_embedding(n, d0, seed=6)
+    x = np.zeros((4000, n), np.float32)
+    for i in range(len(x)):
+        x[i, rng.choice(n, s, replace=False)] = 1
+    noise = (x @ Phi) @ compose_with_embedding(W, Phi, read) - x @ W
+    assert abs(noise.mean()) < 0.02
+    assert noise.var() == pytest.approx(shrink * s * r / d0, rel=0.08)
+
+
 def test_d0_at_least_n_inputs_with_orthonormal_rows_is_exact():
     # with orthonormal phi's there is no interference: the composed layer equals the plain one
     m = 12
