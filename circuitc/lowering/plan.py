@@ -299,18 +299,23 @@ class _Search:
     def _attempt(self, spec: LevelSpec, name: str, width: int, tried: list[dict]) -> bool:
         self.chosen[spec.level] = (name, width)
         try:
-            h, readoff = self._level(spec, self.prefix, self.prefix_readoff)
+            steps, readoff = self._compose(spec, self.prefix_readoff)
         except ValueError as error:  # the construction cannot be built at this width
             tried.append({"width": width, "error": str(error)})
             return False
-        stats = LevelStats()
-        for b, hb in zip(self.sample.batches, h):
+        target, stats, h = self._target(spec), LevelStats(), []
+        for b, hb in zip(self.sample.batches, self.prefix):
+            for layer in steps:
+                hb = sp.csr_array(np.maximum(layer(_dense(hb)), 0.0))
+            h.append(hb)
             stats.add(readoff(_dense(hb)), self.sample.stored[spec.level][b])
-        margin = stats.result()["margin"]
-        margin = math.inf if margin is None else margin
+            margin = stats.result()["margin"]
+            margin = math.inf if margin is None else margin
+            if margin < target:  # a margin only shrinks with more samples: stop early
+                break
         result = {"width": width, "margin": margin}
         tried.append(result)
-        if margin < self._target(spec):
+        if margin < target:
             return False
         if self.options.mode == "superposed":
             # The margin says one threshold decodes every wire of the level. The levels above
@@ -328,14 +333,23 @@ class _Search:
         inner = self.options.mode == "superposed" and spec.level < len(self.specs)
         return max(self.options.margin, INNER_MARGIN) if inner else self.options.margin
 
-    def _level(self, spec: LevelSpec, h: list, readoff: Affine) -> tuple[list, Affine]:
-        """Activations (sparse batches) and read-off of `spec`'s level as currently chosen,
-        from those of the level below, correction layer included."""
+    def _compose(self, spec: LevelSpec, readoff: Affine) -> tuple[list[Affine], Affine]:
+        """The network layers of `spec`'s level as currently chosen (correction layer included)
+        on top of the level below read off by `readoff`, and the level's own read-off."""
+        steps = []
         for built in filter(None, (self.build(spec), self.correct(spec.level,
                                                                    len(self.wires[spec.level])))):
             layers: list[Affine] = []
             readoff = compose(readoff, built, layers)
-            h = [sp.csr_array(np.maximum(layers[0](_dense(hb)), 0.0)) for hb in h]
+            steps.append(layers[0])
+        return steps, readoff
+
+    def _level(self, spec: LevelSpec, h: list, readoff: Affine) -> tuple[list, Affine]:
+        """Activations (sparse batches) and read-off of `spec`'s level as currently chosen,
+        from those of the level below."""
+        steps, readoff = self._compose(spec, readoff)
+        for layer in steps:
+            h = [sp.csr_array(np.maximum(layer(_dense(hb)), 0.0)) for hb in h]
         return h, readoff
 
     def _output_errors(self, level: int, h: list, readoff: Affine) -> int:
