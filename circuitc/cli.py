@@ -358,7 +358,7 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
             choice = (f"{row['construction']} width {row['width']} (exact: {row['exact_width']})"
                       if row["construction"] != "exact" else f"exact: {row['why']}")
             if "widened_from" in row:
-                choice += f", widened from {row['widened_from']} after errors on fresh inputs"
+                choice += f", widened from {row['widened_from']}: {row['widened_because']}"
             click.echo(f"level {row['level']}: {choice}")
     if net.meta["plan"]["fallback"]:
         click.echo(f"fell back to the exact lowering: {net.meta['plan']['fallback']}")
