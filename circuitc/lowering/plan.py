@@ -21,10 +21,7 @@ The finished network is validated once more as a whole on fresh inputs (seed `se
 search keeps the smallest width that passed its sample, which favours widths that were lucky on
 it. Where the fresh check fails, every superposed level is widened by 1.25 (up to 3 times,
 reported per level as `widened_from`); if it still misses the target, auto mode falls back to the
-exact lowering (reported) and superposed mode refuses. In superposed mode a level that no width
-can lower is retried after doubling the level below it (up to 3 times): the search is greedy, and
-the narrowest width that meets a level's own target can leave more read-off noise than any
-layer above it tolerates.
+exact lowering (reported) and superposed mode refuses.
 
 `--width N` fixes the width of every superposed level instead of searching ("auto").
 `--correct-width N` inserts an error-correction layer of N ReLUs (`correction.py`: clamped
@@ -65,7 +62,6 @@ CLAMPED_HOSTS = 12  # clamped pairs per unit (docs/deep.md)
 REFINE_STEPS = 3  # bisection steps after the doubling search finds a passing width
 INNER_MARGIN = 0.3  # superposed mode: read-off margin of a level that other levels read
 WIDEN_STEPS, WIDEN_FACTOR = 3, 1.25  # widenings when the finished network fails fresh inputs
-BACKTRACKS = 3  # superposed mode: doublings of the level below when no width of a level works
 BATCH = 2048  # validation samples per forward pass
 
 
@@ -115,8 +111,7 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
 
     plan.embed, input_readoff = _embedding(n_in, options)
     search = _Search(circuit, options, plan.embed, input_readoff, levels)
-    for spec in levels[1]:
-        plan.levels.append(search.choose(spec, plan.levels))
+    plan.levels = [search.choose(spec) for spec in levels[1]]
     # The widths were picked as the smallest that pass the validation sample, which favours
     # widths that were lucky on it: the whole network is checked on fresh inputs, and widened
     # where that check fails.
@@ -216,8 +211,6 @@ class _Search:
         self.sample = _Sample.draw(circuit, self.wires, options.samples, options.seed + 1)
         self.n = len(self.sample.x)
         self.chosen: dict[int, tuple[str, int]] = {}
-        self.before: dict[int, tuple[list, Affine]] = {}  # prefix before each level was decided
-        self.backtracks: dict[int, int] = {}  # times the level below was widened, per level
         self._layers: dict[tuple, GateLayer] = {}
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
                        for b in self.sample.batches]
@@ -260,11 +253,9 @@ class _Search:
         return self._layers[key]
 
     # ---- choosing a level ---------------------------------------------------------------------
-    def choose(self, spec: LevelSpec, rows: list[dict]) -> dict:
-        """Decide one level (recorded in `chosen`, prefix advanced) and say what was tried;
-        `rows` are the levels decided so far (the one below may be widened, see `_widen_below`)."""
+    def choose(self, spec: LevelSpec) -> dict:
+        """Decide one level (recorded in `chosen`, prefix advanced) and say what was tried."""
         options, level = self.options, spec.level
-        self.before[level] = (self.prefix, self.prefix_readoff)
         exact_width = len(spec.monomials)
         row = {"level": level, "exact_width": exact_width}
         name = options.construction
@@ -292,8 +283,6 @@ class _Search:
             self._advance(spec)
             return row | {"construction": name, "width": best, "tried": tried,
                           "margin": next(t["margin"] for t in tried if t["width"] == best)}
-        if options.mode == "superposed" and not options.width and self._widen_below(spec, rows):
-            return self.choose(spec, rows)
         self.chosen.pop(level, None)
         self._advance(spec)
         on = self.sample.stored[level - 1].sum(axis=1)  # activity: can superposition work here?
@@ -307,27 +296,6 @@ class _Search:
                 self.circuit, f"cannot lower level {level} in superposition: {why}; use --mode "
                 "auto (exact where superposition does not pay) or exact"))
         return row | {"construction": "exact", "tried": tried, "why": why}
-
-    def _widen_below(self, spec: LevelSpec, rows: list[dict]) -> bool:
-        """Superposed mode, when no width of `spec`'s level works: the level below, chosen as
-        the narrowest that met its own target, may leave too much read-off noise for any layer
-        above it (widening this level cannot remove noise in its inputs). Double the level below
-        (at most BACKTRACKS times per level, within its limit) and redo it; False if not."""
-        below = spec.level - 1
-        name, width = self.chosen.get(below, ("exact", None))
-        if name == "exact" or self.backtracks.get(spec.level, 0) >= BACKTRACKS:
-            return False
-        spec_below = self.specs[below - 1]
-        if 2 * width > MAX_WIDTH_FACTOR * len(spec_below.monomials):
-            return False
-        self.backtracks[spec.level] = self.backtracks.get(spec.level, 0) + 1
-        self.chosen[below] = (name, 2 * width)
-        rows[-1].update(width=2 * width, widened_from=rows[-1].get("widened_from", width),
-                        widened_because=f"no width of level {spec.level} could read it")
-        rows[-1].pop("margin", None)  # measured at the old width
-        self.prefix, self.prefix_readoff = self.before[below]
-        self._advance(spec_below)
-        return True
 
     def _attempt(self, spec: LevelSpec, name: str, width: int, tried: list[dict]) -> bool:
         self.chosen[spec.level] = (name, width)
