@@ -305,11 +305,13 @@ class _Search:
             tried.append({"width": width, "error": str(error)})
             return False
         target, stats, h = self._target(spec), LevelStats(), []
+        keep = self.options.mode == "auto"  # only auto mode runs the levels above on them
         for b, hb in zip(self.sample.batches, self.prefix):
             for layer in steps:
-                hb = sp.csr_array(np.maximum(layer(_dense(hb)), 0.0))
-            h.append(hb)
-            stats.add(readoff(_dense(hb)), self.sample.stored[spec.level][b])
+                hb = np.maximum(layer(_dense(hb)), 0.0)
+            if keep:
+                h.append(sp.csr_array(hb))
+            stats.add(readoff(hb), self.sample.stored[spec.level][b])
             margin = stats.result()["margin"]
             margin = math.inf if margin is None else margin
             if margin < target:  # a margin only shrinks with more samples: stop early
