@@ -1,9 +1,11 @@
-"""Plots of the deep-circuit benchmark results (needs the `plot` extra: matplotlib).
+"""Plots of the benchmark results (needs the `plot` extra: matplotlib).
 
-    python bench/plots.py        # reads bench/results/*.jsonl (written by bench/deep.py)
+    python bench/plots.py        # reads bench/results/*.jsonl (bench/deep.py, bench/uand.py)
 
-Writes docs/img/depth.png (mean |read-off error| and bit errors per level, per construction)
-and docs/img/compression.png (bit errors against gates per ReLU, per circuit width).
+Writes docs/img/depth.png (mean |read-off error| and bit errors per level, per construction),
+docs/img/compression.png (bit errors against gates per ReLU, per circuit width) and
+docs/img/uand_width.png (U-AND width for zero errors against m, with fitted power laws). A plot
+whose results file is missing is skipped.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -42,9 +46,12 @@ def depth_plot() -> None:
     fig.savefig(IMG / "depth.png", dpi=110)
 
 
+COMPRESSION = ("compress2000.jsonl", "compress8000.jsonl", "compress32000.jsonl")
+
+
 def compression_plot() -> None:
     fig, ax = plt.subplots(figsize=(6, 4))
-    for name in ("compress2000.jsonl", "compress8000.jsonl"):
+    for name in COMPRESSION:
         runs = sorted(rows(name), key=lambda r: r["gates_per_relu"])
         for mode in sorted({r["mode"] for r in runs}):
             pts = [r for r in runs if r["mode"] == mode]
@@ -58,7 +65,67 @@ def compression_plot() -> None:
     fig.savefig(IMG / "compression.png", dpi=110)
 
 
+def width_series() -> dict[str, list[dict]]:
+    """uand_width.jsonl searches with a d_min, grouped by input mode, c and sample count (the
+    constant depends on them); the last record per (m, seed) wins."""
+    series: dict[str, dict[tuple, dict]] = {}
+    for r in rows("uand_width.jsonl"):
+        if r.get("command") not in ("search", "scan") or r["d_min"] is None:
+            continue
+        mode = f"superposed ({r['read']} read)" if r["superposed"] else "one per coordinate"
+        key = f"{mode}, c={r['c']}, {r['search_samples']} samples"
+        series.setdefault(key, {})[r["m"], r["seed"]] = r
+    return {k: [v[ms] for ms in sorted(v)] for k, v in series.items()}
+
+
+def power_fit(pts: list[dict]) -> tuple[float, float]:
+    """Least squares of log d_min on log m: (constant, exponent)."""
+    slope, icpt = np.polyfit(np.log([r["m"] for r in pts]), np.log([r["d_min"] for r in pts]), 1)
+    return float(np.exp(icpt)), float(slope)
+
+
+def width_plot() -> None:
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    series = width_series()
+    for key, pts in series.items():
+        m = np.array([r["m"] for r in pts], dtype=float)
+        d = np.array([r["d_min"] for r in pts], dtype=float)
+        low = np.array([(r["failing"] or r["passing"])["d"] for r in pts], dtype=float)
+        shift = np.array([1.03 ** (r["seed"] % 3 - 1) for r in pts])  # seeds side by side
+        line = ax.errorbar(m * shift, d, yerr=[d - low, 0 * d], fmt="o", ms=4, capsize=2,
+                           label=f"{key} ({len(pts)} searches)")
+        if len(set(m)) >= 2:
+            k, e = power_fit(pts)
+            grid = np.geomspace(m.min() / 1.2, m.max() * 1.2, 50)
+            ax.plot(grid, k * grid**e, "--", color=line[0].get_color(), lw=1,
+                    label=f"fit {k:.3g} m^{e:.2f} (m = {int(m.min())}..{int(m.max())})")
+        if pts[0]["superposed"]:  # the paper's slope through the geometric mean of the points
+            grid = np.geomspace(m.min() / 1.2, m.max() * 1.2, 50)
+            ref = np.exp(np.log(d).mean() - 2 / 3 * np.log(m).mean())
+            ax.plot(grid, ref * grid ** (2 / 3), ":", color="grey", label="slope m^(2/3) (paper)")
+    ax.set(xscale="log", yscale="log", xlabel="m (inputs; C(m,2) pair ANDs, exactly 3 on)",
+           ylabel="d_min (ReLUs; = d0 when superposed)",
+           title="U-AND: width for zero errors against m\n"
+           "(bars: largest failing d .. d_min; seeds side by side)")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xticks(sorted({r["m"] for pts in series.values() for r in pts}))
+    ax.set_yticks([200, 300, 500, 1000, 2000, 3000, 5000, 10000])
+    ax.legend(fontsize=6.5, loc="center right")
+    fig.tight_layout()
+    fig.savefig(IMG / "uand_width.png", dpi=110)
+
+
+PLOTS = {depth_plot: ["depth.jsonl"],
+         compression_plot: list(COMPRESSION),
+         width_plot: ["uand_width.jsonl"]}
+
 if __name__ == "__main__":
     IMG.mkdir(parents=True, exist_ok=True)
-    depth_plot()
-    compression_plot()
+    for plot, needs in PLOTS.items():
+        missing = [name for name in needs if not (RESULTS / name).exists()]
+        if missing:
+            print(f"skip {plot.__name__}: no {', '.join(missing)}")
+        else:
+            plot()

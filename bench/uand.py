@@ -15,6 +15,8 @@ with superposed inputs d0 = d input dimensions come on top).
     ... search --m 1000 --c 16,24,32         smallest passing d (geometric bisection, then confirm)
     ... scan --m 250,500,1000,2000           the width needed against m, with the fitted exponent
 Add --superposed (d0 = d, W_first = Phi^T W) and --theta (bias shift) for inputs in superposition.
+--json FILE appends one line per run, or per searched (m, c, theta): the bisection bracket (smallest
+passing / largest failing d with margins), every run tried, the confirm run, seconds.
 """
 
 from __future__ import annotations
@@ -151,23 +153,51 @@ def run(m, d, c, *, s=3, samples=10_000, superposed=False, read="transpose", the
     return out
 
 
-def search(m, c, *, lo, hi, n_search, superposed, read, theta, seed, tol=1.06, log=print):
-    """Smallest d in [lo, hi] with margin > 0 on n_search samples (geometric bisection)."""
-    ok_hi = run(m, hi, c, samples=n_search, superposed=superposed, read=read, theta=theta,
-                seed=seed, stop=True)
-    log(json.dumps({k: ok_hi[k] for k in ("m", "d", "c", "theta", "margin", "samples")}))
-    if ok_hi["margin"] <= 0:
-        return None
-    while hi / lo > tol:
-        mid = int(round(math.sqrt(lo * hi)))
-        res = run(m, mid, c, samples=n_search, superposed=superposed, read=read, theta=theta,
+def search(m, c, *, lo, hi, n_search, superposed, read, theta, seed, s=3, tol=1.06, log=print):
+    """Smallest d in [lo, hi] with margin > 0 on n_search samples (geometric bisection).
+
+    Returns d_min (None if hi fails), the bracket (smallest passing / largest failing run; lo is
+    run at the end if no midpoint failed, so both ends are measured) and every run tried."""
+    trail = []
+
+    def step(d):
+        res = run(m, d, c, s=s, samples=n_search, superposed=superposed, read=read, theta=theta,
                   seed=seed, stop=True)
         log(json.dumps({k: res[k] for k in ("m", "d", "c", "theta", "margin", "samples")}))
-        if res["margin"] > 0:
-            hi = mid
+        trail.append(dict(d=d, margin=finite(res["margin"]), samples=res["samples"]))
+        return trail[-1]
+
+    if not passes(step(hi)):
+        return dict(d_min=None, passing=None, failing=trail[-1], trail=trail)
+    ok, fail = trail[-1], None
+    while hi / lo > tol:
+        res = step(int(round(math.sqrt(lo * hi))))
+        if passes(res):
+            hi, ok = res["d"], res
         else:
-            lo = mid
-    return hi
+            lo, fail = res["d"], res
+    if fail is None:  # lo was only assumed to fail
+        res = step(lo)
+        if passes(res):
+            hi, ok = lo, res
+        else:
+            fail = res
+    return dict(d_min=hi, passing=ok, failing=fail, trail=trail)
+
+
+def passes(res):
+    return res["margin"] is not None and res["margin"] > 0
+
+
+def finite(x):
+    """A margin for JSON: rounded, None when no pair could be decoded (-inf)."""
+    return round(float(x), 5) if math.isfinite(x) else None
+
+
+def append_json(path, record):
+    if path:
+        with open(path, "a") as f:
+            f.write(json.dumps(record) + "\n")
 
 
 def main():
@@ -176,41 +206,63 @@ def main():
     ap.add_argument("--m", default="1000")
     ap.add_argument("--d", type=int, default=1500)
     ap.add_argument("--c", default="32")
+    ap.add_argument("--s", type=int, default=3, help="exactly s inputs on")
     ap.add_argument("--theta", default="0")
-    ap.add_argument("--samples", type=int, default=10_000)
+    ap.add_argument("--samples", type=int, default=10_000, help="run / confirm samples (0: none)")
     ap.add_argument("--search-samples", type=int, default=2000)
-    ap.add_argument("--lo", type=int, default=0)
-    ap.add_argument("--hi", type=int, default=0)
+    ap.add_argument("--lo", default="0", help="search bracket, one value or one per m")
+    ap.add_argument("--hi", default="0", help="search bracket, one value or one per m")
     ap.add_argument("--superposed", action="store_true")
     ap.add_argument("--read", choices=("transpose", "pinv"), default="transpose")
     ap.add_argument("--tol", type=float, default=1.06, help="search stops at hi/lo <= tol")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", default="", help="append one JSON line per run / per searched m")
     a = ap.parse_args()
     ms = [int(v) for v in a.m.split(",")]
     cs = [int(v) for v in a.c.split(",")]
     thetas = [float(v) for v in a.theta.split(",")]
+    los = dict(zip(ms, itertools.cycle(int(v) for v in a.lo.split(","))))
+    his = dict(zip(ms, itertools.cycle(int(v) for v in a.hi.split(","))))
     if a.command == "run":
         for m, c, th in itertools.product(ms, cs, thetas):
-            print(json.dumps(run(m, a.d, c, samples=a.samples, superposed=a.superposed,
-                                 read=a.read, theta=th, seed=a.seed)), flush=True)
+            res = run(m, a.d, c, s=a.s, samples=a.samples, superposed=a.superposed, read=a.read,
+                      theta=th, seed=a.seed)
+            print(json.dumps(res), flush=True)
+            append_json(a.json, dict(res, command="run", s=a.s, seed=a.seed,
+                                     margin=finite(res["margin"])))
         return
     best = {}
     for m in ms:
+        records = []
         for c, th in itertools.product(cs, thetas):
-            lo = a.lo or max(8, m // 20)
-            hi = a.hi or 8 * m
-            dmin = search(m, c, lo=lo, hi=hi, n_search=a.search_samples,
-                          superposed=a.superposed, read=a.read, theta=th, seed=a.seed,
-                          tol=a.tol, log=lambda s: print("  " + s, flush=True))
+            t0 = time.time()
+            lo = los[m] or max(8, m // 20)
+            hi = his[m] or 8 * m
+            found = search(m, c, lo=lo, hi=hi, n_search=a.search_samples, s=a.s,
+                           superposed=a.superposed, read=a.read, theta=th, seed=a.seed,
+                           tol=a.tol, log=lambda s: print("  " + s, flush=True))
+            dmin = found["d_min"]
             print(json.dumps({"m": m, "c": c, "theta": th, "d_min": dmin}), flush=True)
+            records.append(dict(command=a.command, m=m, c=c, s=a.s, theta=th,
+                                superposed=a.superposed, read=a.read if a.superposed else None,
+                                fixed_degree=FIXED, seed=a.seed, search_samples=a.search_samples,
+                                tol=a.tol, lo=lo, hi=hi, **found, confirm=None,
+                                seconds=round(time.time() - t0, 1)))
             if dmin is not None and (m not in best or dmin < best[m][0]):
                 best[m] = (dmin, c, th)
-        if m in best:
+        if m in best and a.samples > 0:
             dmin, c, th = best[m]
-            print(json.dumps({"confirm": run(m, dmin, c, samples=a.samples,
-                                             superposed=a.superposed, read=a.read,
-                                             theta=th, seed=a.seed)}),
-                  flush=True)
+            t0 = time.time()
+            res = run(m, dmin, c, s=a.s, samples=a.samples, superposed=a.superposed, read=a.read,
+                      theta=th, seed=a.seed)
+            print(json.dumps({"confirm": res}), flush=True)
+            rec = next(r for r in records if r["c"] == c and r["theta"] == th)
+            rec["confirm"] = {k: res[k] for k in ("d", "samples", "margin", "max_abs_error",
+                                                  "mean_error", "predicted_error")}
+            rec["confirm"]["margin"] = finite(res["margin"])
+            rec["seconds"] = round(rec["seconds"] + time.time() - t0, 1)
+        for rec in records:
+            append_json(a.json, rec)
     if a.command == "scan" and len(best) >= 2:
         x = np.log([m for m in best])
         y = np.log([best[m][0] for m in best])
