@@ -12,11 +12,12 @@ Modes
 The target is measured, not assumed: a proposal passes when, on `samples` validation inputs drawn
 from the declared distribution with seed `seed + 1` (so `circuitc eval`, seed 0 by default,
 checks on other inputs), the level's read-off margin (smallest true read-off minus largest false
-one, earlier levels as already chosen) is at least `margin`, and, in auto mode, every output bit
-is right with the levels above exact (auto mode may keep them exact; superposed mode will not,
-so there the margin decides and the final check below covers the whole network). Outputs read
-from a superposed level get one decode threshold, the midpoint of that margin on the validation
-sample.
+one, earlier levels as already chosen) is at least `margin` (in superposed mode, below the top
+level, at least INNER_MARGIN = 0.3: superposed layers will read it), and, in auto mode, every
+output bit is right with the levels above exact (auto mode may keep them exact; superposed mode
+will not, so there the margin decides and the final check below covers the whole network).
+Outputs read from a superposed level get one decode threshold, the midpoint of that margin on the
+validation sample.
 The finished network is validated once more as a whole on fresh inputs (seed `seed + 2`): the
 search keeps the smallest width that passed its sample, which favours widths that were lucky on
 it. Where the fresh check fails, every superposed level is widened by 1.25 (up to 3 times,
