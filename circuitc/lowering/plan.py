@@ -293,9 +293,11 @@ class _Search:
                f"{on.mean():.1f} on on average (max {on.max()}): superposition needs few wires on "
                "at once, and wide levels (docs/deep.md)")
         if options.mode == "superposed":
+            hint = ("--construction clamped (its layers remove the noise of the level below), "
+                    if name == "uand" and level > 1 else "")
             raise CircuitError(_diagnostic(
-                self.circuit, f"cannot lower level {level} in superposition: {why}; use --mode "
-                "auto (exact where superposition does not pay) or exact"))
+                self.circuit, f"cannot lower level {level} in superposition: {why}; use {hint}"
+                "--mode auto (exact where superposition does not pay) or exact"))
         return row | {"construction": "exact", "tried": tried, "why": why}
 
     def _attempt(self, spec: LevelSpec, name: str, width: int, tried: list[dict]) -> bool:
