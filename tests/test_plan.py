@@ -130,3 +130,19 @@ def test_widen_grows_superposed_levels_within_the_mode_limit():
                          np.eye(30), plan._identity(30), levels)
     fixed.chosen = {1: ("clamped", 50)}
     assert not fixed.widen([{"level": 1, "width": 50}, {"level": 2}])  # a fixed width stays
+
+
+def test_inner_levels_need_a_wider_margin_only_when_the_width_is_searched():
+    circuit, _ = sparse_circuit(30, 2, 2, seed=2)
+    compiled, _ = run_passes(circuit, PassOptions())
+    levels = level_specs(compiled)
+    inner, top = levels[1]
+
+    def target(**options):
+        search = plan._Search(compiled, plan.PlanOptions(samples=200, **options), np.eye(30),
+                              plan._identity(30), levels)
+        return search._target(inner), search._target(top)
+
+    assert target(mode="superposed") == (plan.INNER_MARGIN, 0.05)
+    assert target(mode="superposed", width=500) == (0.05, 0.05)  # the whole-network check decides
+    assert target(mode="auto") == (0.05, 0.05)  # auto checks outputs with exact levels above

@@ -24,7 +24,8 @@ it. Where the fresh check fails, every superposed level is widened by 1.25 (up t
 reported per level as `widened_from`); if it still misses the target, auto mode falls back to the
 exact lowering (reported) and superposed mode refuses.
 
-`--width N` fixes the width of every superposed level instead of searching ("auto").
+`--width N` fixes the width of every superposed level instead of searching ("auto"); a fixed
+width is held only to `margin` and the check of the whole network, not to INNER_MARGIN.
 `--correct-width N` inserts an error-correction layer of N ReLUs (`correction.py`: clamped
 buffer units re-encoding every wire, kind "correct") after every superposed level; the
 validation then measures the network with them.
@@ -294,7 +295,9 @@ class _Search:
                "at once, and wide levels (docs/deep.md)")
         if options.mode == "superposed":
             hint = ("--construction clamped (its layers remove the noise of the level below), "
-                    if name == "uand" and level > 1 else "")
+                    if name == "uand" and level > 1 else
+                    "a fixed --width N (only the whole network is then checked), "
+                    if level > 1 and not options.width else "")
             raise CircuitError(_diagnostic(
                 self.circuit, f"cannot lower level {level} in superposition: {why}; use {hint}"
                 "--mode auto (exact where superposition does not pay) or exact"))
@@ -335,8 +338,10 @@ class _Search:
         """The read-off margin a proposal must keep. In superposed mode the levels above read
         this one's read-off through superposed layers, so below the top level it must also be
         clean enough for them (a clamped pair tolerates a summed input error below 1/2 - h), or
-        the search picks a level so narrow that no width of the next one can work."""
-        inner = self.options.mode == "superposed" and spec.level < len(self.specs)
+        the search picks a level so narrow that no width of the next one can work. A width the
+        user fixed is not searched: the check of the whole network decides."""
+        inner = (self.options.mode == "superposed" and not self.options.width
+                 and spec.level < len(self.specs))
         return max(self.options.margin, INNER_MARGIN) if inner else self.options.margin
 
     def _compose(self, spec: LevelSpec, readoff: Affine) -> tuple[list[Affine], Affine]:
