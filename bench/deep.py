@@ -42,9 +42,8 @@ from circuitc.lowering.clamped import build_clamped, predicted_errors
 from circuitc.lowering.construction import GateLayer, LevelLayer, LevelSpec, via_monomials
 from circuitc.lowering.correction import build_correction
 from circuitc.lowering.exact import build_exact
-from circuitc.lowering.lower import level_wires, polynomials
+from circuitc.lowering.lower import level_wires, polynomials, stored_values
 from circuitc.lowering.uand import build_uand
-from circuitc.simulate import Schedule, pack, unpack
 
 BATCH = 2000
 _POLY = {
@@ -86,19 +85,6 @@ def prepare(wires: int, levels: int, active: int, seed: int, passes: bool = Fals
         mons, P, p0 = polynomials(compiled, ids[level], ids[level - 1])
         specs.append(LevelSpec(level, len(ids[level - 1]), mons, P, p0))
     return compiled, ids, specs, report
-
-
-def stored_values(circuit: Circuit, ids: list[list[str]], x: np.ndarray) -> list[np.ndarray]:
-    """Exact stored values (bool [n, n_wires]) of every level on inputs x."""
-    schedule = Schedule.of(circuit)
-    values = schedule.run(pack(x))
-    out = []
-    for level_ids in ids:
-        rows = np.array([schedule.rows[w] for w in level_ids], dtype=np.int64)
-        v = unpack(values[rows], len(x))
-        flip = np.array([bool(circuit.graph.nodes[w].get(K.COMPLEMENTED)) for w in level_ids])
-        out.append(v ^ flip)
-    return out
 
 
 # ---- building ---------------------------------------------------------------------------------
@@ -261,7 +247,7 @@ def run(wires: int, levels: int, active: int, mode: str, d: int, *, c: int = 6, 
     compiled, ids, specs, report = prepared or prepare(wires, levels, active, seed, passes)
     xc = sample(compiled, calib, seed + 100)
     xe = sample(compiled, samples, seed + 1)
-    calib_vals, truth = stored_values(compiled, ids, xc), stored_values(compiled, ids, xe)
+    calib_vals, truth = stored_values(compiled, ids, xc)[1], stored_values(compiled, ids, xe)[1]
     t1 = time.time()
     stack = build_stack(specs, calib_vals, mode, d, c=c, h=h, active=active, seed=seed,
                         d_correct=d_correct, c_uand=c_uand, shift=shift, debias=debias)

@@ -36,6 +36,7 @@ from circuitc import keys as K
 from circuitc.graph import Circuit
 from circuitc.lowering.construction import GateLayer, LevelSpec, Monomial
 from circuitc.network import Affine
+from circuitc.simulate import Schedule, pack, unpack
 
 # build(spec) -> GateLayer: the construction chosen for that level transition.
 Builder = Callable[[LevelSpec], GateLayer]
@@ -64,6 +65,21 @@ def level_wires(circuit: Circuit) -> list[list[str]]:
             wires.append([])
         wires[level].append(gate)
     return wires
+
+
+def stored_values(circuit: Circuit, wires: list[list[str]],
+                  x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Exact simulation of inputs x (bool [n, inputs]): the outputs [n, outputs] and, per level of
+    `wires` (see level_wires), the values its wires store (value XOR keys.COMPLEMENTED) [n, wires],
+    which are what a level's read-off must reproduce."""
+    schedule = Schedule.of(circuit)
+    values = schedule.run(pack(x))
+    stored = []
+    for level in wires:
+        rows = np.array([schedule.rows[w] for w in level], dtype=np.int64)
+        flip = np.array([bool(circuit.graph.nodes[w].get(K.COMPLEMENTED)) for w in level])
+        stored.append(unpack(values[rows], len(x)) ^ flip)
+    return unpack(values[schedule.outputs], len(x)), stored
 
 
 def polynomials(

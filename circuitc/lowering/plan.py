@@ -51,10 +51,10 @@ from circuitc.lowering.construction import GateLayer, LevelSpec, via_monomials
 from circuitc.lowering.correction import build_correction
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact
-from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
+from circuitc.lowering.lower import (Lowered, compose, level_specs, lower, readout,
+                                     stored_values)
 from circuitc.lowering.uand import build_uand
 from circuitc.network import Affine
-from circuitc.simulate import Schedule, pack, unpack
 
 MODES = ("exact", "superposed", "auto")
 CONSTRUCTIONS = ("uand", "clamped")
@@ -184,15 +184,8 @@ class _Sample:
     @classmethod
     def draw(cls, circuit: Circuit, wires: list[list[str]], n: int, seed: int) -> "_Sample":
         x = D.sample(circuit, n, seed=seed)
-        schedule = Schedule.of(circuit)
-        values = schedule.run(pack(x))
-        stored = []
-        for level_wires in wires:
-            rows = np.array([schedule.rows[w] for w in level_wires], dtype=np.int64)
-            flip = np.array([bool(circuit.graph.nodes[w].get(K.COMPLEMENTED)) for w in level_wires])
-            stored.append(unpack(values[rows], len(x)) ^ flip)
-        return cls(x, unpack(values[schedule.outputs], len(x)), stored,
-                   [slice(i, i + BATCH) for i in range(0, len(x), BATCH)])
+        expected, stored = stored_values(circuit, wires, x)
+        return cls(x, expected, stored, [slice(i, i + BATCH) for i in range(0, len(x), BATCH)])
 
 
 class _Search:
