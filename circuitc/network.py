@@ -125,6 +125,12 @@ class Network:
         nonzero = sum(nnz(l.W) + int(np.count_nonzero(l.b)) for l in self.layers)
         return {"dense": dense, "nonzero": nonzero}
 
+    def ground_truth(self, hook: str):
+        """The wires represented at `hook` and their read-off (`circuitc.truth.ground_truth`)."""
+        from circuitc.truth import ground_truth
+
+        return ground_truth(self, hook)
+
     def save(self, path: str) -> None:
         from circuitc.netfile import save
 

@@ -1,0 +1,106 @@
+"""Activations with labels, streamed: a data provider for SAE trainers and probes.
+
+`activations(net, hook, n)` yields batches `(acts float32 [B, d], wire_values bool [B, F])`: the
+network's activations at `hook` (see `circuitc.truth` for the names) and the exact values of the
+F circuit wires represented there, as stored (the `GroundTruth` of the hook: a complemented wire
+is stored as 1 - value, so wire_values are what the read-off reproduces and a 1 means "this
+wire's direction is active"). Inputs are drawn from the network's declared distribution, batch
+by batch, or taken from the caller. Nothing but one batch is ever held, so n = 10^7 runs in
+the memory of one batch.
+
+Same network, hook, n, seed and batch give the same stream: batch i is drawn with the seed
+SeedSequence([seed, i]).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from circuitc import distribution as D
+from circuitc.network import Network
+from circuitc.simulate import Schedule, pack, unpack
+from circuitc.truth import EMBED, INPUT, READOUT, ground_truth, hook_layer, hook_width
+
+BATCH_BYTES = 256 << 20  # default batches hold about this much (activations, labels, simulation)
+MAX_BATCH = 4096
+
+
+def run_to_hook(net: Network, hook: str, x: np.ndarray) -> np.ndarray:
+    """The activations at `hook` [B, d] for 0/1 inputs x [B, n_inputs]; runs only the layers
+    up to that hook."""
+    x = np.asarray(x, dtype=np.float32)
+    if hook == INPUT:
+        return x
+    if hook == READOUT:
+        return net.forward(x)
+    h = x @ net.embed
+    h = np.asarray(h.toarray() if hasattr(h, "toarray") else h, dtype=np.float32)
+    t, where = hook_layer(net, hook)
+    if where == "embed":
+        return h
+    for layer in net.layers[:t]:
+        h = np.maximum(layer(h), 0.0)
+    pre = net.layers[t](h)
+    return pre if where == "pre" else np.maximum(pre, 0.0)
+
+
+class WireLabels:
+    """The exact stored values of a hook's wires for batches of inputs (one simulator schedule)."""
+
+    def __init__(self, net: Network, hook: str):
+        self.schedule = Schedule.of(net.circuit)
+        if hook in (INPUT, READOUT):
+            self.rows = self.schedule.inputs if hook == INPUT else self.schedule.outputs
+            self.flip = np.zeros(len(self.rows), dtype=bool)
+        else:
+            truth = ground_truth(net, hook)
+            self.rows = np.array([self.schedule.rows[w] for w in truth.wires], dtype=np.int64)
+            self.flip = np.array(truth.complemented, dtype=bool).reshape(-1)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        values = self.schedule.run(pack(np.asarray(x, dtype=bool)))
+        return unpack(values[self.rows], len(x)) ^ self.flip
+
+
+def default_batch(net: Network, hook: str, n_wires: int) -> int:
+    """The batch size that keeps one batch near BATCH_BYTES: activations (4 bytes a unit, twice
+    for the widest layer on the way), labels (1 byte a wire) and the simulation (1 bit a node)."""
+    width = max([hook_width(net, hook), net.embed.shape[1]] + [l.shape[1] for l in net.layers])
+    per_sample = 8 * width + n_wires + net.circuit.graph.number_of_nodes() / 8
+    return int(max(1, min(MAX_BATCH, BATCH_BYTES // per_sample)))
+
+
+def activations(net: Network, hook: str, n: int | None = None, seed: int = 0,
+                batch: int | None = None,
+                inputs: np.ndarray | Iterable[np.ndarray] | None = None,
+                ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield (acts [B, d] float32, wire_values [B, F] bool) for `n` inputs drawn from the declared
+    distribution (seeded per batch), or for `inputs` (one array [N, n_inputs], split into
+    batches, or an iterable of such batches; `n` then limits how many are used)."""
+    labels = WireLabels(net, hook)
+    batch = batch or default_batch(net, hook, len(labels.rows))
+    for x in _input_batches(net, n, seed, batch, inputs):
+        yield run_to_hook(net, hook, x), labels(x)
+
+
+def _input_batches(net: Network, n: int | None, seed: int, batch: int,
+                   inputs: np.ndarray | Iterable[np.ndarray] | None) -> Iterator[np.ndarray]:
+    if inputs is None:
+        if n is None:
+            raise ValueError("activations: give n (how many samples) or inputs")
+        for i, start in enumerate(range(0, n, batch)):
+            size = min(batch, n - start)
+            yield D.sample(net.circuit, size, seed=int(np.random.SeedSequence([seed, i])
+                                                       .generate_state(1)[0]))
+        return
+    if isinstance(inputs, np.ndarray):
+        inputs = (inputs[i:i + batch] for i in range(0, len(inputs), batch))
+    left = n
+    for x in inputs:
+        if left is not None:
+            if left <= 0:
+                return
+            x, left = x[:left], left - len(x)
+        yield np.asarray(x, dtype=bool)
