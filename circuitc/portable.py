@@ -32,7 +32,7 @@ import numpy as np
 
 import circuitc
 from circuitc import keys as K
-from circuitc.errors import CircuitError, Diagnostic
+from circuitc.errors import MissingExtra
 from circuitc.netfile import Problems, to_arrays
 from circuitc.network import Network, dumps_meta
 from circuitc.truth import ground_truth, hook_names
@@ -47,9 +47,7 @@ def _safetensors_numpy():
     try:
         import safetensors.numpy
     except ImportError as missing:
-        raise CircuitError([Diagnostic(
-            f"safetensors is not installed ({missing}); install the extra: "
-            "pip install 'circuitc[safetensors]'")]) from None
+        raise MissingExtra("reading and writing safetensors", "safetensors", missing) from None
     return safetensors.numpy
 
 
@@ -62,10 +60,10 @@ def save(net: Network, path: str | os.PathLike, overwrite: bool = False) -> None
     if path.exists():
         ours = path.is_dir() and (not any(path.iterdir()) or (path / CONFIG).is_file())
         if not (overwrite and ours):
-            raise CircuitError([Diagnostic(
+            raise FileExistsError(
                 f"{path} exists; choose a new directory"
                 + (" or pass --force to replace it" if ours else
-                   " (it is not a circuitc network directory: not replacing it)"))])
+                   " (it is not a circuitc network directory: not replacing it)"))
     arrays = to_arrays(net)
     tensors = {k: np.ascontiguousarray(v) for k, v in arrays.items() if k not in TEXT_KEYS}
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,20 +33,19 @@ when it is missing.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from circuitc.errors import CircuitError, Diagnostic
+from circuitc.errors import MissingExtra
 
 try:
     import torch
     from torch import nn
 except ImportError as missing:  # pragma: no cover - exercised only without the extra
-    raise CircuitError([Diagnostic(
-        f"circuitc.torch needs PyTorch ({missing}); install the extra: "
-        "pip install 'circuitc[torch]'")]) from None
+    raise MissingExtra("circuitc.torch", "torch", missing) from None
 
 from circuitc.network import Matrix, Network
 from circuitc.truth import GroundTruth, hook_names
@@ -191,10 +190,13 @@ def _linear(W: Matrix, b: np.ndarray | None, sparse: bool | None, bias: bool = T
     if keep_sparse:
         csr = sp.csr_array(sp.csr_array(W, dtype=np.float32).T)
         csr.sort_indices()
-        weight = torch.sparse_csr_tensor(
-            torch.from_numpy(csr.indptr.astype(np.int64)),
-            torch.from_numpy(csr.indices.astype(np.int64)),
-            torch.from_numpy(csr.data.astype(np.float32)), size=(n_out, n_in))
+        with warnings.catch_warnings():  # "sparse CSR support is in beta": we test what we use
+            warnings.simplefilter("ignore", UserWarning)
+            weight = torch.sparse_csr_tensor(
+                torch.from_numpy(csr.indptr.astype(np.int64)),
+                torch.from_numpy(csr.indices.astype(np.int64)),
+                torch.from_numpy(csr.data.astype(np.float32)), size=(n_out, n_in),
+                check_invariants=True)
         return SparseLinear(weight, bias_tensor)
     dense = W.toarray() if sp.issparse(W) else np.asarray(W)
     linear = nn.utils.skip_init(nn.Linear, n_in, n_out, bias=bias)  # no random init to overwrite
