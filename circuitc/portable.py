@@ -73,6 +73,7 @@ def save(net: Network, path: str | os.PathLike, overwrite: bool = False) -> None
         _write_json(tmp / CONFIG, config(net, tensors))
         (tmp / CIRCUIT).write_text(net.circuit_json, encoding="utf-8")
         _write_json(tmp / TRUTH, ground_truth_json(net), indent=None)
+        _plain_permissions(tmp)
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
             os.replace(path, old / "x")
@@ -138,6 +139,16 @@ def ground_truth_json(net: Network) -> dict[str, Any]:
             "edges": [[u, v] for u, v in graph.edges()],
         },
     }
+
+
+def _plain_permissions(directory: Path) -> None:
+    """mkdtemp makes the directory private (and safetensors may make its file so): give them
+    the permissions of an ordinary new directory and files under the user's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(directory, 0o777 & ~umask)
+    for child in directory.iterdir():
+        os.chmod(child, 0o666 & ~umask)
 
 
 def _write_json(path: Path, data: Any, indent: int | None = 1) -> None:
