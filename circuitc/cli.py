@@ -322,7 +322,8 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @click.option("--architecture", type=click.Choice(["auto", "mlp", "residual"]), default="auto",
               show_default=True,
               help="Exact mode: a chain of ReLU layers (mlp, buffers carry wires across levels) "
-                   "or blocks on a residual stream (no buffers); auto: residual when smaller.")
+                   "or blocks on a residual stream (no buffers); auto: residual when the chain "
+                   "would need buffers.")
 @click.option("--samples", default=10_000, show_default=True, type=click.IntRange(min=1),
               help="Samples for activity measurement and validation.")
 @click.option("--margin", default=0.05, show_default=True, type=float,

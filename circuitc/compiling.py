@@ -35,7 +35,7 @@ class CompileOptions:
     margin: float = 0.05  # validation: smallest read-off margin a superposed level must keep
     correct_width: int | None = None  # a correction layer of this width after superposed levels
     architecture: str = "auto"  # exact mode: mlp | residual | auto (the residual stream when
-    # it saves neurons: no buffers carrying wires across levels)
+    # the chain would spend neurons on buffers carrying wires across levels)
 
 
 def compile(circuit: Circuit, options: CompileOptions | None = None, **kwargs) -> Network:

@@ -53,7 +53,7 @@ from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact
 from circuitc.lowering.lower import (Lowered, compose, level_specs, lower, readout,
                                      stored_values)
-from circuitc.lowering.residual import lower_residual
+from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
 from circuitc.network import Affine
 
@@ -78,7 +78,7 @@ class PlanOptions:
     seed: int = 0
     margin: float = 0.05
     correct_width: int | None = None  # a correction layer after each superposed level
-    architecture: str = "auto"  # exact mode: mlp | residual | auto (residual when smaller)
+    architecture: str = "auto"  # exact mode: mlp | residual | auto (residual when buffers)
 
 
 @dataclass
@@ -110,13 +110,13 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     n_in = len(circuit.inputs)
     if options.mode == "exact":
         plan.levels = [{"level": spec.level, "construction": "exact"} for spec in levels[1]]
-        if options.architecture != "mlp":
+        # auto: the residual stream when the chain would spend neurons on buffers carrying
+        # wires across levels (the stream carries them for free), else the plain chain
+        if options.architecture == "residual" or (options.architecture == "auto" and any(
+                alias_of(circuit, gate) is not None for gate in circuit.gates())):
             plan.embed, plan.lowered = lower_residual(circuit)
             plan.architecture = "residual"
-            # auto: the residual stream only when it saves neurons (the buffers' own monomials)
-            mlp_relus = sum(len(spec.monomials) for spec in levels[1])
-            if options.architecture == "residual" or _relus(plan.lowered) < mlp_relus:
-                return plan
+            return plan
         plan.embed = sp.eye_array(n_in, dtype=np.float32, format="csr")
         plan.lowered = lower(circuit, _identity(n_in), _exact, levels=levels)
         plan.architecture = "mlp"
@@ -151,10 +151,6 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
 
 def _diagnostic(circuit: Circuit, message: str) -> Diagnostic:
     return Diagnostic(message, circuit.graph.graph.get(K.G_SOURCE, {}).get("path", circuit.name))
-
-
-def _relus(lowered: Lowered) -> int:
-    return sum(layer.shape[1] for layer in lowered.layers)
 
 
 def _identity(n: int) -> Affine:
