@@ -41,6 +41,9 @@ class Netlist:
         self.max_gates = max_gates
         self.nodes: dict[str, Node] = {}
         self.fresh: set[str] = set()  # anonymous gates not yet named after a wire
+        # anonymous gates renamed after the wire bit they drive: gates built for several uses
+        # (a shared carry, a replicated bit) may still name them as operands
+        self.moved: dict[str, str] = {}
         self.n_anon = 0
 
     # -- building ------------------------------------------------------------------------------
@@ -85,7 +88,9 @@ class Netlist:
         if ref in self.fresh:
             self.fresh.discard(ref)
             node = self.nodes.pop(ref)
+            self.moved[ref] = wire.slots[i]
         else:
+            ref = self.moved.get(ref, ref)
             node = Node(ALIAS, [ref], self.source.loc(at))
         node.local, node.where, node.kind = wire.bit_name(i), at, wire.kind
         self.nodes[wire.slots[i]] = node
@@ -93,6 +98,9 @@ class Netlist:
     # -- the end: loops, liveness, the Circuit -------------------------------------------------
     def to_circuit(self, name: str, top: Scope, distribution: list[dict]) -> Circuit | None:
         """The Circuit of the elaborated top scope; None when there are combinational loops."""
+        if self.moved:
+            for data in self.nodes.values():
+                data.operands = [self.moved.get(o, o) for o in data.operands]
         graph = nx.DiGraph()
         graph.add_nodes_from(self.nodes)
         for node, data in self.nodes.items():

@@ -32,7 +32,11 @@ _WORDS = {
     "INT": "a number",
     "FLOAT": "a decimal number",
     "$END": "the end of the file",
+    "_PARAM_OPEN": "'<'",
+    "DOTS": "'..'",
 }
+# Operators, summed up as "an operator" when several are expected (after any operand).
+_OPERATORS = {f"'{op}'" for op in "+ - * / % ** & | ^ << >> < <= > >= == != && ||".split()}
 
 
 def grammar_text() -> str:
@@ -105,7 +109,10 @@ class _Recovery:
         expected = e.expected
         if getattr(e, "interactive_parser", None) is not None:
             expected = _acceptable(e.interactive_parser)
-        expected = sorted({self.describe(t) for t in expected}, key=_order)
+        expected = {self.describe(t) for t in expected}
+        if len(expected & _OPERATORS) > 2:
+            expected = (expected - _OPERATORS) | {"an operator"}
+        expected = sorted(expected, key=_order)
         self.diags.error(f"syntax error: unexpected {what}, expected {_words(expected)}",
                          line, col)
 
