@@ -27,7 +27,7 @@ gates. a == b is AND(xnor(a_i, b_i)), a != b is OR(xor(a_i, b_i)).
 **Shifts** by a constant are wiring: bits move, zeros come in. **Tables** (a selector to
 constants) decode each listed selector value with one AND of the selector's literals; output bit
 b is the OR of the decoded values whose entry has bit b set, or, when the default has bit b set,
-the NOR of those whose entry has it clear. Depth 3 (NOT, AND, OR) at any size.
+the NOR of those whose entry has it clear. Depth 3 (NOT, AND, OR or NOR) at any size.
 """
 
 from __future__ import annotations
@@ -73,6 +73,14 @@ class Logic:
             return self.one
         xs = [x for x in xs if x != self.zero]
         return self.zero if not xs else xs[0] if len(xs) == 1 else self._make(K.OP_OR, xs)
+
+    def nor_(self, xs: list[str]) -> str:
+        if self.one in xs:
+            return self.zero
+        xs = [x for x in xs if x != self.zero]
+        if len(xs) <= 1:
+            return self.not_(xs[0]) if xs else self.one
+        return self._make(K.OP_NOR, xs)
 
     def xor_(self, xs: list[str]) -> str:
         flip = xs.count(self.one) % 2
@@ -191,7 +199,7 @@ def table(logic: Logic, sel: list[str], entries: dict[int, int], default: int,
     for bit in range(width):
         if (default >> bit) & 1:
             zeros = [hit[v] for v in hit if not (entries[v] >> bit) & 1]
-            out.append(logic.not_(logic.or_(zeros)))
+            out.append(logic.nor_(zeros))
         else:
             out.append(logic.or_([hit[v] for v in hit if (entries[v] >> bit) & 1]))
     return out

@@ -14,6 +14,7 @@ calls are the `Elaborator`'s, which builds on this class.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 
 from lark import Token, Tree
@@ -21,7 +22,7 @@ from lark import Token, Tree
 from circuitc import keys as K
 from circuitc.errors import Diagnostics
 from circuitc.lang import arith
-from circuitc.lang.constexpr import evaluate, int_literal
+from circuitc.lang.constexpr import MAX_VALUE_BITS, evaluate, int_literal
 from circuitc.lang.netlist import Netlist
 from circuitc.lang.source import Source, position
 from circuitc.lang.wires import LOCALS, Scope, Value, Wire
@@ -280,7 +281,10 @@ class WireExpressions(Source, ABC):
         got = self.operands(scope, t.children, env, symbol)
         if got is None:
             return None
-        cols = got[0]
+        cols, values = got
+        if all(v.bits is None for v in values):  # literals only: computed now
+            fold = {K.OP_AND: int.__and__, K.OP_OR: int.__or__, K.OP_XOR: int.__xor__}[op]
+            return Value(const=functools.reduce(fold, (v.const for v in values)))
         return Value([self.net.gate(op, [col[i] for col in cols], t)
                       for i in range(len(cols[0]))])
 
@@ -320,9 +324,14 @@ class WireExpressions(Source, ABC):
                        f"the amount of '{_SHIFT[t.data]}' must be a compile-time constant "
                        "(use a `mux` tree for a variable shift)", t.children[1])
             return None
-        if value.bits is None:
+        if value.bits is None:  # a literal: shifted now
             k = amount.const
-            return Value(const=value.const << k if t.data == "shl" else value.const >> k)
+            if t.data == "shr":
+                return Value(const=value.const >> k)
+            if value.const and value.const.bit_length() + k > MAX_VALUE_BITS:
+                self.error(f"{value.const} << {k} is too large for a constant", t)
+                return None
+            return Value(const=value.const << k)
         logic = self.logic(t)
         move = arith.shift_left if t.data == "shl" else arith.shift_right
         return Value(move(logic, value.bits, amount.const))
