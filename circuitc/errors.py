@@ -62,12 +62,14 @@ class Diagnostics:
     path: str = "<input>"
     text: str | None = None
     items: list[Diagnostic] = field(default_factory=list)
+    _lines: list[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def _line(self, line: int) -> str | None:
         if self.text is None or line <= 0:
             return None
-        lines = self.text.splitlines()
-        return lines[line - 1] if line <= len(lines) else None
+        if self._lines is None:  # split once: a file may have thousands of warnings
+            self._lines = self.text.splitlines()
+        return self._lines[line - 1] if line <= len(self._lines) else None
 
     def error(self, message: str, line: int = 0, col: int = 0) -> None:
         self.items.append(Diagnostic(message, self.path, line, col, "error", self._line(line)))
