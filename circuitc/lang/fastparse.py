@@ -26,6 +26,8 @@ table entry starts; elsewhere they are names.
 from __future__ import annotations
 
 import re
+from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 from lark import Token, Tree
@@ -35,11 +37,14 @@ from lark import Token, Tree
 # FLOAT (which Lark's contextual lexer only tries in a pragma argument) never takes the `0.` of
 # `0..N`; elsewhere a FLOAT token fails the fast path, as `1.5` fails Lark. _PARAM_OPEN is
 # tried only after a name in an expression.
-_TOKEN = re.compile(r"""(?:[ \t\f\r\n]+ | //[^\n]* | /\*[\s\S]*?\*/)*
-    ( 0[xX][0-9a-fA-F_]+ | 0[bB][01_]+
+_TOKEN = re.compile(r"""([ \t\f\r\n]*(?:(?://[^\n]* | /\*[\s\S]*?\*/)[ \t\f\r\n]*)*)
+    ( [A-Za-z_][A-Za-z0-9_]*
+    | [;,()\[\]{}:@~+%^]
+    | << | >> | <= | >= | == | != | && | \|\| | \*\* | -> | \.\.= | \.\.
+    | [-*/&|<>=!]
+    | 0[xX][0-9a-fA-F_]+ | 0[bB][01_]+
     | [0-9]+\.(?!\.)[0-9]*(?:[eE][+-]?[0-9]+)? | [0-9]+[eE][+-]?[0-9]+
-    | [0-9][0-9_]* | [A-Za-z_][A-Za-z0-9_]*
-    | \.\.= | \.\. | << | >> | <= | >= | == | != | && | \|\| | \*\* | -> | [-+*/%&|^~!<>=;:,(){}\[\]@]
+    | [0-9][0-9_]*
     | . )""", re.X)
 _OPS = frozenset("..= .. << >> <= >= == != && || ** -> - + * / % & | ^ ~ ! < > = ; : , ( ) "
                  "{ } [ ] @".split())
@@ -81,8 +86,33 @@ class _NoMatch(Exception):
     """The fast parser does not recognise the text here: Lark decides."""
 
 
-class _Meta:
-    __slots__ = ("empty", "line", "column", "start_pos", "end_line", "end_column", "end_pos")
+class _Meta(tuple):
+    """The positions of a tree over tokens a .. b, as Lark's `Meta`: made as the tuple
+    (parser, a, b) (cheap: no Python __init__), the fields read from the token lists when asked
+    for (most are never read)."""
+
+    __slots__ = ()
+    empty = False
+
+    line = property(lambda m: m[0].lines[m[1]])
+    column = property(lambda m: m[0].cols[m[1]])
+    start_pos = property(lambda m: m[0].starts[m[1]])
+    end_line = property(lambda m: m[0].lines[m[2]])
+    end_column = property(lambda m: m[0].cols[m[2]] + len(m[0].values[m[2]]))
+    end_pos = property(lambda m: m[0].starts[m[2]] + len(m[0].values[m[2]]))
+
+
+class _Token(Token):
+    """A Lark `Token` whose positions are read from the token lists when asked for."""
+
+    __slots__ = ("_p", "_k")
+
+    line = property(lambda t: t._p.lines[t._k])
+    column = property(lambda t: t._p.cols[t._k])
+    start_pos = property(lambda t: t._p.starts[t._k])
+    end_line = property(lambda t: t._p.lines[t._k])
+    end_column = property(lambda t: t._p.cols[t._k] + len(t.value))
+    end_pos = property(lambda t: t._p.starts[t._k] + len(t.value))
 
 
 def fast_tree(text: str) -> Tree | None:
@@ -96,43 +126,39 @@ def fast_tree(text: str) -> Tree | None:
 class _Parser:
     def __init__(self, text: str):
         self.text = text
-        matches = list(_TOKEN.finditer(text))
-        values = [m.group(1) for m in matches]
-        starts = [m.start(1) for m in matches]
-        del matches
+        # (space, token) pairs, all in C: the tokens, and their offsets from the lengths
+        pairs = _TOKEN.findall(text)
+        values = list(map(itemgetter(1), pairs))
+        lengths = np.fromiter(map(len, chain.from_iterable(pairs)), np.int64, 2 * len(pairs))
+        ends = np.cumsum(lengths)
+        at = ends[1::2] - lengths[1::2]
+        del pairs, lengths, ends
         kinds = [v if v in _OPS else "NAME" if v[0] in _NAME_START else _number(v)
                  for v in values]
         kinds.append("$END")
         # line and column of every token at once: where each falls among the newlines
         newlines = np.array([m.start() for m in _NEWLINE.finditer(text)], dtype=np.int64)
-        at = np.array(starts, dtype=np.int64)
         line0 = np.searchsorted(newlines, at)  # newlines before the token
         line_start = np.where(line0 > 0, newlines[np.maximum(line0 - 1, 0)] + 1, 0) \
             if len(newlines) else np.zeros_like(at)
-        self.kinds, self.values, self.starts = kinds, values, starts
+        self.kinds, self.values, self.starts = kinds, values, at.tolist()
         self.lines = (line0 + 1).tolist()
         self.cols = (at - line_start + 1).tolist()
         self.i = 0
 
     # -- tokens and trees ----------------------------------------------------------------------
     def token(self, k: int, kind: str | None = None) -> Token:
-        value = self.values[k]
-        line, col, start = self.lines[k], self.cols[k], self.starts[k]
-        n = len(value)
-        return Token(kind or self.kinds[k], value, start, line, col, line, col + n, start + n)
+        tok = str.__new__(_Token, self.values[k])
+        tok.type, tok.value, tok._p, tok._k = kind or self.kinds[k], self.values[k], self, k
+        return tok
 
     def tree(self, data: str, children: list, first: int, last: int | None = None) -> Tree:
         """A tree over tokens first .. last (default: the last one consumed)."""
-        if last is None:
-            last = self.i - 1
-        meta = _Meta()
-        meta.empty = False
-        meta.line, meta.column, meta.start_pos = self.lines[first], self.cols[first], \
-            self.starts[first]
-        n = len(self.values[last])
-        meta.end_line, meta.end_column, meta.end_pos = self.lines[last], self.cols[last] + n, \
-            self.starts[last] + n
-        return Tree(data, children, meta)
+        return Tree(data, children, _Meta((self, first, self.i - 1 if last is None else last)))
+
+    def leaf(self, data: str, k: int) -> Tree:
+        """A tree over token k alone, holding it: `ref`, `number`, `c_int`, ..."""
+        return Tree(data, [self.token(k)], _Meta((self, k, k)))
 
     def expect(self, kind: str) -> int:
         i = self.i
@@ -192,30 +218,14 @@ class _Parser:
                 k = self.i
                 if self.kinds[k] == "FLOAT":
                     self.i += 1
-                    tok = self.token(k)
-                    arg = Tree("float_lit", [tok], self._span(tok))
+                    arg = self.leaf("float_lit", k)
                 else:
                     arg = self.cexpr()
                 self.expect(")")
             items.append(self.tree("pragma", [name, arg], first))
         if not items:
             return Tree("pragmas", [])
-        return Tree("pragmas", items, items[0].meta if len(items) == 1 else
-                    self._join(items[0].meta, items[-1].meta))
-
-    def _span(self, tok: Token) -> _Meta:
-        meta = _Meta()
-        meta.empty = False
-        meta.line, meta.column, meta.start_pos = tok.line, tok.column, tok.start_pos
-        meta.end_line, meta.end_column, meta.end_pos = tok.end_line, tok.end_column, tok.end_pos
-        return meta
-
-    def _join(self, a: _Meta, b: _Meta) -> _Meta:
-        meta = _Meta()
-        meta.empty = False
-        meta.line, meta.column, meta.start_pos = a.line, a.column, a.start_pos
-        meta.end_line, meta.end_column, meta.end_pos = b.end_line, b.end_column, b.end_pos
-        return meta
+        return Tree("pragmas", items, _Meta((self, items[0].meta[1], items[-1].meta[2])))
 
     def param_list(self) -> Tree:
         first = self.expect("<")
@@ -292,6 +302,9 @@ class _Parser:
 
     def target(self) -> Tree:
         first = self.i
+        if self.kinds[first] == "NAME" and self.kinds[first + 1] in ("=", ","):  # `t = ...`
+            self.i = first + 1
+            return Tree("target", [self.token(first)], _Meta((self, first, first)))
         name = self.name()
         children = [name]
         while self.kinds[self.i] == "[":
@@ -300,6 +313,11 @@ class _Parser:
 
     def selector(self) -> Tree:
         first = self.expect("[")
+        k = self.i
+        if self.kinds[k + 1] == "]" and self.kinds[k] in ("INT", "NAME"):  # `[3]`, `[i]`
+            self.i = k + 2
+            return Tree("bit_sel", [self.leaf("c_int" if self.kinds[k] == "INT" else "c_name",
+                                              k)], _Meta((self, first, k + 1)))
         a = self.cexpr()
         if self.kinds[self.i] == ":":
             self.i += 1
@@ -382,7 +400,20 @@ class _Parser:
 
     def unary(self) -> Tree:
         first = self.i
-        data = _UNARY.get(self.kinds[first])
+        kinds = self.kinds
+        kind = kinds[first]
+        if kind == "NAME" and self.values[first] != "table":  # the common operands, inline
+            nxt = kinds[first + 1]
+            if nxt != "[" and nxt != "(" and nxt[0] != "<":  # `a`
+                self.i = first + 1
+                return Tree("ref", [self.token(first)], _Meta((self, first, first)))
+            if nxt == "[" and kinds[first + 3] == "]" and kinds[first + 4] != "[" \
+                    and kinds[first + 2] in ("INT", "NAME"):  # `a[3]`, `a[i]`
+                self.i = first + 4
+                index = self.leaf("c_int" if kinds[first + 2] == "INT" else "c_name", first + 2)
+                sel = Tree("bit_sel", [index], _Meta((self, first + 1, first + 3)))
+                return Tree("access", [self.token(first), sel], _Meta((self, first, first + 3)))
+        data = _UNARY.get(kind)
         if data is None:
             return self.primary()
         self.i += 1
@@ -406,11 +437,10 @@ class _Parser:
                 params = self.param_args() if nxt != "(" else None
                 args = self.call_args()
                 return self.tree("call", [name, params, *args], i)
-            return Tree("ref", [name], self._span(name))
+            return Tree("ref", [name], _Meta((self, i, i)))
         if kind == "INT":
             self.i += 1
-            tok = self.token(i)
-            return Tree("number", [tok], self._span(tok))
+            return self.leaf("number", i)
         if kind == "(":
             self.i += 1
             inner = self.expr()
@@ -456,8 +486,7 @@ class _Parser:
         """`{x, y}` or `{N{x, y}}` (N a number or a name)."""
         k = self.i + 1
         if self.kinds[k] in ("INT", "NAME") and self.kinds[k + 1] == "{":
-            tok = self.token(k)
-            count = Tree("c_int" if self.kinds[k] == "INT" else "c_name", [tok], self._span(tok))
+            count = self.leaf("c_int" if self.kinds[k] == "INT" else "c_name", k)
             self.i = k + 2
             parts = self.expr_list()
             self.expect("}")
@@ -541,8 +570,7 @@ class _Parser:
         kind = self.kinds[i]
         if kind == "INT" or kind == "NAME":
             self.i += 1
-            tok = self.token(i)
-            return Tree("c_int" if kind == "INT" else "c_name", [tok], self._span(tok))
+            return self.leaf("c_int" if kind == "INT" else "c_name", i)
         if kind == "(":
             self.i += 1
             inner = self.cexpr()
