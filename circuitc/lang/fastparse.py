@@ -32,12 +32,14 @@ from operator import itemgetter
 import numpy as np
 from lark import Token, Tree
 
-# The terminals of grammar/circuit.lark, each match one token after any whitespace and comments;
-# `.` last, so that no character is ever skipped (a token nothing accepts fails the parse).
-# FLOAT (which Lark's contextual lexer only tries in a pragma argument) never takes the `0.` of
-# `0..N`; elsewhere a FLOAT token fails the fast path, as `1.5` fails Lark. _PARAM_OPEN is
-# tried only after a name in an expression.
-_TOKEN = re.compile(r"""([ \t\f\r\n]*(?:(?://[^\n]* | /\*[\s\S]*?\*/)[ \t\f\r\n]*)*)
+# The terminals of grammar/circuit.lark: each match is (whitespace and comments, one token). The
+# space is matched atomically (a lookahead, then a backreference), so a comment is never taken
+# apart into tokens; `.` comes last, so every character is a token or space. With a sentinel
+# token at the end of the text, the matches therefore tile the whole text. FLOAT (which Lark's
+# contextual lexer only tries in a pragma argument) never takes the `0.` of `0..N`; elsewhere a
+# FLOAT token fails the fast path, as `1.5` fails Lark. _PARAM_OPEN is tried only after a name
+# in an expression.
+_TOKEN = re.compile(r"""(?=([ \t\f\r\n]*(?:(?://[^\n]* | /\*[\s\S]*?\*/)[ \t\f\r\n]*)*))\1
     ( [A-Za-z_][A-Za-z0-9_]*
     | [;,()\[\]{}:@~+%^]
     | << | >> | <= | >= | == | != | && | \|\| | \*\* | -> | \.\.= | \.\.
@@ -46,6 +48,7 @@ _TOKEN = re.compile(r"""([ \t\f\r\n]*(?:(?://[^\n]* | /\*[\s\S]*?\*/)[ \t\f\r\n]
     | [0-9]+\.(?!\.)[0-9]*(?:[eE][+-]?[0-9]+)? | [0-9]+[eE][+-]?[0-9]+
     | [0-9][0-9_]*
     | . )""", re.X)
+_SENTINEL = "\n`"  # a newline ends a last line comment; '`' is no token of the language
 _OPS = frozenset("..= .. << >> <= >= == != && || ** -> - + * / % & | ^ ~ ! < > = ; : , ( ) "
                  "{ } [ ] @".split())
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
@@ -119,7 +122,7 @@ def fast_tree(text: str) -> Tree | None:
     """The Lark tree of `text`, or None where this parser gives up (see the module docstring)."""
     try:
         return _Parser(text).start()
-    except _NoMatch:
+    except (_NoMatch, IndexError, RecursionError):  # the last two: never crash, Lark decides
         return None
 
 
@@ -127,7 +130,8 @@ class _Parser:
     def __init__(self, text: str):
         self.text = text
         # (space, token) pairs, all in C: the tokens, and their offsets from the lengths
-        pairs = _TOKEN.findall(text)
+        pairs = _TOKEN.findall(text + _SENTINEL)
+        pairs.pop()  # the sentinel
         values = list(map(itemgetter(1), pairs))
         lengths = np.fromiter(map(len, chain.from_iterable(pairs)), np.int64, 2 * len(pairs))
         ends = np.cumsum(lengths)
@@ -253,6 +257,9 @@ class _Parser:
                 p0 = self.i
                 pragmas = self.pragmas()
                 n0 = self.i
+                if pragmas.children and self.kinds[n0] == "NAME" \
+                        and self.values[n0] in ("module", "circuit"):
+                    raise _NoMatch  # Lark's state after a pragma also takes these keywords
                 name = self.name()
                 dims = self.dims()
                 ports.append(self.tree("port", [pragmas, name, *dims],
