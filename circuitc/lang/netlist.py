@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 from lark import Token, Tree
 
 from circuitc import keys as K
@@ -103,9 +106,9 @@ class Netlist:
                 data.operands = [self.moved.get(o, o) for o in data.operands]
         graph = nx.DiGraph()
         graph.add_nodes_from(self.nodes)
-        for node, data in self.nodes.items():
-            graph.add_edges_from((o, node) for o in data.operands)
-        if self._report_loops(graph):
+        graph.add_edges_from((o, node) for node, data in self.nodes.items()
+                             for o in data.operands)
+        if _has_cycle(graph) and self._report_loops(graph):
             return None
         live = set()
         stack = [slot for w in top.wires.values() if w.kind == "out" for slot in w.slots]
@@ -118,6 +121,7 @@ class Netlist:
         return self._emit(name, top, graph, distribution)
 
     def _report_loops(self, graph: nx.DiGraph) -> bool:
+        """Report every combinational loop (a strongly connected component), by wire names."""
         found = False
         order = {n: i for i, n in enumerate(self.nodes)}
         for component in nx.strongly_connected_components(graph):
@@ -203,3 +207,22 @@ class Netlist:
                 circuit.add_output(wire.name, drivers[0], loc)
         circuit.distribution = distribution
         return circuit
+
+
+def _has_cycle(graph: nx.DiGraph) -> bool:
+    """Whether the graph has a directed cycle, found in C (scipy's strongly connected
+    components) so that a large acyclic netlist costs no per-node Python; the loops themselves
+    are then named by `_report_loops`."""
+    n = graph.number_of_nodes()
+    if n == 0:
+        return False
+    index = {node: i for i, node in enumerate(graph)}
+    edges = np.array([(index[u], index[v]) for u, v in graph.edges], dtype=np.int64)
+    if len(edges) == 0:
+        return False
+    if (edges[:, 0] == edges[:, 1]).any():
+        return True
+    matrix = sp.csr_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])),
+                           shape=(n, n))
+    count, _ = connected_components(matrix, directed=True, connection="strong")
+    return count < n
