@@ -45,12 +45,14 @@ def test_every_example_parses_without_warnings():
 
 
 def test_adder_truth_table_n4():
-    circuit, _ = load("adder", N=4)
-    x, y = truth_table(circuit)
-    a, b = port_values(circuit, x).values()
-    out = output_values(circuit, y)
-    np.testing.assert_array_equal(out["s"] + 16 * out["cout"], a + b)
-    assert circuit.name == "adder" and len(circuit.inputs) == 8
+    for name in ("adder", "ripple_adder"):  # by `+` and `carry`, and gate by gate
+        circuit, _ = load(name, N=4)
+        x, y = truth_table(circuit)
+        a, b = port_values(circuit, x).values()
+        out = output_values(circuit, y)
+        np.testing.assert_array_equal(out["s"] + 16 * out["cout"], a + b)
+        assert circuit.name == name and len(circuit.inputs) == 8
+    assert circuit.stats()["gates_by_kind"] == {"maj": 4, "xor": 4}
 
 
 def test_adder_random_n16():
@@ -61,15 +63,6 @@ def test_adder_random_n16():
     np.testing.assert_array_equal(out["s"] + (out["cout"] << 16), a + b)
     # the default is N = 8
     assert len(load("adder")[0].inputs) == 16
-
-
-def test_ripple_adder_is_the_adder_gate_by_gate():
-    circuit, _ = load("ripple_adder", N=4)
-    x, y = truth_table(circuit)
-    a, b = port_values(circuit, x).values()
-    out = output_values(circuit, y)
-    np.testing.assert_array_equal(out["s"] + 16 * out["cout"], a + b)
-    assert circuit.stats()["gates_by_kind"] == {"maj": 4, "xor": 4}
 
 
 def test_adder_is_a_prefix_adder():

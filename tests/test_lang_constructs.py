@@ -255,3 +255,20 @@ def test_adder_pragma_errors():
     circuit = parse_text("@adder(ripple)\nmodule m(a[2]) -> (y[2]) { y = a + 1; }\n"
                          "@adder(ripple) @sparse(1)\ncircuit c(a[2]) -> (y[2]) { y = m(a); }")
     assert circuit.distribution[0]["kind"] == "sparse"
+
+
+def test_the_cli_reports_every_misuse_with_a_caret_and_exits_1(tmp_path):
+    from click.testing import CliRunner
+
+    from circuitc.cli import main
+
+    bad = tmp_path / "bad.circ"
+    bad.write_text("circuit c(a[8], b[4], d[2]) -> (s[8], t[8], y) {\n  s = a + b;\n"
+                   "  t = a >> b;\n  y = table(d) { 0: 1, 5: 0, default: 0 };\n}\n")
+    result = CliRunner().invoke(main, ["check", str(bad)])
+    assert result.exit_code == 1
+    out = result.output
+    assert f"{bad}:2:11: error: width mismatch in '+'" in out
+    assert f"{bad}:3:12: error: shift by a non-constant" in out
+    assert f"{bad}:4:24: error: table key 5 is out of range" in out
+    assert "\n      s = a + b;\n              ^" in out and "Traceback" not in out

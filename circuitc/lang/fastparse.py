@@ -231,44 +231,45 @@ class _Parser:
             return Tree("pragmas", [])
         return Tree("pragmas", items, _Meta((self, items[0].meta[1], items[-1].meta[2])))
 
+    def listed(self, item, closer: str) -> list:
+        """`item()`s separated by commas, then `closer`; [None] when there are none (Lark's
+        placeholder for an absent `[x ("," x)*]`)."""
+        items = []
+        if self.kinds[self.i] != closer:
+            items.append(item())
+            while self.kinds[self.i] == ",":
+                self.i += 1
+                items.append(item())
+        self.expect(closer)
+        return items or [None]
+
     def param_list(self) -> Tree:
         first = self.expect("<")
-        params = []
-        if self.kinds[self.i] != ">":
-            while True:
-                p0 = self.i
-                name = self.name()
-                default = None
-                if self.kinds[self.i] == "=":
-                    self.i += 1
-                    default = self.arith()
-                params.append(self.tree("param", [name, default], p0))
-                if self.kinds[self.i] != ",":
-                    break
-                self.i += 1
-        self.expect(">")
-        return self.tree("param_list", params or [None], first)
+        return self.tree("param_list", self.listed(self.param, ">"), first)
+
+    def param(self) -> Tree:
+        first = self.i
+        name = self.name()
+        default = None
+        if self.kinds[self.i] == "=":
+            self.i += 1
+            default = self.arith()
+        return self.tree("param", [name, default], first)
 
     def ports(self) -> Tree:
         first = self.expect("(")
-        ports = []
-        if self.kinds[self.i] != ")":
-            while True:
-                p0 = self.i
-                pragmas = self.pragmas()
-                n0 = self.i
-                if pragmas.children and self.kinds[n0] == "NAME" \
-                        and self.values[n0] in ("module", "circuit"):
-                    raise _NoMatch  # Lark's state after a pragma also takes these keywords
-                name = self.name()
-                dims = self.dims()
-                ports.append(self.tree("port", [pragmas, name, *dims],
-                                       p0 if pragmas.children else n0))
-                if self.kinds[self.i] != ",":
-                    break
-                self.i += 1
-        self.expect(")")
-        return self.tree("ports", ports or [None], first)
+        return self.tree("ports", self.listed(self.port, ")"), first)
+
+    def port(self) -> Tree:
+        first = self.i
+        pragmas = self.pragmas()
+        n0 = self.i
+        if pragmas.children and self.kinds[n0] == "NAME" \
+                and self.values[n0] in ("module", "circuit"):
+            raise _NoMatch  # Lark's state after a pragma also takes these keywords
+        name = self.name()
+        dims = self.dims()
+        return self.tree("port", [pragmas, name, *dims], first if pragmas.children else n0)
 
     def dims(self) -> list:
         """`[W]` or `[R][C]` after a declared name: [w, c] with None where absent."""
@@ -459,15 +460,7 @@ class _Parser:
 
     def call_args(self) -> list:
         self.expect("(")
-        if self.kinds[self.i] == ")":
-            self.i += 1
-            return [None]
-        args = [self.expr()]
-        while self.kinds[self.i] == ",":
-            self.i += 1
-            args.append(self.expr())
-        self.expect(")")
-        return args
+        return self.listed(self.expr, ")")
 
     def param_args(self) -> Tree:
         first = self.i
