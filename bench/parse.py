@@ -7,9 +7,9 @@ The files are what a generator or an importer writes: one flat statement per gat
 layered random circuit (`t123 = t17 & ~t99;`, `mux(...)`, bit reads of an input vector), about
 27 bytes a statement, every wire used. Each size is measured in a fresh subprocess so that its
 peak resident memory (ru_maxrss) is its own; times are wall clock and process CPU time (the
-latter is what to compare on a shared machine): the syntax pass alone (`circuitc.lang.parse.parse_tree`) and the
-whole front end (`circuitc.lang.parse_text`: syntax, elaboration, the Circuit). Results are
-printed as a table and, with --json, as JSON lines.
+latter is what to compare on a shared machine): the syntax pass alone
+(`circuitc.lang.parse.parse_tree`) and the whole front end (`circuitc.lang.parse_text`: syntax,
+elaboration, the Circuit). Results are printed as a table and, with --json, as JSON lines.
 """
 
 from __future__ import annotations
@@ -120,8 +120,8 @@ def main() -> None:
         for mb in sizes:
             profile(mb)
         return
-    print(f"{'what':>6} {'MB':>6} {'wall s':>8} {'CPU s':>8} {'MB/CPU s':>9} {'peak RSS MB':>12} "
-          f"{'growth MB':>10} {'items':>9}")
+    print(f"{'what':>6} {'MB':>6} {'wall s':>8} {'CPU s':>8} {'MB/CPU s':>9} "
+          f"{'peak RSS MB':>12} {'growth MB':>10} {'items':>9}")
     for mb in sizes:
         for what in args.what.split(","):
             out = subprocess.run([sys.executable, __file__, "--one", str(mb), what],
@@ -130,7 +130,8 @@ def main() -> None:
             if args.json:
                 print(json.dumps(row))
             print(f"{row['what']:>6} {row['bytes'] / 1e6:>6.2f} {row['seconds']:>8.2f} "
-                  f"{row['cpu_seconds']:>8.2f} {row['mb_per_cpu_s']:>9.3f} {row['peak_rss_mb']:>12.0f} "
+                  f"{row['cpu_seconds']:>8.2f} {row['mb_per_cpu_s']:>9.3f} "
+                  f"{row['peak_rss_mb']:>12.0f} "
                   f"{row['rss_growth_mb']:>10.0f} {row['items']:>9}", flush=True)
 
 

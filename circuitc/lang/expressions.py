@@ -260,12 +260,14 @@ class WireExpressions(Source, ABC):
                  symbol: str) -> tuple[list[list[str]], list[Value]] | None:
         """The bits of the operands of a binary operator (or `carry`), at their common width:
         every operand that is not an integer literal must have the same width, and literals
-        are sized to it (with only literals, to the widest). Also the values themselves."""
+        are sized to it (with only literals, no bits: []). Also the values themselves."""
         values = [self.expr(scope, c, env) for c in trees]
         if any(v is None for v in values):
             return None
         sized = [(v, c) for v, c in zip(values, trees) if v.bits is not None]
-        width = len(sized[0][0].bits) if sized else max(v.width for v in values)
+        if not sized:  # literals only: the caller computes the result now, no bits needed
+            return [], values
+        width = len(sized[0][0].bits)
         for v, c in sized[1:]:
             if len(v.bits) != width:
                 self.error(f"width mismatch in '{symbol}': '{self.snippet(sized[0][1])}' has "
@@ -282,7 +284,7 @@ class WireExpressions(Source, ABC):
         if got is None:
             return None
         cols, values = got
-        if all(v.bits is None for v in values):  # literals only: computed now
+        if not cols:  # literals only: computed now
             fold = {K.OP_AND: int.__and__, K.OP_OR: int.__or__, K.OP_XOR: int.__xor__}[op]
             return Value(const=functools.reduce(fold, (v.const for v in values)))
         return Value([self.net.gate(op, [col[i] for col in cols], t)
@@ -294,15 +296,15 @@ class WireExpressions(Source, ABC):
         got = self.operands(scope, t.children, env, symbol)
         if got is None:
             return None
-        (a, b), (x, y) = got
-        if x.bits is None and y.bits is None:  # two literals: computed now
+        cols, (x, y) = got
+        if not cols:  # two literals: computed now
             value = int(_FOLD[kind](x.const, y.const))
             if value < 0:
                 self.error(f"'{self.snippet(t)}' is {value}; a negative number is not a wire "
                            "value", t)
                 return None
             return Value(const=value)
-        logic, style = self.logic(t), scope.adder
+        (a, b), logic, style = cols, self.logic(t), scope.adder
         if kind == "add":
             return Value(arith.add(logic, a, b, logic.zero, style)[0])
         if kind == "sub":
@@ -438,6 +440,9 @@ class WireExpressions(Source, ABC):
             got = self.operands(scope, args, env, "carry")
             if got is None:
                 return None
+            if not got[0]:  # two literals, at the width of the wider
+                x, y = (v.const for v in got[1])
+                return Value(const=(x + y) >> max(v.width for v in got[1]) & 1)
             logic = self.logic(t)
             return Value([arith.add(logic, *got[0], logic.zero, scope.adder)[1]])
         values = [self.expr(scope, a, env) for a in args]

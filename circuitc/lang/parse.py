@@ -1,15 +1,16 @@
 """Text -> syntax tree: the Lark LALR parser of the .circ language, with syntax errors collected.
 
 `parse_tree(text, diags)` returns the Lark tree of a whole file. It first tries the fast parser
-(`circuitc.lang.fastparse`, which builds the same tree for valid files about 20x faster); only
-when that gives up does Lark parse the text, with the error recovery below. Lark's tree (every tree node carries
-`meta.line`/`meta.column` thanks to `propagate_positions`), or None when the text has syntax
-errors, which are appended to `diags` as `file:line:col: error: syntax error: unexpected X,
-expected Y` in plain words. After an error the parser recovers so that one run reports every
-broken statement, not just the first: a missing `;` is inserted when that is enough; otherwise
-(panic mode) the half-parsed statement is dropped back to the enclosing block and the input is
-skipped to the next `;`, `{` or `}`. Errors before that point are not reported again, so one typo
-gives one message. The first error is always exact; later ones are best effort.
+(`circuitc.lang.fastparse`, which builds the same tree for valid files, 16x faster: see
+docs/benchmarks.md); only when that gives up does Lark parse the text, with the error recovery
+below. The tree (every node carries `meta.line`/`meta.column`, as `propagate_positions` gives),
+or None when the text has syntax errors, which are appended to `diags` as `file:line:col:
+error: syntax error: unexpected X, expected Y` in plain words. After an error the parser
+recovers so that one run reports every broken statement, not just the first: a missing `;` is
+inserted when that is enough; otherwise (panic mode) the half-parsed statement is dropped back to
+the enclosing block and the input is skipped to the next `;`, `{` or `}`. Errors before that
+point are not reported again, so one typo gives one message. The first error is always exact;
+later ones are best effort.
 """
 
 from __future__ import annotations
