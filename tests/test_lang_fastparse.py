@@ -117,3 +117,28 @@ def test_parse_tree_falls_back_to_lark_for_errors_and_lark_only_spellings():
     assert fast_tree(text) is None
     tree = parse_tree(text, Diagnostics("f.circ", text))
     assert tree is not None and tree == lark_tree(text)
+
+
+def test_reading_a_file_leaves_the_garbage_collector_as_it_was():
+    import gc
+
+    from circuitc.lang import parse_text
+
+    text = "circuit c(a, b) -> (y) { y = a & b; }"
+    assert gc.isenabled()
+    parse_text(text)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        parse_text(text)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    kept = [[]]  # a program's own frozen objects stay frozen
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        parse_text(text)
+        assert gc.get_freeze_count() == frozen and kept
+    finally:
+        gc.unfreeze()
