@@ -106,16 +106,26 @@ class _Meta(tuple):
 
 
 class _Token(Token):
-    """A Lark `Token` whose positions are read from the token lists when asked for."""
+    """A Lark `Token` that only knows its parser and index: its type, value and positions are
+    read from the token lists when asked for (two attributes to set per token)."""
 
     __slots__ = ("_p", "_k")
 
+    type = property(lambda t: t._p.kinds[t._k])
+    value = property(lambda t: t._p.values[t._k])
     line = property(lambda t: t._p.lines[t._k])
     column = property(lambda t: t._p.cols[t._k])
     start_pos = property(lambda t: t._p.starts[t._k])
     end_line = property(lambda t: t._p.lines[t._k])
-    end_column = property(lambda t: t._p.cols[t._k] + len(t.value))
-    end_pos = property(lambda t: t._p.starts[t._k] + len(t.value))
+    end_column = property(lambda t: t._p.cols[t._k] + len(t._p.values[t._k]))
+    end_pos = property(lambda t: t._p.starts[t._k] + len(t._p.values[t._k]))
+
+
+class _DotsToken(_Token):
+    """The `..` or `..=` of a range: Lark's terminal DOTS."""
+
+    __slots__ = ()
+    type = "DOTS"
 
 
 def fast_tree(text: str) -> Tree | None:
@@ -151,9 +161,9 @@ class _Parser:
         self.i = 0
 
     # -- tokens and trees ----------------------------------------------------------------------
-    def token(self, k: int, kind: str | None = None) -> Token:
-        tok = str.__new__(_Token, self.values[k])
-        tok.type, tok.value, tok._p, tok._k = kind or self.kinds[k], self.values[k], self, k
+    def token(self, k: int, cls: type = _Token) -> Token:
+        tok = str.__new__(cls, self.values[k])
+        tok._p, tok._k = self, k
         return tok
 
     def tree(self, data: str, children: list, first: int, last: int | None = None) -> Tree:
@@ -363,7 +373,7 @@ class _Parser:
         if self.kinds[k] not in ("..", "..="):
             raise _NoMatch
         self.i += 1
-        dots = self.token(k, "DOTS")
+        dots = self.token(k, _DotsToken)
         hi = self.cexpr()
         step = self.cexpr() if self.word("step") else None
         body = self.block()
