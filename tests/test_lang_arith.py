@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pytest
 
+from circuitc import keys as K
 from circuitc.lang import parse_text
 from circuitc.lang.arith import STYLES
 from circuitc.simulate import simulate
@@ -148,3 +149,22 @@ def test_shift_of_a_call_and_comparison_with_parameters():
     }"""
     circuit = parse_text(text)
     assert simulate(circuit, {"a": 3, "b": 9}) == {"y": 6, "l": 1, "m": 1}
+
+
+def test_parts_a_use_does_not_need_are_not_in_the_circuit():
+    # carry(a, b) needs no sum bits (3-input xors), a table entry equal to the default no
+    # decoder, and no constant is left dangling; a named dead wire stays (and is warned about)
+    carry = parse_text("circuit c(a[8], b[8]) -> (y) { y = carry(a, b); }")
+    xors = [g for g in carry.gates() if carry.op(g) == K.OP_XOR]
+    assert xors and all(len(carry.operands(g)) == 2 for g in xors)
+    table = parse_text("circuit c(s[2]) -> (t[2]) "
+                       "{ t = table(s) { 0: 1, 1: 2, 2: 0, default: 0 }; }")
+    assert table.stats()["gates_by_kind"]["and"] == 2  # keys 0 and 1 decoded, not key 2
+    warnings = []
+    circuit = parse_text("circuit c(a[8], b[8]) -> (y) { y = a < b; dead = a - b; }",
+                         warnings=warnings)
+    assert not [n for n in circuit.graph.nodes if n.startswith("const:")]
+    assert [w.message for w in warnings if "dead wire" in w.message]
+    loose = [g for g in circuit.gates()
+             if not circuit.graph.out_degree(g) and not g.startswith("dead")]
+    assert loose == []

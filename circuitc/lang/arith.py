@@ -194,7 +194,7 @@ def table(logic: Logic, sel: list[str], entries: dict[int, int], default: int,
           width: int) -> list[str]:
     """Output bits of a table: `entries` maps selector values to values, others give default."""
     hit = {v: logic.and_([s if (v >> i) & 1 else logic.not_(s) for i, s in enumerate(sel)])
-           for v in sorted(entries)}
+           for v in sorted(entries) if entries[v] != default}  # the others give the default
     out = []
     for bit in range(width):
         if (default >> bit) & 1:

@@ -118,7 +118,7 @@ class Netlist:
                 live.add(node)
                 stack.extend(self.nodes[node].operands)
         self._report_dead(top, live)
-        return self._emit(name, top, graph, distribution)
+        return self._emit(name, top, graph, distribution, self._needed())
 
     def _report_loops(self, graph: nx.DiGraph) -> bool:
         """Report every combinational loop (a strongly connected component), by wire names."""
@@ -162,8 +162,20 @@ class Netlist:
                                     + ("do not affect any output" if read else "are never used"),
                                     wire.where)
 
-    def _emit(self, name: str, top: Scope, graph: nx.DiGraph,
-              distribution: list[dict]) -> Circuit:
+    def _needed(self) -> set[str]:
+        """Nodes that reach an output or a named wire (which stays even when dead)."""
+        needed: set[str] = set()
+        stack = [n for n, data in self.nodes.items()
+                 if not n.startswith("%") and data.op not in K.CONST_OPS]
+        while stack:
+            node = stack.pop()
+            if node not in needed:
+                needed.add(node)
+                stack.extend(self.nodes[node].operands)
+        return needed
+
+    def _emit(self, name: str, top: Scope, graph: nx.DiGraph, distribution: list[dict],
+              needed: set[str]) -> Circuit:
         circuit = Circuit(name)
 
         def resolve(node: str) -> str:
@@ -178,7 +190,11 @@ class Netlist:
                     circuit.add_input_vector(wire.name, wire.width, loc)
                 else:
                     circuit.add_input(wire.name, loc)
-        real = [n for n in nx.topological_sort(graph) if self.nodes[n].op != ALIAS]
+        # Anonymous gates and constants that reach nothing are dropped: parts of an adder or
+        # table that this use of it does not need (the sum bits behind `carry(a, b)`). Named
+        # dead wires stay and were warned about.
+        real = [n for n in nx.topological_sort(graph) if n in needed
+                and self.nodes[n].op != ALIAS]
         reserved = {n for n in real if not n.startswith("%")}
         names: dict[str, str] = {}
         for node in real:
