@@ -25,9 +25,13 @@ group operator (depth 2 log2(n+1) + 2, about n cells) or, in the ripple style, a
 gates. a == b is AND(xnor(a_i, b_i)), a != b is OR(xor(a_i, b_i)).
 
 **Shifts** by a constant are wiring: bits move, zeros come in. **Tables** (a selector to
-constants) decode each listed selector value with one AND of the selector's literals; output bit
-b is the OR of the decoded values whose entry has bit b set, or, when the default has bit b set,
-the NOR of those whose entry has it clear. Depth 3 (NOT, AND, OR or NOR) at any size.
+constants) decode each listed selector value whose entry differs from the default with one AND
+of the selector's literals; output bit b is the OR of the decoded values whose entry has bit b
+set, or, when the default has bit b set, the NOR of those whose entry has it clear. Depth 3
+(NOT, AND, OR or NOR) at any size.
+
+Gates a use does not need (the sum bits behind a lone carry) are left to the netlist, which does
+not emit anonymous gates that reach nothing.
 """
 
 from __future__ import annotations
@@ -48,9 +52,6 @@ class Logic:
         self.zero, self.one = const(0), const(1)
         self._not: dict[str, str] = {}
 
-    def _make(self, op: str, xs: list[str]) -> str:
-        return self._gate(op, xs)
-
     def const(self, value: int) -> str:
         return self.one if value else self.zero
 
@@ -58,7 +59,7 @@ class Logic:
         if x == self.zero or x == self.one:
             return self.one if x == self.zero else self.zero
         if x not in self._not:  # one inverter per node, shared by every use
-            self._not[x] = self._make(K.OP_NOT, [x])
+            self._not[x] = self._gate(K.OP_NOT, [x])
             self._not[self._not[x]] = x
         return self._not[x]
 
@@ -66,13 +67,13 @@ class Logic:
         if self.zero in xs:
             return self.zero
         xs = [x for x in xs if x != self.one]
-        return self.one if not xs else xs[0] if len(xs) == 1 else self._make(K.OP_AND, xs)
+        return self.one if not xs else xs[0] if len(xs) == 1 else self._gate(K.OP_AND, xs)
 
     def or_(self, xs: list[str]) -> str:
         if self.one in xs:
             return self.one
         xs = [x for x in xs if x != self.zero]
-        return self.zero if not xs else xs[0] if len(xs) == 1 else self._make(K.OP_OR, xs)
+        return self.zero if not xs else xs[0] if len(xs) == 1 else self._gate(K.OP_OR, xs)
 
     def nor_(self, xs: list[str]) -> str:
         if self.one in xs:
@@ -80,7 +81,7 @@ class Logic:
         xs = [x for x in xs if x != self.zero]
         if len(xs) <= 1:
             return self.not_(xs[0]) if xs else self.one
-        return self._make(K.OP_NOR, xs)
+        return self._gate(K.OP_NOR, xs)
 
     def xor_(self, xs: list[str]) -> str:
         flip = xs.count(self.one) % 2
@@ -89,7 +90,7 @@ class Logic:
             return self.const(flip)
         if len(xs) == 1:
             return self.not_(xs[0]) if flip else xs[0]
-        return self._make(K.OP_XNOR if flip else K.OP_XOR, xs)
+        return self._gate(K.OP_XNOR if flip else K.OP_XOR, xs)
 
     def xnor_(self, xs: list[str]) -> str:
         return self.xor_(xs + [self.one])
@@ -104,7 +105,7 @@ class Logic:
             return rest[0]
         if ones or zeros:
             return self.or_(rest) if ones else self.and_(rest)
-        return self._make(K.OP_MAJ, xs)
+        return self._gate(K.OP_MAJ, xs)
 
 
 Pair = tuple[str, str]  # (group generate, group propagate)

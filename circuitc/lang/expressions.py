@@ -430,13 +430,7 @@ class WireExpressions(Source, ABC):
             return None
         need = {"mux": 3, "carry": 2, "zext": 1, "sext": 1}.get(name, 1 if name in BITWISE1
                                                                 else None)
-        if need is not None and len(args) != need:
-            self.error(f"'{name}' takes {need} argument(s), got {len(args)}", t)
-            return None
-        if not args:
-            self.error(f"'{name}' needs at least one argument", t)
-            return None
-        if name == "carry":  # the carry out of a + b: bit W of the full sum
+        if name == "carry" and len(args) == 2:  # the carry out of a + b: bit W of the sum
             got = self.operands(scope, args, env, "carry")
             if got is None:
                 return None
@@ -445,7 +439,13 @@ class WireExpressions(Source, ABC):
                 return Value(const=(x + y) >> max(v.width for v in got[1]) & 1)
             logic = self.logic(t)
             return Value([arith.add(logic, *got[0], logic.zero, scope.adder)[1]])
-        values = [self.expr(scope, a, env) for a in args]
+        values = [self.expr(scope, a, env) for a in args]  # errors in the arguments too
+        if need is not None and len(args) != need:
+            self.error(f"'{name}' takes {need} argument(s), got {len(args)}", t)
+            return None
+        if not args:
+            self.error(f"'{name}' needs at least one argument", t)
+            return None
         if any(v is None for v in values):
             return None
         if name in EXTEND:
