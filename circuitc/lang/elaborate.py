@@ -7,9 +7,11 @@ reach no output) go to the caller's `warnings` list.
 
 The front end, in the order a file goes through it:
 
+    fastparse.py   text -> the same syntax tree, fast, for valid files
     parse.py       text -> Lark syntax tree, syntax errors collected
     elaborator.py  syntax tree -> netlist: modules, instances, parameters, statements
     expressions.py wire expressions and built-in gates -> gates, one per bit
+    arith.py       adders, comparators, shifts and tables -> gates
     constexpr.py   compile-time integers (parameters, widths, indices, loop bounds)
     wires.py       wires, bit-level values and the scope of one module instance
     pragmas.py     distribution pragmas -> the circuit's input distribution
