@@ -11,17 +11,17 @@ prefixes G[i:-1] are computed is the adder's *style*:
 
 - ``sklansky`` (the default): a divide-and-conquer parallel prefix. Level d combines every
   position whose bit d is set with the last position of the block below it; ceil(log2(n+1))
-  levels of one AND and one OR each, (n/2) log2 n operator cells. Depth 2 log2 n + 2, which
+  levels of one AND and one OR each, (n/2) log2 n operator cells. Depth 2 log2 n + 1, which
   matters here because network depth is circuit depth. Fan-out is high, which costs nothing in a
   ReLU network (one weight per use).
 - ``kogge_stone``: level d combines position i with i - 2^d, same depth, n log2 n cells.
-- ``ripple``: full adders in a chain, c_{i+1} = maj(a_i, b_i, c_i): n maj gates, depth n + 1,
-  the fewest gates.
+- ``ripple``: full adders in a chain, c_{i+1} = maj(a_i, b_i, c_i): n maj gates, depth about
+  n, the fewest gates.
 
 **Subtraction** is a - b = a + ~b + 1 (the carry out is 1 exactly when a >= b, so the borrow is
 its complement). **Comparison**: a >= b is the carry out of a + ~b + 1, and a > b the carry out of
 a + ~b + 0: only the group generate of all positions is needed, computed by a balanced tree of the
-group operator (depth 2 log2(n+1) + 2, about n cells) or, in the ripple style, a chain of maj
+group operator (the same depth, about n cells) or, in the ripple style, a chain of maj
 gates. a == b is AND(xnor(a_i, b_i)), a != b is OR(xor(a_i, b_i)).
 
 **Shifts** by a constant are wiring: bits move, zeros come in. **Tables** (a selector to
