@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 from circuitc.passes.depth import UNCORRECTED_LIMIT, depth
@@ -37,6 +38,7 @@ class PassOptions:
     distribution: list[dict] | None = None  # input groups; None = the circuit's declared one
     uncorrected_depth_limit: int = UNCORRECTED_LIMIT
     lut: int | None = None  # map into LUTs of this many inputs (2..8) for depth; None: no mapping
+    fold_inverters: bool = True  # without lut: NOT gates fold into their readers (lutmap, cuts 0)
 
 
 @dataclass
@@ -89,6 +91,8 @@ def run_passes(circuit: Circuit,
     c, report.passes["resimplify"] = simplify(c)
     if o.lut is not None:
         c, report.passes["lutmap"] = lutmap(c, o.lut)
+    elif o.fold_inverters and k <= K.LUT_MAX_INPUTS:
+        c, report.passes["lutmap"] = lutmap(c, max(k, 2), cuts=0)
     c, report.passes["monomials"] = monomials(c)
     c, report.passes["polarity"] = polarity(c, o.samples, o.seed, o.distribution, o.polarity)
     c, report.passes["levelize"] = levelize(c, o.balance)

@@ -51,22 +51,28 @@ def lutmap(circuit: Circuit, k: int = 6, cuts: int = DEFAULT_CUTS) -> tuple[Circ
     gates that differ only by an inverter share one LUT, and an output reading the other
     polarity gets a LUT of its own under its driver's id, at the same level. A gate with more
     than `k` distinct operands (a mux at k = 2) becomes a LUT of its own operands; a cone that
-    turns out constant is replaced by the constant. Output nodes are kept. k must be in
-    2..keys.LUT_MAX_INPUTS and cuts at least 1 (CircuitError otherwise).
+    turns out constant is replaced by the constant. Output nodes are kept.
+    With cuts = 0 nothing is enumerated: every gate of the AIG view becomes a LUT of its own
+    operands, whatever k (the circuit's structure, with its NOT gates folded into their readers
+    and inverter twins merged: no level for a NOT, so a & ~b is one gate, a - ab).
+    k must be in 2..keys.LUT_MAX_INPUTS and cuts at least 0 (CircuitError otherwise).
     Report: k, cuts, depth before (the circuit's levels) and after, luts, monomials (of degree
     >= 1, summed over the LUTs), LUT sizes (operands -> count), and per mapping round its
     depth, LUTs and monomials.
     """
     if not isinstance(k, int) or not 2 <= k <= K.LUT_MAX_INPUTS:
         raise CircuitError(f"LUT size must be an integer from 2 to {K.LUT_MAX_INPUTS}, got {k!r}")
-    if not isinstance(cuts, int) or cuts < 1:
-        raise CircuitError(f"priority cuts per node must be a positive integer, got {cuts!r}")
+    if not isinstance(cuts, int) or cuts < 0:
+        raise CircuitError(f"priority cuts per node must be an integer >= 0, got {cuts!r}")
     mapper = _Mapper(circuit, k, cuts)
-    rounds = [mapper.depth_round()]
-    for _ in range(AREA_FLOW_ROUNDS):
-        rounds.append(mapper.area_round(exact=False))
-    for _ in range(EXACT_AREA_ROUNDS):
-        rounds.append(mapper.area_round(exact=True))
+    if cuts == 0:
+        rounds = [mapper.gate_round()]
+    else:
+        rounds = [mapper.depth_round()]
+        for _ in range(AREA_FLOW_ROUNDS):
+            rounds.append(mapper.area_round(exact=False))
+        for _ in range(EXACT_AREA_ROUNDS):
+            rounds.append(mapper.area_round(exact=True))
     new, sizes, monomials = mapper.build()
     report = {
         "k": k, "cuts": cuts, "depth_before": circuit.depth, "depth_after": new.depth,
@@ -203,6 +209,15 @@ class _Mapper:
         return p ^ mask if invert[i] else p
 
     # ---- rounds ------------------------------------------------------------------------
+    def gate_round(self) -> dict:
+        """Every gate on its own operands (cuts = 0)."""
+        for i in range(len(self.op)):
+            if self.gate[i]:
+                cut = Cut(f for f in self.fanins[i] if self.op[f] not in K.CONST_OPS)
+                self.cuts[i], self.best[i], self.arr[i] = [cut], cut, self.arrival(cut)
+        self.depth = max((self.arr[d] for d in self.drivers if self.gate[d]), default=0)
+        return self.remap("gates")
+
     def depth_round(self) -> dict:
         """Priority cuts by (arrival, area flow, size): the depth-optimal mapping."""
         for i in range(len(self.op)):
