@@ -131,7 +131,7 @@ def test_compiled_lut_network_is_exact():
     x = all_inputs(9)
     for k in (None, 4):
         net = compile(c, lut=k, samples=500)
-        assert np.array_equal(net.run(x) if hasattr(net, "run") else net(x), simulate(c, x))
+        assert np.array_equal(net(x), simulate(c, x))
 
 
 SHARED_CIRCUITS = ["epfl/arithmetic/adder.aig", "epfl/random_control/ctrl.aig",
@@ -153,3 +153,34 @@ def test_shared_circuits_map_equivalently(path):
     assert new.depth <= before.depth
     if path.endswith("adder.aig"):
         assert new.depth <= 51  # ABC's `if -K 6`
+
+
+@pytest.mark.parametrize("fmt", ["bench", "aag", "circ"])
+def test_mapped_circuits_export_and_read_back(fmt, tmp_path):
+    import circuitc
+    from circuitc.formats import EXPORTERS, load_circuit
+
+    for seed in range(4):
+        c = random_circuit(seed, n_inputs=7, n_gates=40)
+        for lut in (None, 4):
+            new, _ = run_passes(c, PassOptions(lut=lut, samples=200))
+            assert any(new.op(g) == K.OP_LUT for g in new.gates())
+            path = tmp_path / f"m{seed}_{lut}.{fmt}"
+            path.write_text(EXPORTERS[fmt](new))
+            back = circuitc.parse_file(path) if fmt == "circ" else load_circuit(path)
+            x = all_inputs(7)
+            assert np.array_equal(simulate(back, x), simulate(c, x))
+
+
+def test_default_pipeline_folds_inverters_and_and_not_is_one_relu():
+    c = Circuit("andnot")
+    a, b = c.add_input("a"), c.add_input("b")
+    c.add_output("y", c.add_gate(K.OP_AND, [a, c.add_gate(K.OP_NOT, [b])]))
+    new, report = run_passes(c, PassOptions(polarity=False))
+    assert report.passes["levelize"]["depth"] == 1  # no level for the NOT
+    net = compile(c, polarity=False)
+    assert len(net.layers) == 1 and net.neurons == 1  # relu(a - b)
+    x = all_inputs(2)
+    assert np.array_equal(net(x), simulate(c, x))
+    unfolded, report = run_passes(c, PassOptions(polarity=False, fold_inverters=False))
+    assert report.passes["levelize"]["depth"] == 2
