@@ -9,6 +9,8 @@ For every EPFL circuit (arithmetic and random_control) and every ISCAS-85 circui
 never runs ABC); and, for circuits of at most --compile-max AIG/bench gates, an exact compile
 without --lut and with each --lut K, checked by `circuitc.evaluate` (bit errors on --samples
 random inputs), with network layers and ReLUs. Bigger circuits are reported as mapping only.
+Seconds are CPU seconds of this process (time.process_time), so a busy machine does not
+inflate them.
 Prints a Markdown table (docs/lut.md keeps it with this command) and writes one JSON line per
 circuit to --jsonl.
 """
@@ -57,22 +59,22 @@ def abc_k6(path: Path) -> dict | None:
 
 
 def mapping(circuit, k: int) -> dict:
-    start = time.perf_counter()
+    start = time.process_time()
     c, _ = simplify(circuit)
     c, _ = fanin(c, 2)
     c, _ = simplify(c)
-    prepared = time.perf_counter()
+    prepared = time.process_time()
     _, report = lutmap(c, k)
-    done = time.perf_counter()
+    done = time.process_time()
     return {"depth": report["depth_after"], "luts": report["luts"],
             "monomials": report["monomials"], "seconds": round(done - prepared, 2),
             "prepare_seconds": round(prepared - start, 2)}
 
 
 def compiled(circuit, k: int | None, samples: int) -> dict:
-    start = time.perf_counter()
+    start = time.process_time()
     net = circuitc.compile(circuit, lut=k, samples=samples)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     report = circuitc.evaluate(net, samples=samples)
     return {"layers": len(net.layers), "relus": int(net.neurons),
             "bit_errors": int(report["bit_errors"]), "seconds": round(seconds, 1)}

@@ -13,6 +13,11 @@ and the layer's monomials are exact (zero error, not merely small) on every bool
 width is the number of distinct monomials the next level needs, which the monomial pass keeps
 below one per gate when gates share monomials. This is the baseline of every other construction
 and the oracle of their tests.
+
+`build_exact_gates` (what the planner uses) goes one step further: a neuron may also read wires
+negatively, relu(sum_pos w - sum_neg w - (|pos| - 1)) = prod_pos w prod_neg (1 - w), so a gate
+such as a & ~b = a - ab costs one ReLU instead of two; it keeps the plain monomials when those
+are fewer.
 """
 
 from __future__ import annotations
