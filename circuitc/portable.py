@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 import circuitc
 from circuitc import keys as K
@@ -73,6 +74,7 @@ def save(net: Network, path: str | os.PathLike, overwrite: bool = False) -> None
         _write_json(tmp / CONFIG, config(net, tensors))
         (tmp / CIRCUIT).write_text(net.circuit_json, encoding="utf-8")
         _write_json(tmp / TRUTH, ground_truth_json(net), indent=None)
+        _plain_permissions(tmp)
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
             os.replace(path, old / "x")
@@ -118,14 +120,12 @@ def ground_truth_json(net: Network) -> dict[str, Any]:
     for hook in hook_names(net):
         truth = ground_truth(net, hook)
         entry = truth.to_json()
-        levels = sorted(set(truth.levels))
         if hook in ("hook_input", "hook_readout"):
             entry["readoff"] = "identity"
-        elif truth.wires:
-            entry["readoff"] = [{"level": l, "W": f"levels.{l}.readoff.W",
-                                 "b": f"levels.{l}.readoff.b"} for l in levels]
-        else:
+        elif not truth.wires:
             entry["readoff"] = None
+        else:
+            entry["readoff"] = _readoff_tensors(net, hook, truth.wires, truth.levels)
         hooks[hook] = entry
     circuit = net.circuit
     graph = circuit.graph
@@ -138,6 +138,36 @@ def ground_truth_json(net: Network) -> dict[str, Any]:
             "edges": [[u, v] for u, v in graph.edges()],
         },
     }
+
+
+def _readoff_tensors(net: Network, hook: str, wires: list[str],
+                     levels: list[int]) -> list[dict[str, Any]]:
+    """Where a hook's read-off lives in model.safetensors: per circuit level, the level's read-off
+    tensors and the columns of them the hook's wires are (buffers left out); for a residual
+    block's ReLUs, the columns of mlp_out at the gates' stream dimensions."""
+    out = []
+    for level in sorted(set(levels)):
+        index = {w: i for i, w in enumerate(net.meta["levels"][level]["wires"])}
+        columns = [index[w] for w, lv in zip(wires, levels) if lv == level]
+        if hook.endswith(".mlp.hook_post"):
+            t = int(hook.split(".")[1])
+            dims = sp.csc_array(net.readoffs[level].W)[:, columns].indices.tolist()
+            out.append({"level": level, "W": f"layers.{t}.mlp_out.W",
+                        "b": f"layers.{t}.mlp_out.b", "columns": dims})
+        else:
+            out.append({"level": level, "W": f"levels.{level}.readoff.W",
+                        "b": f"levels.{level}.readoff.b", "columns": columns})
+    return out
+
+
+def _plain_permissions(directory: Path) -> None:
+    """mkdtemp makes the directory private (and safetensors may make its file so): give them
+    the permissions of an ordinary new directory and files under the user's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(directory, 0o777 & ~umask)
+    for child in directory.iterdir():
+        os.chmod(child, 0o666 & ~umask)
 
 
 def _write_json(path: Path, data: Any, indent: int | None = 1) -> None:
