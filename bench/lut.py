@@ -92,7 +92,8 @@ def main() -> None:
     only = set(filter(None, args.only.split(",")))
     files = [SHARED / "epfl" / f"{name}.aig" for name in EPFL] + \
             [SHARED / "iscas85" / f"{name}.bench" for name in ISCAS]
-    head = ["circuit", "gates", "AIG levels", "ABC K6 depth (LUTs)", "best K6"]
+    head = ["circuit", "gates (NOTs incl.)", "levels (NOTs incl.)", "ABC K6 depth (LUTs)",
+            "best K6"]
     for k in ks:
         head.append(f"K{k} depth / LUTs / monomials (map s)")
     head += ["layers, ReLUs: default"] + [f"--lut {k}" for k in ks]

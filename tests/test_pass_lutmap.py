@@ -184,3 +184,13 @@ def test_default_pipeline_folds_inverters_and_and_not_is_one_relu():
     assert np.array_equal(net(x), simulate(c, x))
     unfolded, report = run_passes(c, PassOptions(polarity=False, fold_inverters=False))
     assert report.passes["levelize"]["depth"] == 2
+
+
+def test_gates_wider_than_a_lut_are_refused():
+    c = Circuit("wide")
+    c.add_output("y", c.add_gate(K.OP_AND, c.add_input_vector("x", 9)))
+    with pytest.raises(CircuitError, match="run fanin first"):
+        lutmap(c, 4, cuts=0)
+    new, _ = lutmap(premapped(c), 4, cuts=0)  # after fanin: 2-input LUTs, one per gate
+    assert_equivalent(c, new) is None
+    assert new.depth == 4

@@ -29,7 +29,7 @@ import math
 from collections import Counter
 
 from circuitc import keys as K
-from circuitc.errors import CircuitError
+from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 from circuitc.passes._rewrite import add_node, add_outputs, shell
 from circuitc.passes.monomials import moebius
@@ -134,6 +134,11 @@ class _Mapper:
         n = len(self.op)
         self.fanins = [tuple(dict.fromkeys(v for v, _ in ops)) for ops in self.operands]
         self.gate = [op in K.GATE_OPS for op in self.op]
+        wide = [self.names[i] for i in range(n) if len(self.fanins[i]) > K.LUT_MAX_INPUTS]
+        if wide:
+            raise CircuitError([Diagnostic(
+                f"gate '{g}' has more operands than a LUT's {K.LUT_MAX_INPUTS}: run fanin first",
+                circuit.name) for g in wide])
         self.drivers = [self.literal[circuit.driver(o)][0] for o in circuit.outputs]
         fanout = [0] * n
         for i in range(n):
@@ -219,7 +224,7 @@ class _Mapper:
         return self.remap("gates")
 
     def depth_round(self) -> dict:
-        """Priority cuts by (arrival, area flow, size): the depth-optimal mapping."""
+        """Priority cuts by (arrival, size, area flow): the depth-optimal mapping."""
         for i in range(len(self.op)):
             if not self.gate[i]:
                 continue
@@ -304,22 +309,24 @@ class _Mapper:
         return {"round": name, "depth": depth, "luts": luts, "monomials": monomials}
 
     def ref(self, i: int) -> int:
-        """Reference node i's best cut; returns the area newly added (recursively)."""
-        area = self.area(i, self.best[i])
-        for leaf in self.best[i]:
-            if self.gate[leaf]:
-                self.refs[leaf] += 1
-                if self.refs[leaf] == 1:
-                    area += self.ref(leaf)
-        return area
+        """Reference node i's best cut; returns the area newly added (its cone down to LUTs
+        already referenced). A loop, not recursion: cones can be thousands of levels deep."""
+        return self._walk(i, +1)
 
     def deref(self, i: int) -> int:
-        area = self.area(i, self.best[i])
-        for leaf in self.best[i]:
-            if self.gate[leaf]:
-                self.refs[leaf] -= 1
-                if self.refs[leaf] == 0:
-                    area += self.deref(leaf)
+        """Undo `ref`; returns the area released."""
+        return self._walk(i, -1)
+
+    def _walk(self, i: int, step: int) -> int:
+        area, stack, last = 0, [i], 1 if step > 0 else 0
+        while stack:
+            x = stack.pop()
+            area += self.area(x, self.best[x])
+            for leaf in self.best[x]:
+                if self.gate[leaf]:
+                    self.refs[leaf] += step
+                    if self.refs[leaf] == last:
+                        stack.append(leaf)
         return area
 
     # ---- the mapped circuit ----------------------------------------------------------
