@@ -194,3 +194,26 @@ def test_gates_wider_than_a_lut_are_refused():
     new, _ = lutmap(premapped(c), 4, cuts=0)  # after fanin: 2-input LUTs, one per gate
     assert_equivalent(c, new) is None
     assert new.depth == 4
+
+
+def test_cli_lut_option(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from circuitc.cli import main
+    from conftest import EXAMPLES
+
+    adder = str(EXAMPLES / "adder.circ")
+    run = CliRunner().invoke
+    plain = json.loads(run(main, ["check", adder, "-P", "N=8", "--json"]).output)
+    mapped = json.loads(run(main, ["check", adder, "-P", "N=8", "--lut", "6", "--json"]).output)
+    assert mapped["plan"]["passes"]["lutmap"]["k"] == 6
+    assert len(mapped["plan"]["levels"]) < len(plain["plan"]["levels"])
+    net = tmp_path / "adder.npz"
+    result = run(main, ["compile", adder, "-P", "N=8", "--lut", "4", "-o", str(net)])
+    assert result.exit_code == 0, result.output
+    out = run(main, ["eval", str(net)]).output
+    assert "0 bit errors" in out and "OK" in out
+    bad = run(main, ["compile", adder, "--lut", "9", "-o", str(net)])
+    assert bad.exit_code != 0 and "--lut" in bad.output
