@@ -32,6 +32,9 @@ from circuitc.lowering.construction import (GateLayer, LevelLayer, LevelSpec, Mo
                                             monomial_incidence, via_monomials)
 
 
+SIGNED_MAX_VARIABLES = 8  # build_exact_gates tries all 2^n complement sets of a gate's n wires
+
+
 def build_exact(monomials: Sequence[Monomial], n_wires: int) -> LevelLayer:
     """One neuron per monomial; see the module docstring for the maths."""
     degree = np.array([len(m) for m in monomials], dtype=np.float32)
@@ -51,7 +54,7 @@ def build_exact_gates(spec: LevelSpec) -> GateLayer:
 
     A signed monomial over 0/1 wires is a product of wires and complemented wires, and
 
-        prod_{i in pos} w_i  prod_{j in neg} (1 - w_j) = relu(sum_pos w_i - sum_neg w_j - (|pos| - 1))
+        prod_pos w_i prod_neg (1 - w_j) = relu(sum_pos w_i - sum_neg w_j - (|pos| - 1))
 
     exactly: the sum reaches |pos| only when every pos wire is 1 and every neg wire 0, and is at
     most |pos| - 1 otherwise (|pos| = 0 included: relu(1 - sum_neg w_j) is their NOR). So
@@ -102,9 +105,6 @@ def build_exact_gates(spec: LevelSpec) -> GateLayer:
         info={"construction": "exact", "width": n, "signed": True,
               "plain_width": len(spec.monomials)},
     )
-
-
-SIGNED_MAX_VARIABLES = 8
 
 
 @lru_cache(maxsize=65536)

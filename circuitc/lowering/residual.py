@@ -14,7 +14,7 @@ dimension. A stream dimension is written once and never changed, so a wire writt
 still exactly there at every later level: the buffers `levelize` inserts (gates whose polynomial
 is 1 * one operand) are aliases of the wire they carry and cost nothing. Hence
 
-    ReLUs = the distinct monomials of the circuit's gates, level by level (no buffers)
+    ReLUs <= the distinct monomials of the circuit's gates, level by level (no buffers)
     stream width D = inputs + non-buffer gates.
 
 Everything is exact on every boolean input, like the plain exact lowering. Level l's wires are
