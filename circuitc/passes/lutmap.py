@@ -3,7 +3,7 @@
 One ReLU layer computes any function of k wires exactly: its multilinear polynomial (the Moebius
 transform of its truth table) is an affine read-off of its monomials, one neuron each. So a
 network needs only as many layers as the circuit needs levels of k-input LUTs, not as many as
-it has levels of 2-input gates (EPFL adder: 255 AIG levels, 43 levels of 6-LUTs).
+it has levels of 2-input gates (EPFL adder: 255 AIG levels, 51 levels of 6-LUTs).
 
 The mapper is ABC's priority-cut mapper (Mishchenko, Cho, Chatterjee, Brayton, "Combinational
 and sequential mapping with priority cuts", ICCAD 2007):
@@ -11,16 +11,16 @@ and sequential mapping with priority cuts", ICCAD 2007):
 1. cut enumeration in topological order, merging the stored cuts of a gate's operands and keeping
    the C best k-feasible cuts per node (the priority cuts), plus the trivial cut;
 2. a depth-optimal mapping: each node's best cut is the one of least arrival time (1 + the
-   latest leaf), ties broken by area flow and size; the depth D is the latest output;
+   latest leaf), ties broken by size, then area flow; the depth D is the latest output;
 3. area recovery under the required times of that mapping (so the depth stays D): passes that
    choose by area flow (a LUT's area shared among its estimated fanouts), then passes by exact
    local area (the area a cut adds to the current mapping, found by referencing and
    dereferencing its cone), each keeping the previous best cut so that a feasible one remains.
 
-A LUT's area is its number of monomials of degree >= 1, the neurons it costs (and AND of
+A LUT's area is its number of monomials of degree >= 1, the neurons it costs (an AND of
 literals with j complemented has 2^j, a k-input XOR 2^k - 1); monomials shared between LUTs are
-counted once per LUT. Inverters are free: a NOT's cuts are its operand's, so it folds into the
-truth tables of the LUTs that read it.
+counted once per LUT. Inverters are free: the mapper works on an AIG view (see `_Mapper`) where a
+NOT is a complemented edge, folded into the truth tables of the LUTs that read it.
 """
 
 from __future__ import annotations
