@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from circuitc import limits
 from circuitc.atomic import write_atomic
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
@@ -125,6 +126,13 @@ def from_arrays(arrays: dict[str, np.ndarray], problem: Problems) -> Network:
 
 def _read_arrays(path: str | os.PathLike, problem: Problems) -> dict[str, np.ndarray]:
     try:
+        if zipfile.is_zipfile(path):  # refuse what would unpack too large before unpacking it
+            with zipfile.ZipFile(path) as archive:
+                size = sum(info.file_size for info in archive.infolist())
+            too_big = limits.NETWORK_BYTES.problem(size, "the archive", "unpacks to")
+            if too_big:
+                problem(too_big)
+                return {}
         with np.load(path, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
     except FileNotFoundError:
@@ -212,6 +220,9 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
         if m.ndim != 2 or m.dtype.kind != "f":
             problem(f"'{name}' must be a 2-d float array, got {m.dtype} {m.shape}")
             return None
+        if not np.isfinite(m).all():
+            problem(f"'{name}' holds NaN or infinite values")
+            return None
         return m.astype(np.float32, copy=False)
     parts = {p: arrays.get(f"{name}.{p}") for p in _CSR_PARTS}
     if all(v is None for v in parts.values()):
@@ -236,6 +247,9 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
         problem(f"CSR matrix '{name}' is inconsistent (indptr, indices and data do not "
                 f"describe a {rows}x{cols} matrix)")
         return None
+    if not np.isfinite(data).all():
+        problem(f"'{name}.data' holds NaN or infinite values")
+        return None
     return sp.csr_array((data.astype(np.float32), indices, indptr), shape=(rows, cols))
 
 
@@ -247,6 +261,9 @@ def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
         return None
     if v.ndim != 1 or v.dtype.kind != "f" or (size is not None and len(v) != size):
         problem(f"'{name}' must be a float vector of length {size}, got {v.dtype} {v.shape}")
+        return None
+    if not np.isfinite(v).all():
+        problem(f"'{name}' holds NaN or infinite values")
         return None
     return v.astype(np.float32, copy=False)
 
