@@ -104,6 +104,8 @@ def main(debug: bool) -> None:
               help="Split wider gates into balanced trees of this fan-in.")
 @click.option("--no-polarity", is_flag=True, help="Keep every wire in its own polarity.")
 @click.option("--balance", is_flag=True, help="Move gates later where that saves buffers.")
+@click.option("--lut", type=click.IntRange(2, 8), metavar="K",
+              help="Map the circuit into K-input LUTs (2..8), one level each: fewer layers.")
 @click.option("--sparsity", "bound", type=click.IntRange(min=0), metavar="S",
               help="Check that every level has at most S wires on.")
 @click.option("--max-depth", type=click.IntRange(min=0), help="Check depth against a maximum.")
@@ -115,8 +117,8 @@ def main(debug: bool) -> None:
 @format_option
 @json_option
 @_handle_errors
-def check(file, max_fanin, no_polarity, balance, bound, max_depth, samples, seed, dist, params,
-          fmt, as_json) -> None:
+def check(file, max_fanin, no_polarity, balance, lut, bound, max_depth, samples, seed, dist,
+          params, fmt, as_json) -> None:
     """Parse FILE, run the compiler passes and report the plan per level.
 
     Reports inputs, outputs, gates by kind, depth and warnings, then per level of the compiled
@@ -128,7 +130,7 @@ def check(file, max_fanin, no_polarity, balance, bound, max_depth, samples, seed
     circuit = _load(file, params, fmt, warnings)
     groups = D.whole_circuit(circuit, dist) if dist else None
     _, report = run_passes(circuit, PassOptions(
-        max_fanin=max_fanin, polarity=not no_polarity, balance=balance, samples=samples,
+        max_fanin=max_fanin, polarity=not no_polarity, balance=balance, lut=lut, samples=samples,
         seed=seed, sparsity_bound=bound, max_depth=max_depth, distribution=groups))
     stats = circuit.stats() | {"distribution": D.describe(circuit, groups),
                                "warnings": [w.format() for w in warnings],
@@ -313,6 +315,8 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @click.option("--max-fanin", default=2, show_default=True, type=click.IntRange(min=2),
               help="Split wider gates into balanced trees of this fan-in.")
 @click.option("--no-polarity", is_flag=True, help="Keep every wire in its own polarity.")
+@click.option("--lut", type=click.IntRange(2, 8), metavar="K",
+              help="Map the circuit into K-input LUTs (2..8), one level each: fewer layers.")
 @click.option("--construction", type=click.Choice(["uand", "clamped"]), default="uand",
               show_default=True, help="The construction of superposed levels.")
 @click.option("--width", default="auto", show_default=True, metavar="N|auto",
@@ -335,7 +339,7 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @format_option
 @json_option
 @_handle_errors
-def compile_command(file, output, mode, seed, max_fanin, no_polarity, construction, width,
+def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, construction, width,
                     input_dim, architecture, samples, margin, correct_width, dist, params, fmt,
                     as_json):
     """Compile FILE to a ReLU network (.npz).
@@ -352,7 +356,8 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
     circuit = _load(file, params, fmt, warnings)
     _print_warnings(warnings)
     net = compile(circuit, CompileOptions(
-        mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, distribution=dist,
+        mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, lut=lut,
+        distribution=dist,
         construction=construction, width=None if width == "auto" else int(width),
         input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width,
         architecture=architecture))
