@@ -14,12 +14,19 @@ SeedSequence([seed, i]).
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 
 from circuitc import distribution as D
 from circuitc.network import Network
+from circuitc.progress import progress
 from circuitc.simulate import Schedule, pack, unpack
 from circuitc.truth import EMBED, INPUT, READOUT, ground_truth, hook_layer, hook_width
 
@@ -95,12 +102,64 @@ def _input_batches(net: Network, n: int | None, seed: int, batch: int,
             yield D.sample(net.circuit, size, seed=int(np.random.SeedSequence([seed, i])
                                                        .generate_state(1)[0]))
         return
-    if isinstance(inputs, np.ndarray):
-        inputs = (inputs[i:i + batch] for i in range(0, len(inputs), batch))
+    batches = ((inputs[i:i + batch] for i in range(0, len(inputs), batch))
+               if isinstance(inputs, np.ndarray) else inputs)
     left = n
-    for x in inputs:
+    for x in batches:
         if left is not None:
             if left <= 0:
                 return
             x, left = x[:left], left - len(x)
         yield np.asarray(x, dtype=bool)
+
+
+def save_activations(net: Network, hook: str, path: str | os.PathLike, n: int, seed: int = 0,
+                     batch: int | None = None, show_progress: bool = True) -> dict:
+    """Write `activations(net, hook, n, seed, batch)` to an uncompressed .npz, batch by batch:
+    `activations` float32 [n, d], `wire_values` bool [n, F] and `meta` (0-d JSON: hook, wires,
+    complemented, n, seed, batch, network source). Memory stays one batch; the labels go to a
+    temporary file first, since a zip member is written whole before the next. Atomic: the
+    file is complete or absent. Returns the meta."""
+    truth_wires = WireLabels(net, hook)
+    batch = batch or default_batch(net, hook, len(truth_wires.rows))
+    truth = ground_truth(net, hook)
+    meta = {"hook": hook, "wires": truth.wires, "complemented": truth.complemented, "n": n, "seed": seed,
+            "batch": batch, "d": hook_width(net, hook), "network": net.meta.get("source", {}),
+            "circuit_name": net.meta.get("circuit_name")}
+    path = Path(path)
+    d, F = meta["d"], len(truth_wires.rows)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)
+    labels_tmp = tmp + ".labels"
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf, \
+                open(labels_tmp, "w+b") as labels, \
+                progress(n, f"activations {hook}", unit="sample", enabled=show_progress) as bar:
+            with _member(zf, "activations", np.float32, (n, d)) as out:
+                for acts, values in activations(net, hook, n, seed, batch):
+                    out.write(np.ascontiguousarray(acts, dtype=np.float32).tobytes())
+                    labels.write(np.ascontiguousarray(values, dtype=bool).tobytes())
+                    bar.update(len(acts))
+            labels.seek(0)
+            with _member(zf, "wire_values", np.bool_, (n, F)) as out:
+                shutil.copyfileobj(labels, out, 1 << 24)
+            text = np.array(json.dumps(meta, sort_keys=True))
+            with _member(zf, "meta", text.dtype, ()) as out:
+                out.write(text.tobytes())
+        os.replace(tmp, path)
+    finally:
+        for name in (tmp, labels_tmp):
+            if os.path.exists(name):
+                os.unlink(name)
+    return meta
+
+
+def _member(zf: zipfile.ZipFile, key: str, dtype: np.dtype, shape: tuple[int, ...]):
+    """An open zip member KEY.npy with its .npy header written: the caller writes the data."""
+    info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+    info.external_attr = 0o644 << 16
+    handle = zf.open(info, "w", force_zip64=True)
+    np.lib.format.write_array_header_2_0(
+        handle, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False,
+                 "shape": shape})
+    return handle

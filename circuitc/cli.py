@@ -18,7 +18,7 @@ import numpy as np
 
 from circuitc import distribution as D
 from circuitc.atomic import write_atomic
-from circuitc.errors import CircuitError, Diagnostic
+from circuitc.errors import CircuitError, Diagnostic, MissingExtra
 from circuitc.frontend import parse_file
 from circuitc.simulate import read_input_ports, read_ports, simulate, truth_table
 
@@ -34,7 +34,7 @@ def _handle_errors(command: Callable) -> Callable:
         except BrokenPipeError:  # output piped into `head` and friends: not an error
             sys.stderr.close()
             sys.exit(0)
-        except (CircuitError, ValueError, OSError) as error:
+        except (CircuitError, ValueError, OSError, MissingExtra) as error:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
             message = str(error) if isinstance(error, CircuitError) else f"error: {error}"
@@ -86,6 +86,8 @@ dist_option = click.option("--distribution", "dist", metavar="SPEC",
                            help="Override the declared input distribution for all inputs: "
                                 "uniform, sparse(K), atmost(K), bernoulli(P).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+# A network is a .npz file or a portable directory (`circuitc convert --to safetensors`).
+network_argument = click.argument("network", type=click.Path(exists=True))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -379,7 +381,7 @@ def _summary(net) -> dict[str, Any]:
 
 
 @main.command()
-@click.argument("network", type=click.Path(exists=True, dir_okay=False))
+@network_argument
 @click.option("--set", "sets", multiple=True, metavar="PORT=INT", help="Set an input port.")
 @json_option
 @_handle_errors
@@ -402,7 +404,7 @@ def run(network, sets, as_json):
 
 
 @main.command(name="eval")
-@click.argument("network", type=click.Path(exists=True, dir_okay=False))
+@network_argument
 @click.option("--samples", default=10_000, show_default=True, type=click.IntRange(min=1),
               help="Samples of the input distribution (when not exhaustive).")
 @click.option("--seed", default=0, show_default=True)
@@ -441,7 +443,7 @@ def eval_command(network, samples, seed, exhaustive_limit, as_json):
 
 
 @main.command()
-@click.argument("network", type=click.Path(exists=True, dir_okay=False))
+@network_argument
 @json_option
 @_handle_errors
 def info(network, as_json):
@@ -479,6 +481,8 @@ def info(network, as_json):
     opts = ", ".join(f"{k}={v}" for k, v in data["options"].items() if k != "extra")
     click.echo(f"options: {opts}")
 
+
+from circuitc import cli_interp  # noqa: E402,F401  (registers hooks, convert, activations)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -80,7 +80,7 @@ def save(net: Network, path: str | os.PathLike) -> None:
 
 
 # ---- loading ------------------------------------------------------------------------------------
-class _Problems:
+class Problems:
     def __init__(self, path: str):
         self.path = path
         self.items: list[Diagnostic] = []
@@ -94,10 +94,21 @@ class _Problems:
 
 
 def load(path: str | os.PathLike) -> Network:
-    """Read and validate a network file. Raises CircuitError naming every problem found."""
-    problem = _Problems(str(path))
-    arrays = _read_arrays(path, problem)
+    """Read and validate a network file (.npz), or a portable directory written by
+    `circuitc.portable.save` (safetensors + JSON). Raises CircuitError naming every problem."""
+    if os.path.isdir(path):
+        from circuitc.portable import read_arrays
+    else:
+        read_arrays = _read_arrays
+    problem = Problems(str(path))
+    arrays = read_arrays(path, problem)
     problem.raise_if_any()
+    return from_arrays(arrays, problem)
+
+
+def from_arrays(arrays: dict[str, np.ndarray], problem: Problems) -> Network:
+    """A validated Network from the keys of a network file (as `to_arrays` gives them); every
+    problem found is raised at once as a CircuitError."""
     meta = _read_meta(arrays, problem)
     problem.raise_if_any()
     circuit = _read_circuit(arrays, meta, problem)
@@ -107,7 +118,7 @@ def load(path: str | os.PathLike) -> Network:
     return net
 
 
-def _read_arrays(path: str | os.PathLike, problem: _Problems) -> dict[str, np.ndarray]:
+def _read_arrays(path: str | os.PathLike, problem: Problems) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
@@ -118,7 +129,7 @@ def _read_arrays(path: str | os.PathLike, problem: _Problems) -> dict[str, np.nd
     return {}
 
 
-def _read_meta(arrays: dict[str, np.ndarray], problem: _Problems) -> dict[str, Any]:
+def _read_meta(arrays: dict[str, np.ndarray], problem: Problems) -> dict[str, Any]:
     for key in ("meta", "circuit"):
         if key not in arrays:
             problem(f"missing key '{key}': not a circuitc network file")
@@ -164,7 +175,7 @@ def _read_meta(arrays: dict[str, np.ndarray], problem: _Problems) -> dict[str, A
 
 
 def _read_circuit(arrays: dict[str, np.ndarray], meta: dict[str, Any],
-                  problem: _Problems) -> Circuit | None:
+                  problem: Problems) -> Circuit | None:
     """The embedded circuit, checked against meta: well formed, same inputs and outputs, and
     every wire the read-offs name is one of its nodes."""
     try:
@@ -186,7 +197,7 @@ def _read_circuit(arrays: dict[str, np.ndarray], meta: dict[str, Any],
     return circuit
 
 
-def _matrix(arrays: dict[str, np.ndarray], name: str, problem: _Problems) -> Matrix | None:
+def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matrix | None:
     if name in arrays:
         m = arrays[name]
         if m.ndim != 2 or m.dtype.kind != "f":
@@ -220,7 +231,7 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: _Problems) -> Mat
 
 
 def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
-            problem: _Problems) -> np.ndarray | None:
+            problem: Problems) -> np.ndarray | None:
     v = arrays.get(name)
     if v is None:
         problem(f"missing vector '{name}'")
@@ -231,7 +242,7 @@ def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
     return v.astype(np.float32, copy=False)
 
 
-def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: _Problems) -> Network:
+def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: Problems) -> Network:
     n_in, n_out = len(meta["inputs"]), len(meta["outputs"])
     embed = _matrix(arrays, "embed.W", problem)
     widths = [embed.shape[1]] if embed is not None else [None]

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from circuitc.errors import CircuitError, Diagnostic
 from circuitc.network import Matrix, Network
 
 INPUT, EMBED, READOUT = "hook_input", "hook_embed", "hook_readout"
@@ -59,7 +58,7 @@ def hook_width(net: Network, hook: str) -> int:
 
 def hook_layer(net: Network, hook: str) -> tuple[int, str]:
     """(t, "pre"|"post") of the hook layers.{t}.hook_pre|post, (-1, "embed") of hook_embed;
-    CircuitError for a name that is not a hook (naming the hooks there are)."""
+    ValueError for a name that is not a hook (naming the hooks there are)."""
     check_hook(net, hook)
     if hook in (INPUT, READOUT):
         raise ValueError(f"{hook} is not a layer hook")
@@ -70,7 +69,7 @@ def hook_layer(net: Network, hook: str) -> tuple[int, str]:
 
 
 def check_hook(net: Network, hook: str) -> None:
-    """CircuitError unless `hook` is one of hook_names(net)."""
+    """ValueError (naming the hooks there are) unless `hook` is one of hook_names(net)."""
     parts = hook.split(".")
     layer_hook = (len(parts) == 3 and parts[0] == "layers" and parts[1].isascii()
                   and parts[1].isdigit() and str(int(parts[1])) == parts[1]
@@ -78,8 +77,8 @@ def check_hook(net: Network, hook: str) -> None:
     if hook not in (INPUT, EMBED, READOUT) and not layer_hook:
         last = len(net.layers) - 1
         layers = f", layers.{{0..{last}}}.hook_pre|hook_post" if last >= 0 else ""
-        raise CircuitError([Diagnostic(
-            f"no hook named '{hook}'; this network has {INPUT}, {EMBED}{layers}, {READOUT}")])
+        raise ValueError(f"no hook named '{hook}'; this network has {INPUT}, {EMBED}{layers}, "
+                         f"{READOUT}")
 
 
 @dataclass
