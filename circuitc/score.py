@@ -459,10 +459,11 @@ def input_truth(net: Network, hook: str, n: int = 100_000, seed: int = 1,
 
 def score(net: Network, hook: str, dictionary: Dictionary, n: int = 100_000, seed: int = 0,
           batch: int | None = None, latents: Callable[[], Iterable[np.ndarray]] | None = None,
-          wires: str = "hook", auroc: bool = True) -> dict:
+          wires: str = "hook", auroc: bool = True, progress: bool = False) -> dict:
     """Score `dictionary` against the true wires of `hook` (wires="hook": its ground truth) or
     against the circuit's inputs read linearly from it (wires="inputs": `input_truth`, fitted on
-    other samples), on n samples of the network's distribution; see the module docstring."""
+    other samples), on n samples of the network's distribution; see the module docstring.
+    `progress` shows a bar on a terminal (both passes)."""
     batch = batch or default_batch(net, hook, len(ground_truth(net, hook).wires))
     if wires == "hook":
         truth = ground_truth(net, hook)
@@ -476,4 +477,14 @@ def score(net: Network, hook: str, dictionary: Dictionary, n: int = 100_000, see
                 yield acts, x.astype(bool)
     else:
         raise CircuitError(f"error: wires must be 'hook' or 'inputs', got {wires!r}")
-    return score_batches(dictionary, truth, batches, latents, auroc=auroc)
+    if not progress:
+        return score_batches(dictionary, truth, batches, latents, auroc=auroc)
+    from circuitc.progress import progress as bar
+
+    with bar(n * (2 if auroc else 1), f"scoring {hook}", unit="sample") as shown:
+        def counted() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for acts, labels in batches():
+                shown.update(len(acts))
+                yield acts, labels
+
+        return score_batches(dictionary, truth, counted, latents, auroc=auroc)
