@@ -12,6 +12,7 @@ the directory `circuitc score` and `circuitc.score.load_dictionary` read.
 from __future__ import annotations
 
 import argparse
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from sae_lens.saes.topk_sae import TopKTrainingSAE, TopKTrainingSAEConfig
 import circuitc
 from circuitc.activations import run_to_hook
 from circuitc.distribution import sample
+from circuitc.score import Dictionary, load_dictionary
 
 
 def activation_batches(net: circuitc.Network, hook: str, batch: int, seed: int
@@ -67,6 +69,16 @@ def train(net: circuitc.Network, hook: str, arch: str, d_sae: int, *, k: int = 3
     if out is not None:
         sae.save_inference_model(out)
     return sae
+
+
+def to_dictionary(sae, path: str | Path | None = None) -> Dictionary:
+    """The trained SAE as circuitc sees it: saved with SAELens's `save_inference_model` (to
+    `path`, or a temporary directory) and read back with `circuitc.score.load_dictionary`."""
+    if path is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return to_dictionary(sae, tmp)
+    sae.save_inference_model(path)
+    return load_dictionary(path)
 
 
 def _quiet_tqdm(*args, **kwargs):
