@@ -1,4 +1,4 @@
-"""Scoring a learned dictionary (an SAE, a transcoder's decoder, ...) against a network's true wires.
+"""Scoring a learned dictionary (an SAE, a transcoder's decoder, ...) against a network's wires.
 
 `score(net, hook, dictionary)` streams the network's activations at `hook` with their wire labels
 (`circuitc.activations`), encodes them with the dictionary (or takes the caller's latent
@@ -47,7 +47,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
 from circuitc.activations import activations, default_batch
-from circuitc.errors import CircuitError
+from circuitc.errors import CircuitError, Diagnostic
 from circuitc.network import Network
 from circuitc.truth import INPUT, GroundTruth, ground_truth
 
@@ -75,6 +75,7 @@ class Dictionary:
     threshold: np.ndarray | None = None  # jumprelu, [L]
     apply_b_dec_to_input: bool = False
     rescale_acts_by_decoder_norm: bool = False
+    source: str = "<dictionary>"  # where it was read from, for error messages
 
     @property
     def width(self) -> int:
@@ -113,7 +114,7 @@ class Dictionary:
     def encode(self, x: np.ndarray) -> np.ndarray:
         """Latent activations [B, L] of activations x [B, d]."""
         if self.W_enc is None:
-            raise CircuitError("the dictionary has no encoder (W_enc); pass its latents instead")
+            raise _fail(self.source, "the dictionary has no encoder (W_enc); give its latents")
         if self.apply_b_dec_to_input:
             x = x - self.b_dec
         pre = x @ self.W_enc + self.b_enc
@@ -137,6 +138,11 @@ class Dictionary:
     @property
     def _dec_norms(self) -> np.ndarray:
         return np.maximum(np.linalg.norm(self.W_dec, axis=1), 1e-12).astype(self.W_dec.dtype)
+
+
+def _fail(where: str | Path, message: str) -> CircuitError:
+    """A one-line error `where: error: message`."""
+    return CircuitError([Diagnostic(message, str(where))])
 
 
 # ---- dictionaries ------------------------------------------------------------------------------
@@ -168,18 +174,17 @@ def load_dictionary(path: str | Path) -> Dictionary:
     if path.is_dir():
         return _load_saelens_dir(path)
     if not path.exists():
-        raise CircuitError(f"{path}: error: no such file or directory")
+        raise _fail(path, "no such file or directory")
     if path.suffix == ".npz":
         try:
             with np.load(path, allow_pickle=False) as f:
                 arrays = {key: f[key] for key in f.files}
         except (ValueError, OSError) as e:
-            raise CircuitError(f"{path}: error: not a readable .npz file ({e})") from None
+            raise _fail(path, f"not a readable .npz file ({e})") from None
     elif path.suffix == ".safetensors":
         arrays = _read_safetensors(path)
     else:
-        raise CircuitError(f"{path}: error: expected a SAELens SAE directory, a .npz or a "
-                           ".safetensors file")
+        raise _fail(path, "expected a SAELens SAE directory, a .npz or a .safetensors file")
     k = arrays.pop("k", None)
     activation = "jumprelu" if "threshold" in arrays else "topk" if k is not None else "relu"
     return _from_arrays(path, arrays, activation, None if k is None else int(k), {})
@@ -189,37 +194,33 @@ def _load_saelens_dir(path: Path) -> Dictionary:
     cfg_path, weights_path = path / "cfg.json", path / "sae_weights.safetensors"
     missing = [p.name for p in (cfg_path, weights_path) if not p.exists()]
     if missing:
-        raise CircuitError(f"{path}: error: not a SAELens SAE directory (missing "
-                           f"{' and '.join(missing)})")
+        raise _fail(path, f"not a SAELens SAE directory (missing {' and '.join(missing)})")
     try:
         cfg = json.loads(cfg_path.read_text())
     except (ValueError, UnicodeDecodeError) as e:
-        raise CircuitError(f"{cfg_path}: error: not valid JSON ({e})") from None
+        raise _fail(cfg_path, f"not valid JSON ({e})") from None
     if not isinstance(cfg, dict):
-        raise CircuitError(f"{cfg_path}: error: expected a JSON object")
+        raise _fail(cfg_path, "expected a JSON object")
     arch = cfg.get("architecture", "standard")
     activation = {"standard": "relu", "topk": "topk", "jumprelu": "jumprelu"}.get(arch)
     if activation is None:
-        raise CircuitError(f"{cfg_path}: error: SAE architecture {arch!r} is not supported; "
-                           "expected standard, topk or jumprelu")
+        raise _fail(cfg_path, f"SAE architecture {arch!r} is not supported; "
+                              "expected standard, topk or jumprelu")
     if cfg.get("normalize_activations", "none") not in ("none", None):
-        raise CircuitError(f"{cfg_path}: error: normalize_activations="
-                           f"{cfg['normalize_activations']!r} is not supported (only 'none': "
-                           "fold the normalization into the weights)")
-    return _from_arrays(weights_path, _read_safetensors(weights_path), activation, cfg.get("k"),
-                        cfg)
+        raise _fail(cfg_path, f"normalize_activations={cfg['normalize_activations']!r} is not "
+                              "supported (only 'none': fold the normalization into the weights)")
+    return _from_arrays(path, _read_safetensors(weights_path), activation, cfg.get("k"), cfg)
 
 
 def _from_arrays(path: Path, arrays: dict[str, np.ndarray], activation: str, k: int | None,
                  cfg: dict) -> Dictionary:
     if "W_dec" not in arrays:
-        raise CircuitError(f"{path}: error: no W_dec (the decoder) among the arrays "
-                           f"{sorted(arrays)}")
+        raise _fail(path, f"no W_dec (the decoder) among the arrays {sorted(arrays)}")
     needed = ["W_enc", "b_enc"] if "W_enc" in arrays or cfg else []
     needed += ["threshold"] if activation == "jumprelu" else []
     missing = [key for key in needed if key not in arrays]
     if missing:
-        raise CircuitError(f"{path}: error: missing {', '.join(missing)}")
+        raise _fail(path, f"missing {', '.join(missing)}")
     f32 = {key: np.asarray(value, dtype=np.float32) for key, value in arrays.items()}
     W_dec = f32["W_dec"]
     d = W_dec.shape[-1] if W_dec.ndim else 0
@@ -227,10 +228,11 @@ def _from_arrays(path: Path, arrays: dict[str, np.ndarray], activation: str, k: 
         W_dec, f32.get("b_dec", np.zeros(d, np.float32)), f32.get("W_enc"), f32.get("b_enc"),
         activation, k, f32.get("threshold"),
         apply_b_dec_to_input=bool(cfg.get("apply_b_dec_to_input", False)),
-        rescale_acts_by_decoder_norm=bool(cfg.get("rescale_acts_by_decoder_norm", False)))
+        rescale_acts_by_decoder_norm=bool(cfg.get("rescale_acts_by_decoder_norm", False)),
+        source=str(path))
     problems = dictionary.problems()
     if problems:
-        raise CircuitError(f"{path}: error: " + "; ".join(problems))
+        raise _fail(path, "; ".join(problems))
     return dictionary
 
 
@@ -239,12 +241,12 @@ def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
         from safetensors import SafetensorError
         from safetensors.numpy import load_file
     except ImportError:
-        raise CircuitError("reading .safetensors needs the safetensors package: "
-                           "pip install 'circuitc[safetensors]'") from None
+        raise _fail(path, "reading .safetensors needs the safetensors package: "
+                          "pip install 'circuitc[safetensors]'") from None
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as e:
-        raise CircuitError(f"{path}: error: not a readable safetensors file ({e})") from None
+        raise _fail(path, f"not a readable safetensors file ({e})") from None
 
 
 # ---- decoder-only metrics ----------------------------------------------------------------------
@@ -315,18 +317,18 @@ def score_batches(dictionary: Dictionary, truth: GroundTruth, batches: Batches,
     the same batches instead of encoding. Both are called once per pass (twice with auroc)."""
     F, L = len(truth.wires), dictionary.width
     if F == 0:
-        raise CircuitError(f"hook {truth.hook} represents no circuit wires; nothing to score")
+        raise _fail(truth.hook, "the hook represents no circuit wires; nothing to score")
     problems = dictionary.problems()
     if dictionary.d != truth.d:
         problems.insert(0, f"the dictionary's width {dictionary.d} does not match the "
                            f"{truth.d} activations of {truth.hook}")
     if problems:
-        raise CircuitError("error: " + "; ".join(problems))
+        raise _fail(dictionary.source, "; ".join(problems))
     needed = 12 * F * L  # float32 cosines + float64 co-firing counts
     if needed > MEMORY_LIMIT:
-        raise CircuitError(f"error: scoring {L} latents against {F} wires needs about "
-                           f"{needed / 2**30:.1f} GiB of [wires x latents] tables "
-                           f"(limit {MEMORY_LIMIT / 2**30:.0f} GiB)")
+        raise _fail(truth.hook, f"scoring {L} latents against {F} wires needs about "
+                                f"{needed / 2**30:.1f} GiB of [wires x latents] tables "
+                                f"(limit {MEMORY_LIMIT / 2**30:.0f} GiB)")
     cos = abs_cosines(dictionary.W_dec, truth.directions())
 
     def stream() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -334,8 +336,8 @@ def score_batches(dictionary: Dictionary, truth: GroundTruth, batches: Batches,
         for acts, labels in batches():
             z = next(zs) if zs is not None else dictionary.encode(acts)
             if z.shape != (len(acts), L):
-                raise CircuitError(f"error: latents batch has shape {z.shape}, expected "
-                                   f"({len(acts)}, {L})")
+                raise _fail(dictionary.source, f"latents batch has shape {z.shape}, "
+                                               f"expected ({len(acts)}, {L})")
             yield acts, labels, np.asarray(z, np.float32)
 
     # pass 1: counts, ranges and the reconstruction metrics
@@ -362,7 +364,7 @@ def score_batches(dictionary: Dictionary, truth: GroundTruth, batches: Batches,
         shrink += float((np.linalg.norm(recon, axis=1)[ok] / norms[ok]).sum())
         shrink_n += int(ok.sum())
     if n == 0:
-        raise CircuitError("error: no samples to score (n = 0)")
+        raise _fail(truth.hook, "no samples to score (n = 0)")
 
     # each wire's best latent by F1 of "fires" (rows in chunks: no second [F, L] table)
     best, best_f1 = np.zeros(F, np.int64), np.zeros(F)
@@ -469,14 +471,14 @@ def score(net: Network, hook: str, dictionary: Dictionary, n: int = 100_000, see
         truth = ground_truth(net, hook)
         batches = lambda: activations(net, hook, n, seed=seed, batch=batch)  # noqa: E731
     elif wires == "inputs":
-        truth = input_truth(net, hook, seed=seed + 1, batch=batch)
+        truth = input_truth(net, hook, n=n, seed=seed + 1, batch=batch)
 
         def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
             xs = activations(net, INPUT, n, seed=seed, batch=batch)
             for (acts, _), (x, _) in zip(activations(net, hook, n, seed=seed, batch=batch), xs):
                 yield acts, x.astype(bool)
     else:
-        raise CircuitError(f"error: wires must be 'hook' or 'inputs', got {wires!r}")
+        raise _fail(hook, f"wires must be 'hook' or 'inputs', got {wires!r}")
     if not progress:
         return score_batches(dictionary, truth, batches, latents, auroc=auroc)
     from circuitc.progress import progress as bar

@@ -234,3 +234,8 @@ def test_cli_score(tmp_path, exact_uand):
     bad = runner.invoke(main, args[:4] + ["--hook", "nope"])
     assert bad.exit_code == 1 and "no hook named 'nope'" in bad.output
     assert "Traceback" not in bad.output and len(bad.output.strip().splitlines()) == 1
+    np.savez(tmp_path / "narrow.npz", W_dec=np.ones((4, 7), np.float32))
+    bad = runner.invoke(main, args[:3] + [str(tmp_path / "narrow.npz"), "--hook", HOOK])
+    assert bad.exit_code == 1 and bad.output.strip() == (
+        f"{tmp_path / 'narrow.npz'}: error: the dictionary's width 7 does not match the 28 "
+        f"activations of {HOOK}")

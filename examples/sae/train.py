@@ -35,7 +35,8 @@ def activation_batches(net: circuitc.Network, hook: str, batch: int, seed: int
     inputs drawn from the network's distribution as `circuitc.activations` draws them; the
     wire labels are not needed for training, so the circuit is not simulated."""
     for i in range(1 << 62):
-        x = sample(net.circuit, batch, seed=int(np.random.SeedSequence([seed, i]).generate_state(1)[0]))
+        x = sample(net.circuit, batch,
+                   seed=int(np.random.SeedSequence([seed, i]).generate_state(1)[0]))
         yield torch.from_numpy(run_to_hook(net, hook, x))
 
 
