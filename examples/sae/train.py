@@ -1,7 +1,7 @@
 """Train a SAELens SAE on a hook of a circuitc network, fed straight from `circuitc.activations`.
 
     python examples/sae/train.py NET.npz --hook layers.0.hook_post --arch topk --d-sae 2048 --k 3 \
-        --steps 3000 --batch 1024 -o runs/topk-2048-k3
+        --steps 1500 --batch 256 -o runs/topk-2048-k3
 
 SAELens's `SAETrainer` takes any iterator of activation batches, so the network's activations
 stream into it batch by batch (seeded: the same options give the same SAE); nothing is cached on
@@ -12,6 +12,8 @@ the directory `circuitc score` and `circuitc.score.load_dictionary` read.
 from __future__ import annotations
 
 import argparse
+import json
+import time
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,27 +84,44 @@ def to_dictionary(sae, path: str | Path | None = None) -> Dictionary:
     return load_dictionary(path)
 
 
+def write_run_info(path: str | Path, seconds: float, **options) -> None:
+    """circuitc_train.json beside the SAE: training time and options (read by experiment.py)."""
+    Path(path, "circuitc_train.json").write_text(json.dumps({"seconds": seconds, **options}))
+
+
 def _quiet_tqdm(*args, **kwargs):
     from tqdm.auto import tqdm
     return tqdm(*args, **{**kwargs, "disable": True})
 
 
+def _uand(spec: str) -> circuitc.Network:
+    from experiment import build_network
+
+    return build_network(int(spec.removeprefix("uand:")))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("net")
+    ap.add_argument("net", help="A network (.npz) or uand:M (experiment.py's U-AND network)")
     ap.add_argument("--hook", default="layers.0.hook_post")
     ap.add_argument("--arch", choices=["topk", "standard"], default="topk")
     ap.add_argument("--d-sae", type=int, required=True)
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--l1", type=float, default=1.0)
-    ap.add_argument("--steps", type=int, default=2000)
-    ap.add_argument("--batch", type=int, default=1024)
-    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: deterministic)")
     ap.add_argument("-o", "--out", required=True)
     a = ap.parse_args()
-    train(circuitc.load(a.net), a.hook, a.arch, a.d_sae, k=a.k, l1=a.l1, steps=a.steps,
-          batch=a.batch, lr=a.lr, seed=a.seed, out=a.out, progress=True)
+    torch.set_num_threads(a.threads)
+    net = circuitc.load(a.net) if a.net.endswith(".npz") else _uand(a.net)
+    start = time.perf_counter()
+    train(net, a.hook, a.arch, a.d_sae, k=a.k, l1=a.l1, steps=a.steps, batch=a.batch,
+          lr=a.lr, seed=a.seed, out=a.out, progress=True)
+    write_run_info(a.out, time.perf_counter() - start, steps=a.steps, batch=a.batch, lr=a.lr,
+                   seed=a.seed)
     print(f"wrote {a.out}")
 
 
