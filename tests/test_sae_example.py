@@ -36,6 +36,11 @@ def test_trained_sae_beats_the_floor(result):
     assert "| standard 96, L1=1 | 96 |" in experiment.table(result)
 
 
+def test_plot_is_written(result, tmp_path):
+    experiment.plot(result, tmp_path / "recovery.png")
+    assert (tmp_path / "recovery.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_saelens_directory_encodes_as_saelens_does(tmp_path):
     """circuitc.score's numpy encoder reads a SAELens TopK directory (decoder norms folded,
     b_dec applied to the input) and gives SAELens's own latents."""

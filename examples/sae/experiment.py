@@ -39,9 +39,9 @@ import train as T  # noqa: E402
 
 HOOK = "layers.0.hook_post"
 U_AND = Path(__file__).resolve().parents[1] / "circuits" / "u_and.circ"
-# (architecture, dictionary size, k for topk / L1 coefficient for standard)
+# (architecture, dictionary size, k for topk / L1 coefficient for standard[, learning rate])
 GRID = [("standard", 512, 1.0), ("standard", 2048, 1.0), ("standard", 2048, 3.0),
-        ("topk", 512, 3), ("topk", 2048, 3)]
+        ("standard", 2048, 1.0, 1e-3), ("topk", 512, 3), ("topk", 2048, 3)]
 
 
 def build_network(m: int, seed: int = 0) -> circuitc.Network:
@@ -50,9 +50,10 @@ def build_network(m: int, seed: int = 0) -> circuitc.Network:
     return circuitc.compile(circuit, mode="superposed", seed=seed)
 
 
-def run_name(arch: str, size: int, param) -> str:
-    """The directory name of one SAE of the grid under --out."""
-    return f"{arch}-{size}-" + (f"k{int(param)}" if arch == "topk" else f"l1-{param:g}")
+def run_name(arch: str, size: int, param, lr: float | None = None) -> str:
+    """The directory name of one SAE of the grid under --out (lr: when not the run's)."""
+    name = f"{arch}-{size}-" + (f"k{int(param)}" if arch == "topk" else f"l1-{param:g}")
+    return name if lr is None else f"{name}-lr{lr:g}"
 
 
 def _scores(net, dictionary, truths, n, seed) -> dict:
@@ -102,20 +103,22 @@ def run(m: int = 60, grid=GRID, steps: int = 1500, batch: int = 256, lr: float =
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             cache.write_text(json.dumps(rows))
-    for arch, size, param in grid:
+    for arch, size, param, *own_lr in grid:
+        run_lr = own_lr[0] if own_lr else lr
         label = f"{arch} {size}, " + (f"k={param}" if arch == "topk" else f"L1={param:g}")
-        path = None if out is None else Path(out) / run_name(arch, size, param)
+        label += f", lr {own_lr[0]:g}" if own_lr else ""
+        path = None if out is None else Path(out) / run_name(arch, size, param, *own_lr)
         if path is not None and (path / "cfg.json").exists():  # trained before (train.py -o)
             dictionary = load_dictionary(path)
             seconds = json.loads((path / "circuitc_train.json").read_text())["seconds"]
         else:
             start = time.perf_counter()
             sae = T.train(net, HOOK, arch, size, k=int(param) if arch == "topk" else 0,
-                          l1=float(param), steps=steps, batch=batch, lr=lr, seed=seed)
+                          l1=float(param), steps=steps, batch=batch, lr=run_lr, seed=seed)
             seconds = time.perf_counter() - start
             dictionary = T.to_dictionary(sae, path)
             if path is not None:
-                T.write_run_info(path, seconds, steps=steps, batch=batch, lr=lr, seed=seed)
+                T.write_run_info(path, seconds, steps=steps, batch=batch, lr=run_lr, seed=seed)
         rows.append(_row(label, arch, size, param, _scores(net, dictionary, truths, n_score,
                                                           seed), seconds))
         r = rows[-1]
@@ -214,8 +217,9 @@ def main() -> None:
     ap.add_argument("--baselines-only", action="store_true",
                     help="Score only the ceiling and the floor (cached under --out).")
     a = ap.parse_args()
-    result = run(a.m, grid=[] if a.baselines_only else GRID, steps=a.steps, batch=a.batch, lr=a.lr, n_score=a.n_score, seed=a.seed,
-                 out=a.out, log=lambda s: print(s, flush=True))
+    result = run(a.m, grid=[] if a.baselines_only else GRID, steps=a.steps, batch=a.batch,
+                 lr=a.lr, n_score=a.n_score, seed=a.seed, out=a.out,
+                 log=lambda s: print(s, flush=True))
     text = table(result)
     print(text)
     if a.table:
