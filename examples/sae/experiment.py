@@ -74,6 +74,17 @@ def _scores(net, dictionary, truths, n, seed) -> dict:
     return out
 
 
+def _cached_scores(net, dictionary, truths, n: int, seed: int, path: Path | None) -> dict:
+    """_scores, kept beside a saved SAE (circuitc_scores-n{n}-s{seed}.json) for reruns."""
+    cache = None if path is None else Path(path) / f"circuitc_scores-n{n}-s{seed}.json"
+    if cache is not None and cache.exists():
+        return json.loads(cache.read_text())
+    scores = _scores(net, dictionary, truths, n, seed)
+    if cache is not None:
+        cache.write_text(json.dumps(scores))
+    return scores
+
+
 def _row(label: str, arch: str, size: int, param, scores: dict, seconds: float | None) -> dict:
     a, i = scores["ands"], scores["inputs"]
     return {"dictionary": label, "arch": arch, "latents": size, "param": param,
@@ -119,8 +130,8 @@ def run(m: int = 60, grid=GRID, steps: int = 1500, batch: int = 256, lr: float =
             dictionary = T.to_dictionary(sae, path)
             if path is not None:
                 T.write_run_info(path, seconds, steps=steps, batch=batch, lr=run_lr, seed=seed)
-        rows.append(_row(label, arch, size, param, _scores(net, dictionary, truths, n_score,
-                                                          seed), seconds))
+        rows.append(_row(label, arch, size, param,
+                         _cached_scores(net, dictionary, truths, n_score, seed, path), seconds))
         r = rows[-1]
         log(f"{label}: {seconds:.0f} s; L0 {r['l0']:.2f}; ANDs recovered {r['ands_recovered']}"
             f"/{r['ands']} (MCC {r['ands_mcc']:.3f}); inputs {r['inputs_recovered']}"
