@@ -28,29 +28,10 @@ from circuitc import distribution as D
 from circuitc.network import Network
 from circuitc.progress import progress
 from circuitc.simulate import Schedule, pack, unpack
-from circuitc.truth import EMBED, INPUT, READOUT, ground_truth, hook_layer, hook_width
+from circuitc.truth import INPUT, READOUT, ground_truth, hook_width, run_to_hook
 
 BATCH_BYTES = 256 << 20  # default batches hold about this much (activations, labels, simulation)
 MAX_BATCH = 4096
-
-
-def run_to_hook(net: Network, hook: str, x: np.ndarray) -> np.ndarray:
-    """The activations at `hook` [B, d] for 0/1 inputs x [B, n_inputs]; runs only the layers
-    up to that hook."""
-    x = np.asarray(x, dtype=np.float32)
-    if hook == INPUT:
-        return x
-    if hook == READOUT:
-        return net.forward(x)
-    h = x @ net.embed
-    h = np.asarray(h.toarray() if hasattr(h, "toarray") else h, dtype=np.float32)
-    t, where = hook_layer(net, hook)
-    if where == "embed":
-        return h
-    for layer in net.layers[:t]:
-        h = np.maximum(layer(h), 0.0)
-    pre = net.layers[t](h)
-    return pre if where == "pre" else np.maximum(pre, 0.0)
 
 
 class WireLabels:

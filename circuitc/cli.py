@@ -319,6 +319,11 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
               help="Width of every superposed level, or the smallest that validates.")
 @click.option("--input-dim", type=click.IntRange(min=1), metavar="D0",
               help="Store the inputs in superposition in D0 dimensions.")
+@click.option("--architecture", type=click.Choice(["auto", "mlp", "residual"]), default="auto",
+              show_default=True,
+              help="Exact mode: a chain of ReLU layers (mlp, buffers carry wires across levels) "
+                   "or blocks on a residual stream (no buffers); auto: residual when the chain "
+                   "would need buffers.")
 @click.option("--samples", default=10_000, show_default=True, type=click.IntRange(min=1),
               help="Samples for activity measurement and validation.")
 @click.option("--margin", default=0.05, show_default=True, type=float,
@@ -331,7 +336,8 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @json_option
 @_handle_errors
 def compile_command(file, output, mode, seed, max_fanin, no_polarity, construction, width,
-                    input_dim, samples, margin, correct_width, dist, params, fmt, as_json):
+                    input_dim, architecture, samples, margin, correct_width, dist, params, fmt,
+                    as_json):
     """Compile FILE to a ReLU network (.npz).
 
     --mode exact gives one ReLU per monomial and zero error on every input. --mode superposed
@@ -348,7 +354,8 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
     net = compile(circuit, CompileOptions(
         mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, distribution=dist,
         construction=construction, width=None if width == "auto" else int(width),
-        input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width))
+        input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width,
+        architecture=architecture))
     output = output or Path(file).with_suffix(".npz").name
     net.save(output)
     summary = _summary(net) | {"output": str(output)}
@@ -364,8 +371,11 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
             click.echo(f"level {row['level']}: {choice}")
     if net.meta["plan"]["fallback"]:
         click.echo(f"fell back to the exact lowering: {net.meta['plan']['fallback']}")
-    click.echo(f"wrote {output}: {summary['layers']} layers, widths "
-               f"{' '.join(map(str, summary['widths']))}, {summary['neurons']} ReLUs for "
+    shape = (f"{summary['layers']} blocks on a residual stream of {summary['widths'][0]}, "
+             f"ReLUs per block" if net.architecture == "residual" else
+             f"{summary['layers']} layers, widths {summary['widths'][0]}")
+    click.echo(f"wrote {output}: {shape} {' '.join(map(str, summary['widths'][1:]))}, "
+               f"{summary['neurons']} ReLUs for "
                f"{summary['gates']} gates ({summary['gates_per_relu']:.3f} gates per ReLU)")
 
 
@@ -373,6 +383,7 @@ def _summary(net) -> dict[str, Any]:
     gates = net.circuit.logic_gates()
     return {
         "circuit": net.meta.get("circuit_name"), "mode": net.mode,
+        "architecture": net.architecture,
         "layers": len(net.layers), "widths": [net.embed.shape[1]] + [l.shape[1] for l in net.layers],
         "neurons": net.neurons, "gates": gates, "source_gates": net.meta["gates"].get("source"),
         "gates_per_relu": gates / net.neurons if net.neurons else 0.0,
@@ -449,12 +460,15 @@ def eval_command(network, samples, seed, exhaustive_limit, as_json):
 def info(network, as_json):
     """Describe NETWORK: layers, widths, parameters, density, options, circuit."""
     from circuitc.netfile import load
-    from circuitc.network import nnz
+    from circuitc.network import affines, nnz
 
     net = load(network)
-    layers = [{"layer": t, **entry, "nonzero": nnz(l.W),
-               "density": nnz(l.W) / max(1, l.shape[0] * l.shape[1])}
-              for t, (entry, l) in enumerate(zip(net.meta["layers"], net.layers))]
+    layers = []
+    for t, (entry, layer) in enumerate(zip(net.meta["layers"], net.layers)):
+        maps = affines(layer)
+        nonzero = sum(nnz(a.W) for a in maps)
+        layers.append({"layer": t, **entry, "nonzero": nonzero,
+                       "density": nonzero / max(1, sum(a.shape[0] * a.shape[1] for a in maps))})
     data = _summary(net) | {"options": net.meta["options"], "source": net.meta["source"],
                             "distribution": net.meta["distribution"],
                             "inputs": len(net.input_names), "outputs": len(net.output_names),
@@ -462,8 +476,9 @@ def info(network, as_json):
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
-    click.echo(f"network for circuit {data['circuit']} (mode {data['mode']}, circuitc-mlp "
-               f"v{data['format_version']}): {data['inputs']} inputs, {data['outputs']} outputs")
+    click.echo(f"network for circuit {data['circuit']} (mode {data['mode']}, "
+               f"{data['architecture']} architecture, circuitc-mlp v{data['format_version']}): "
+               f"{data['inputs']} inputs, {data['outputs']} outputs")
     source = {k: str(v) for k, v in data["source"].items()}
     click.echo(f"source: {source.get('path', '?')} sha256 {source.get('sha256', '?')[:16]}...")
     click.echo(f"input distribution: {data['distribution']}")

@@ -44,19 +44,24 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
     out_errors = np.zeros(len(circuit.outputs), dtype=np.int64)
     wrong_samples = 0
     stats = [LevelStats() for _ in levels]
+    read_at: dict[int, list[int]] = {}  # layer t -> the levels read from h_t
+    for level, entry in enumerate(levels):
+        read_at.setdefault(entry["layer"], []).append(level)
     for start in range(0, len(x), BATCH):
         xb = x[start:start + BATCH]
         values = schedule.run(pack(xb))
         expected = unpack(values[schedule.outputs], len(xb))
-        acts = net.activations(xb)
-        got = net.decode(net.readout(acts[-1]))
+        for t, h in enumerate(net.iter_activations(xb)):  # one layer's activations at a time
+            for level in read_at.get(t, ()):
+                entry = levels[level]
+                rows = np.array([schedule.rows[w] for w in entry["wires"]], dtype=np.int64)
+                stored = unpack(values[rows], len(xb)) ^ np.array(entry["complemented"],
+                                                                   dtype=bool)
+                stats[level].add(net.readoffs[level](h), stored)
+        got = net.decode(net.readout(h))
         wrong = got != expected
         out_errors += wrong.sum(0)
         wrong_samples += int(wrong.any(1).sum())
-        for level, entry in enumerate(levels):
-            rows = np.array([schedule.rows[w] for w in entry["wires"]], dtype=np.int64)
-            stored = unpack(values[rows], len(xb)) ^ np.array(entry["complemented"], dtype=bool)
-            stats[level].add(net.level_readoff(level, acts), stored)
     neurons = net.neurons
     gates = circuit.logic_gates()
     return {

@@ -18,13 +18,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from circuitc import limits
 from circuitc.atomic import write_atomic
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
-from circuitc.network import Affine, Matrix, Network, dumps_meta
+from circuitc.network import Affine, Block, Matrix, Network, dumps_meta
 
 FORMAT_NAME = "circuitc-mlp"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 added meta.architecture ("mlp" or "residual"); version 1 is "mlp"
+READABLE_VERSIONS = (1, 2)
+ARCHITECTURES = ("mlp", "residual")
 _CSR_PARTS = ("data", "indices", "indptr", "shape")
 LAYER_KINDS = ("compute", "correct")
 
@@ -38,8 +41,11 @@ def to_arrays(net: Network) -> dict[str, np.ndarray]:
     }
     _put_matrix(arrays, "embed.W", net.embed)
     for t, layer in enumerate(net.layers):
-        _put_matrix(arrays, f"layers.{t}.W", layer.W)
-        arrays[f"layers.{t}.b"] = np.asarray(layer.b, dtype=np.float32)
+        parts = {"mlp_in.": layer.mlp_in, "mlp_out.": layer.mlp_out} if isinstance(layer, Block) \
+            else {"": layer}
+        for part, affine in parts.items():
+            _put_matrix(arrays, f"layers.{t}.{part}W", affine.W)
+            arrays[f"layers.{t}.{part}b"] = np.asarray(affine.b, dtype=np.float32)
     _put_matrix(arrays, "readout.W", net.readout.W)
     arrays["readout.b"] = np.asarray(net.readout.b, dtype=np.float32)
     arrays["decode.threshold"] = np.asarray(net.threshold, dtype=np.float32)
@@ -120,6 +126,13 @@ def from_arrays(arrays: dict[str, np.ndarray], problem: Problems) -> Network:
 
 def _read_arrays(path: str | os.PathLike, problem: Problems) -> dict[str, np.ndarray]:
     try:
+        if zipfile.is_zipfile(path):  # refuse what would unpack too large before unpacking it
+            with zipfile.ZipFile(path) as archive:
+                size = sum(info.file_size for info in archive.infolist())
+            too_big = limits.NETWORK_BYTES.problem(size, "the archive", "unpacks to")
+            if too_big:
+                problem(too_big)
+                return {}
         with np.load(path, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
     except FileNotFoundError:
@@ -146,9 +159,13 @@ def _read_meta(arrays: dict[str, np.ndarray], problem: Problems) -> dict[str, An
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         problem(f"meta.format is not '{FORMAT_NAME}'")
         return {}
-    if meta.get("format_version") != FORMAT_VERSION:
+    if meta.get("format_version") not in READABLE_VERSIONS:
         problem(f"format_version {meta.get('format_version')!r} is not supported "
-                f"(this circuitc reads version {FORMAT_VERSION})")
+                f"(this circuitc reads versions {', '.join(map(str, READABLE_VERSIONS))})")
+    elif meta.get("architecture", "mlp") not in (
+            ARCHITECTURES if meta["format_version"] >= 2 else ("mlp",)):
+        problem(f"meta.architecture {meta.get('architecture')!r} is not one of "
+                f"{', '.join(ARCHITECTURES)} (version 1 files are 'mlp')")
     for key, kind in (("inputs", list), ("outputs", list), ("layers", list), ("levels", list),
                       ("options", dict), ("gates", dict), ("source", dict),
                       ("distribution", str), ("circuit_name", str)):
@@ -203,6 +220,9 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
         if m.ndim != 2 or m.dtype.kind != "f":
             problem(f"'{name}' must be a 2-d float array, got {m.dtype} {m.shape}")
             return None
+        if not np.isfinite(m).all():
+            problem(f"'{name}' holds NaN or infinite values")
+            return None
         return m.astype(np.float32, copy=False)
     parts = {p: arrays.get(f"{name}.{p}") for p in _CSR_PARTS}
     if all(v is None for v in parts.values()):
@@ -227,6 +247,9 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
         problem(f"CSR matrix '{name}' is inconsistent (indptr, indices and data do not "
                 f"describe a {rows}x{cols} matrix)")
         return None
+    if not np.isfinite(data).all():
+        problem(f"'{name}.data' holds NaN or infinite values")
+        return None
     return sp.csr_array((data.astype(np.float32), indices, indptr), shape=(rows, cols))
 
 
@@ -239,7 +262,39 @@ def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
     if v.ndim != 1 or v.dtype.kind != "f" or (size is not None and len(v) != size):
         problem(f"'{name}' must be a float vector of length {size}, got {v.dtype} {v.shape}")
         return None
+    if not np.isfinite(v).all():
+        problem(f"'{name}' holds NaN or infinite values")
+        return None
     return v.astype(np.float32, copy=False)
+
+
+def _read_layer(arrays: dict[str, np.ndarray], t: int, width: int | None,
+                problem: Problems) -> Affine | None:
+    """layers.{t}.W and .b of a ReLU layer reading activations of `width`."""
+    W = _matrix(arrays, f"layers.{t}.W", problem)
+    b = _vector(arrays, f"layers.{t}.b", W.shape[1] if W is not None else None, problem)
+    if W is not None and width is not None and W.shape[0] != width:
+        problem(f"layers.{t}.W has {W.shape[0]} rows but the layer before has width {width}")
+    return Affine(W, b) if W is not None and b is not None else None
+
+
+def _read_block(arrays: dict[str, np.ndarray], t: int, width: int | None,
+                problem: Problems) -> Block | None:
+    """layers.{t}.mlp_in.W/.b and layers.{t}.mlp_out.W/.b of a residual block on a stream of
+    `width`."""
+    W_in = _matrix(arrays, f"layers.{t}.mlp_in.W", problem)
+    W_out = _matrix(arrays, f"layers.{t}.mlp_out.W", problem)
+    if W_in is None or W_out is None:
+        return None
+    b_in = _vector(arrays, f"layers.{t}.mlp_in.b", W_in.shape[1], problem)
+    b_out = _vector(arrays, f"layers.{t}.mlp_out.b", W_out.shape[1], problem)
+    D, d = W_in.shape
+    if (width is not None and D != width) or W_out.shape != (d, D):
+        problem(f"block {t}: mlp_in.W is {D}x{d} and mlp_out.W {W_out.shape[0]}x"
+                f"{W_out.shape[1]}; expected {width}xd and dx{width}")
+        return None
+    return Block(Affine(W_in, b_in), Affine(W_out, b_out)) if b_in is not None and \
+        b_out is not None else None
 
 
 def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: Problems) -> Network:
@@ -249,19 +304,17 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: Prob
     if embed is not None and embed.shape[0] != n_in:
         problem(f"embed.W has {embed.shape[0]} rows but meta lists {n_in} inputs")
     layers = []
+    residual = meta.get("architecture") == "residual"
     for t, entry in enumerate(meta["layers"]):
-        W = _matrix(arrays, f"layers.{t}.W", problem)
-        b = _vector(arrays, f"layers.{t}.b", W.shape[1] if W is not None else None, problem)
-        if W is not None and widths[-1] is not None and W.shape[0] != widths[-1]:
-            problem(f"layers.{t}.W has {W.shape[0]} rows but the layer before has width "
-                    f"{widths[-1]}")
-        if W is not None and isinstance(entry, dict) and (entry.get("d_in"), entry.get("d_out")) \
-                != tuple(W.shape):
+        layer = (_read_block if residual else _read_layer)(arrays, t, widths[-1], problem)
+        if layer is not None and isinstance(entry, dict) and \
+                (entry.get("d_in"), entry.get("d_out")) != tuple(layer.shape):
             problem(f"meta.layers[{t}] says {entry.get('d_in')}x{entry.get('d_out')} but "
-                    f"layers.{t}.W is {W.shape[0]}x{W.shape[1]}")
-        widths.append(W.shape[1] if W is not None else None)
-        if W is not None and b is not None:
-            layers.append(Affine(W, b))
+                    f"layer {t} is {layer.shape[0]}x{layer.shape[1]}")
+        # the activations after a residual block are the stream, as wide as before it
+        widths.append(None if layer is None else layer.shape[0 if residual else 1])
+        if layer is not None:
+            layers.append(layer)
     known = {f"layers.{t}." for t in range(len(meta["layers"]))}
     stray = sorted(k for k in arrays if k.startswith("layers.")
                    and not any(k.startswith(prefix) for prefix in known))

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 import circuitc
 from circuitc import keys as K
@@ -119,14 +120,12 @@ def ground_truth_json(net: Network) -> dict[str, Any]:
     for hook in hook_names(net):
         truth = ground_truth(net, hook)
         entry = truth.to_json()
-        levels = sorted(set(truth.levels))
         if hook in ("hook_input", "hook_readout"):
             entry["readoff"] = "identity"
-        elif truth.wires:
-            entry["readoff"] = [{"level": l, "W": f"levels.{l}.readoff.W",
-                                 "b": f"levels.{l}.readoff.b"} for l in levels]
-        else:
+        elif not truth.wires:
             entry["readoff"] = None
+        else:
+            entry["readoff"] = _readoff_tensors(net, hook, truth.wires, truth.levels)
         hooks[hook] = entry
     circuit = net.circuit
     graph = circuit.graph
@@ -139,6 +138,26 @@ def ground_truth_json(net: Network) -> dict[str, Any]:
             "edges": [[u, v] for u, v in graph.edges()],
         },
     }
+
+
+def _readoff_tensors(net: Network, hook: str, wires: list[str],
+                     levels: list[int]) -> list[dict[str, Any]]:
+    """Where a hook's read-off lives in model.safetensors: per circuit level, the level's read-off
+    tensors and the columns of them the hook's wires are (buffers left out); for a residual
+    block's ReLUs, the columns of mlp_out at the gates' stream dimensions."""
+    out = []
+    for level in sorted(set(levels)):
+        index = {w: i for i, w in enumerate(net.meta["levels"][level]["wires"])}
+        columns = [index[w] for w, lv in zip(wires, levels) if lv == level]
+        if hook.endswith(".mlp.hook_post"):
+            t = int(hook.split(".")[1])
+            dims = sp.csc_array(net.readoffs[level].W)[:, columns].indices.tolist()
+            out.append({"level": level, "W": f"layers.{t}.mlp_out.W",
+                        "b": f"layers.{t}.mlp_out.b", "columns": dims})
+        else:
+            out.append({"level": level, "W": f"levels.{level}.readoff.W",
+                        "b": f"levels.{level}.readoff.b", "columns": columns})
+    return out
 
 
 def _plain_permissions(directory: Path) -> None:

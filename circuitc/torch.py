@@ -20,9 +20,22 @@ The module mirrors `circuitc.network.Network` exactly (same products in float32)
       readout           Linear(d_L, n_outputs)
       hook_readout      HookPoint                     y
 
+and, for a residual network, `blocks.{t}` instead of `layers.{t}`:
+
+      blocks.{t}        ResidualBlock
+        hook_resid_pre  HookPoint                     the stream h_t
+        mlp             MLP
+          mlp_in        Linear(D, d_t) or SparseLinear
+          hook_pre      HookPoint
+          relu          nn.ReLU
+          hook_post     HookPoint                     the block's ReLUs
+          mlp_out       Linear(d_t, D) or SparseLinear
+        hook_mlp_out    HookPoint                     what the block adds
+        hook_resid_post HookPoint                     h_{t+1}
+
 Hook names are the module names of the HookPoints (`circuitc.truth.hook_names`), so
 `model.get_submodule("layers.0.hook_post").register_forward_hook(...)` works, nnsight sees
-`model.layers[0].relu.output`, and `model.ground_truth(name)` gives the circuit wires represented
+`model.layers[0].relu.output` (`model.blocks[0].mlp.relu.output`), and `model.ground_truth(name)` gives the circuit wires represented
 at a hook with their read-off (`circuitc.truth`). A matrix that would be large dense and is
 sparse stays sparse (`SparseLinear`, a torch sparse CSR weight) with the same results.
 
@@ -48,7 +61,7 @@ except ImportError as missing:  # pragma: no cover - exercised only without the 
     raise MissingExtra("circuitc.torch", "torch", missing) from None
 
 from circuitc.network import Matrix, Network
-from circuitc.truth import GroundTruth, hook_names
+from circuitc.truth import GroundTruth, hook_names, parse_hook
 
 # A weight stays sparse when its dense form would have more than this many entries and at most
 # SPARSE_DENSITY of them are nonzero (below that, dense BLAS is as fast and simpler to hook).
@@ -93,6 +106,36 @@ class Layer(nn.Module):
         return self.hook_post(self.relu(self.hook_pre(self.linear(h))))
 
 
+class MLP(nn.Module):
+    """The MLP of a residual block: stream -> ReLUs -> what the block adds to the stream."""
+
+    def __init__(self, mlp_in: nn.Module, mlp_out: nn.Module):
+        super().__init__()
+        self.mlp_in = mlp_in
+        self.hook_pre = HookPoint()
+        self.relu = nn.ReLU()
+        self.hook_post = HookPoint()
+        self.mlp_out = mlp_out
+
+    def forward(self, r: torch.Tensor) -> torch.Tensor:
+        return self.mlp_out(self.hook_post(self.relu(self.hook_pre(self.mlp_in(r)))))
+
+
+class ResidualBlock(nn.Module):
+    """r -> r + mlp(r), with TransformerLens's hook points."""
+
+    def __init__(self, mlp: MLP):
+        super().__init__()
+        self.hook_resid_pre = HookPoint()
+        self.mlp = mlp
+        self.hook_mlp_out = HookPoint()
+        self.hook_resid_post = HookPoint()
+
+    def forward(self, r: torch.Tensor) -> torch.Tensor:
+        r = self.hook_resid_pre(r)
+        return self.hook_resid_post(r + self.hook_mlp_out(self.mlp(r)))
+
+
 class CircuitNet(nn.Module):
     """A compiled circuitc network; see the module docstring."""
 
@@ -102,7 +145,13 @@ class CircuitNet(nn.Module):
         self.hook_input = HookPoint()
         self.embed = _linear(net.embed, None, sparse, bias=False)
         self.hook_embed = HookPoint()
-        self.layers = nn.ModuleList(_layer(layer.W, layer.b, sparse) for layer in net.layers)
+        if net.architecture == "residual":
+            self.blocks = nn.ModuleList(ResidualBlock(MLP(
+                _linear(block.mlp_in.W, block.mlp_in.b, sparse),
+                _linear(block.mlp_out.W, block.mlp_out.b, sparse))) for block in net.layers)
+        else:
+            self.layers = nn.ModuleList(Layer(_linear(layer.W, layer.b, sparse))
+                                        for layer in net.layers)
         self.readout = _linear(net.readout.W, net.readout.b, sparse)
         self.hook_readout = HookPoint()
         self.register_buffer("threshold", torch.from_numpy(
@@ -130,7 +179,7 @@ class CircuitNet(nn.Module):
         """y [batch, n_outputs] for inputs x [batch, n_inputs] of 0/1 (any dtype); the decoded
         output bits (bool) with return_bits=True."""
         h = self.hook_embed(self.embed(self.hook_input(torch.as_tensor(x).to(torch.float32))))
-        for layer in self.layers:
+        for layer in self.blocks if self.network.architecture == "residual" else self.layers:
             h = layer(h)
         y = self.hook_readout(self.readout(h))
         return self.decode(y) if return_bits else y
@@ -147,9 +196,7 @@ class CircuitNet(nn.Module):
         known = set(self.hook_names())
         unknown = [n for n in wanted if n not in known]
         if unknown:
-            from circuitc.truth import check_hook
-
-            check_hook(self.network, unknown[0])  # raises with the list of hooks
+            parse_hook(self.network, unknown[0])  # raises, naming the hooks there are
         cache: dict[str, torch.Tensor] = {}
         handles = [self.get_submodule(name).register_forward_hook(
             lambda _module, _args, out, name=name: cache.__setitem__(name, out.detach()))
@@ -173,10 +220,6 @@ def load(path: str | os.PathLike, sparse: bool | None = None) -> CircuitNet:
     from circuitc import load as load_network
 
     return to_module(load_network(path), sparse)
-
-
-def _layer(W: Matrix, b: np.ndarray, sparse: bool | None) -> Layer:
-    return Layer(_linear(W, b, sparse))
 
 
 def _linear(W: Matrix, b: np.ndarray | None, sparse: bool | None, bias: bool = True) -> nn.Module:

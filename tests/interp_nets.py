@@ -12,8 +12,18 @@ EXAMPLE_FILES = sorted(EXAMPLES.glob("*.circ"))
 
 
 @functools.lru_cache(maxsize=None)
-def example_net(name: str) -> circuitc.Network:
-    return circuitc.compile(circuitc.parse_file(EXAMPLES / name), mode="exact")
+def example_net(name: str, architecture: str = "auto") -> circuitc.Network:
+    return circuitc.compile(circuitc.parse_file(EXAMPLES / name), mode="exact",
+                            architecture=architecture)
+
+
+def every_network(pytest) -> list:
+    """pytest params: every example in both exact architectures, and two superposed networks."""
+    return [pytest.param(lambda f=f, a=a: example_net(f.name, a), id=f"{f.stem}-{a}")
+            for f in EXAMPLE_FILES for a in ("mlp", "residual")] + [
+        pytest.param(superposed_uand, id="uand40-superposed"),
+        pytest.param(superposed_deep, id="deep-clamped"),
+    ]
 
 
 @functools.lru_cache(maxsize=None)

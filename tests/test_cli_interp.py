@@ -18,7 +18,7 @@ def run(*args, ok=True):
 
 def test_convert_eval_hooks_activations(tmp_path):
     net, directory = tmp_path / "adder.npz", tmp_path / "adder"
-    run("compile", EXAMPLES / "adder.circ", "-o", net)
+    run("compile", EXAMPLES / "adder.circ", "-o", net, "--architecture", "mlp")
     assert "wrote" in run("convert", net, "--to", "safetensors", "-o", directory).output
     assert "OK: every output bit is right" in run("eval", directory).output
     assert "circuit adder" in run("info", directory).output

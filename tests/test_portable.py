@@ -11,12 +11,9 @@ import circuitc
 from circuitc import portable
 from circuitc.errors import CircuitError
 from circuitc.truth import hook_names
-from interp_nets import EXAMPLE_FILES, example_net, superposed_deep, superposed_uand
+from interp_nets import every_network, example_net, superposed_deep, superposed_uand
 
-NETS = [pytest.param(lambda f=f: example_net(f.name), id=f.stem) for f in EXAMPLE_FILES] + [
-    pytest.param(superposed_uand, id="uand40-superposed"),
-    pytest.param(superposed_deep, id="deep-clamped"),
-]
+NETS = every_network(pytest)
 
 
 @pytest.mark.parametrize("make", NETS)
@@ -39,11 +36,13 @@ def test_writing_is_deterministic(tmp_path):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
-def test_a_loader_written_from_the_docs(tmp_path):
+@pytest.mark.parametrize("make", [superposed_deep, lambda: example_net("adder.circ", "residual")],
+                         ids=["deep-clamped", "adder-residual"])
+def test_a_loader_written_from_the_docs(make, tmp_path):
     """docs/network-format.md's portable-directory section, with safetensors and numpy only."""
     from safetensors.numpy import load_file
 
-    net = superposed_deep()
+    net = make()
     portable.save(net, tmp_path / "dir")
     z = load_file(str(tmp_path / "dir" / "model.safetensors"))
     config = json.loads((tmp_path / "dir" / "config.json").read_text())
@@ -54,20 +53,41 @@ def test_a_loader_written_from_the_docs(tmp_path):
         return sp.csr_array((z[name + ".data"], z[name + ".indices"], z[name + ".indptr"]),
                             shape=tuple(z[name + ".shape"])).toarray()
 
+    residual = config["meta"]["architecture"] == "residual"
     x = circuitc.distribution.sample(net.circuit, 200, seed=1).astype(np.float32)
     h = x @ matrix("embed.W")
+    states = [h]
     for t in range(len(config["layers"])):
-        h = np.maximum(h @ matrix(f"layers.{t}.W") + z[f"layers.{t}.b"], 0)
+        if residual:
+            hidden = np.maximum(h @ matrix(f"layers.{t}.mlp_in.W") + z[f"layers.{t}.mlp_in.b"], 0)
+            h = h + hidden @ matrix(f"layers.{t}.mlp_out.W") + z[f"layers.{t}.mlp_out.b"]
+        else:
+            h = np.maximum(h @ matrix(f"layers.{t}.W") + z[f"layers.{t}.b"], 0)
+        states.append(h)
     y = h @ matrix("readout.W") + z["readout.b"]
     assert np.allclose(y, net.forward(x), atol=1e-4)
     assert config["hook_names"] == hook_names(net)
 
     truth = json.loads((tmp_path / "dir" / "ground_truth.json").read_text())
-    top = truth["hooks"][f"layers.{len(config['layers']) - 1}.hook_post"]
-    (read,) = top["readoff"]
-    wires = h @ matrix(read["W"]) + z[read["b"]]
+    last = len(config["layers"]) - 1
+    top = truth["hooks"][f"blocks.{last}.hook_resid_post" if residual
+                         else f"layers.{last}.hook_post"]
+    wires = np.concatenate([h @ matrix(r["W"])[:, r["columns"]] + z[r["b"]][r["columns"]]
+                            for r in top["readoff"]], axis=1)
     assert wires.shape[1] == len(top["wires"])
-    assert all(len(hosts) > 0 for hosts in top["hosts"])
+    exact = net.ground_truth(f"blocks.{last}.hook_resid_post" if residual
+                             else f"layers.{last}.hook_post")
+    assert exact.wires == top["wires"]
+    assert np.allclose(wires, exact.read(states[-1]), atol=1e-4)
+    assert all(len(hosts) > 0 for hosts in top["hosts"]) or residual
+    if residual:
+        mlp = truth["hooks"]["blocks.0.mlp.hook_post"]
+        (r,) = mlp["readoff"]
+        hidden = np.maximum(states[0] @ matrix("layers.0.mlp_in.W") + z["layers.0.mlp_in.b"], 0)
+        gates = hidden @ matrix(r["W"])[:, r["columns"]] + z[r["b"]][r["columns"]]
+        assert np.allclose(gates, net.ground_truth("blocks.0.mlp.hook_post").read(hidden),
+                           atol=1e-4)
+        assert set(np.unique(np.round(gates, 4))) <= {0.0, 1.0}  # exact gate values
     ops = {n["id"]: n["op"] for n in truth["dag"]["nodes"]}
     assert all(u in ops and v in ops for u, v in truth["dag"]["edges"])
 

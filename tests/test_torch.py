@@ -7,14 +7,10 @@ from torch import nn
 
 import circuitc
 import circuitc.torch as ct
-from circuitc.activations import run_to_hook
-from circuitc.truth import hook_names
-from interp_nets import EXAMPLE_FILES, example_net, superposed_deep, superposed_uand
+from circuitc.truth import hook_names, run_to_hook
+from interp_nets import every_network, example_net, superposed_deep, superposed_uand
 
-NETS = [pytest.param(lambda f=f: example_net(f.name), id=f.stem) for f in EXAMPLE_FILES] + [
-    pytest.param(superposed_uand, id="uand40-superposed"),
-    pytest.param(superposed_deep, id="deep-clamped"),
-]
+NETS = every_network(pytest)
 
 
 def _inputs(net, n=400):
@@ -46,8 +42,22 @@ def test_run_with_cache_gives_every_hook_as_the_runtime_does(make):
     assert list(some) == ["hook_embed"]
 
 
+def test_residual_module_layout():
+    net = example_net("adder.circ", "residual")
+    model = ct.to_module(net)
+    block = model.blocks[0]
+    assert isinstance(block.mlp.relu, nn.ReLU) and isinstance(block.mlp.mlp_in, nn.Linear)
+    names = dict(model.named_modules())
+    assert all(name in names for name in model.hook_names())
+    x = torch.from_numpy(_inputs(net, 20))
+    _, cache = model.run_with_cache(x)
+    assert torch.equal(cache["blocks.0.hook_resid_post"],
+                       cache["blocks.0.hook_resid_pre"] + cache["blocks.0.hook_mlp_out"])
+    assert torch.equal(cache["blocks.1.hook_resid_pre"], cache["blocks.0.hook_resid_post"])
+
+
 def test_module_layout_and_hooks_are_what_the_docs_say():
-    net = example_net("adder.circ")
+    net = example_net("adder.circ", "mlp")
     model = ct.to_module(net)
     layer = model.layers[0]
     assert isinstance(model.embed, nn.Linear) and isinstance(model.readout, nn.Linear)
@@ -69,7 +79,7 @@ def test_module_layout_and_hooks_are_what_the_docs_say():
 
 
 def test_large_sparse_layers_stay_sparse():
-    net = example_net("u_and.circ")  # exact: readout 4950 x 4950, one nonzero per column
+    net = example_net("u_and.circ", "mlp")  # readout 4950 x 4950, one nonzero per column
     model = ct.to_module(net)
     assert isinstance(model.readout, ct.SparseLinear)
     assert model.readout.weight.layout == torch.sparse_csr

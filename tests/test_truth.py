@@ -6,22 +6,23 @@ import numpy as np
 import pytest
 
 import circuitc
-from circuitc.activations import activations, run_to_hook, save_activations
-from circuitc.truth import ground_truth, hook_names
-from interp_nets import EXAMPLE_FILES, example_net, superposed_deep, superposed_uand
+from circuitc.activations import activations, save_activations
+from circuitc.truth import ground_truth, hook_names, run_to_hook
+from interp_nets import every_network, example_net, superposed_deep, superposed_uand
 
-NETS = [pytest.param(lambda f=f: example_net(f.name), id=f.stem) for f in EXAMPLE_FILES] + [
-    pytest.param(superposed_uand, id="uand40-superposed"),
-    pytest.param(superposed_deep, id="deep-clamped"),
-]
+NETS = every_network(pytest)
 
 
 def test_hook_names_follow_the_layers():
-    net = example_net("adder.circ")
+    net = example_net("adder.circ", "mlp")
     names = hook_names(net)
     assert names[:2] == ["hook_input", "hook_embed"] and names[-1] == "hook_readout"
     assert names[2:-1] == [f"layers.{t}.hook_{w}" for t in range(len(net.layers))
                            for w in ("pre", "post")]
+    net = example_net("adder.circ", "residual")
+    assert hook_names(net)[2:7] == ["blocks.0.hook_resid_pre", "blocks.0.mlp.hook_pre",
+                                    "blocks.0.mlp.hook_post", "blocks.0.hook_mlp_out",
+                                    "blocks.0.hook_resid_post"]
 
 
 @pytest.mark.parametrize("make", NETS)
@@ -45,7 +46,7 @@ def test_every_read_off_wire_decodes_to_its_label(make):
 
 
 def test_ground_truth_of_exact_and_uand_layers():
-    exact = example_net("u_and.circ")  # exact: each AND its own neuron
+    exact = example_net("u_and.circ", "mlp")  # exact: each AND its own neuron
     truth = exact.ground_truth("layers.0.hook_post")
     assert len(truth.wires) == 4950 and truth.hosts.sum(axis=1).max() == 1
     net = superposed_uand()
@@ -62,7 +63,7 @@ def test_ground_truth_of_exact_and_uand_layers():
 
 
 def test_readout_and_input_hooks_are_the_ports():
-    net = example_net("adder.circ")
+    net = example_net("adder.circ", "residual")
     x = circuitc.distribution.sample(net.circuit, 300, seed=2)
     assert np.array_equal(run_to_hook(net, "hook_readout", x), net.forward(x))
     (acts, values), = activations(net, "hook_readout", inputs=x)

@@ -53,6 +53,7 @@ from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact
 from circuitc.lowering.lower import (Lowered, compose, level_specs, lower, readout,
                                      stored_values)
+from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
 from circuitc.network import Affine
 
@@ -77,6 +78,7 @@ class PlanOptions:
     seed: int = 0
     margin: float = 0.05
     correct_width: int | None = None  # a correction layer after each superposed level
+    architecture: str = "auto"  # exact mode: mlp | residual | auto (residual when buffers)
 
 
 @dataclass
@@ -90,6 +92,7 @@ class Plan:
     threshold: np.ndarray | None = None
     validation: dict = field(default_factory=dict)
     fallback: str | None = None  # why auto mode fell back to exact
+    architecture: str = "mlp"  # of the lowered network: mlp or residual
 
 
 def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
@@ -106,9 +109,17 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     levels = level_specs(circuit)
     n_in = len(circuit.inputs)
     if options.mode == "exact":
-        plan.embed = sp.eye_array(n_in, dtype=np.float32, format="csr")
         plan.levels = [{"level": spec.level, "construction": "exact"} for spec in levels[1]]
+        # auto: the residual stream when the chain would spend neurons on buffers carrying
+        # wires across levels (the stream carries them for free), else the plain chain
+        if options.architecture == "residual" or (options.architecture == "auto" and any(
+                alias_of(circuit, gate) is not None for gate in circuit.gates())):
+            plan.embed, plan.lowered = lower_residual(circuit)
+            plan.architecture = "residual"
+            return plan
+        plan.embed = sp.eye_array(n_in, dtype=np.float32, format="csr")
         plan.lowered = lower(circuit, _identity(n_in), _exact, levels=levels)
+        plan.architecture = "mlp"
         return plan
 
     plan.embed, input_readoff = _embedding(n_in, options)
