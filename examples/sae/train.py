@@ -26,7 +26,7 @@ from sae_lens.saes.standard_sae import StandardTrainingSAE, StandardTrainingSAEC
 from sae_lens.saes.topk_sae import TopKTrainingSAE, TopKTrainingSAEConfig
 
 import circuitc
-from circuitc.activations import run_to_hook
+from circuitc.truth import run_to_hook
 from circuitc.distribution import sample
 from circuitc.score import Dictionary, load_dictionary
 
