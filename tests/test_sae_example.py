@@ -57,3 +57,5 @@ def test_saelens_directory_encodes_as_saelens_does(tmp_path):
         recon = sae.decode(sae.encode(torch.from_numpy(acts))).numpy()
     assert np.allclose(ours, theirs, atol=1e-4)
     assert np.allclose(dictionary.decode(ours), recon, atol=1e-4)
+    again = train.train(net, experiment.HOOK, "topk", 64, k=3, steps=20, batch=64, seed=1)
+    assert torch.equal(again.W_dec, sae.W_dec)  # same options, same SAE
