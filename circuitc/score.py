@@ -445,8 +445,7 @@ def input_truth(net: Network, hook: str, n: int = 100_000, seed: int = 1,
     d = ground_truth(net, hook).d
     batch = batch or default_batch(net, hook, len(net.input_names))  # both streams alike
     gram, cross, count = np.zeros((d + 1, d + 1)), np.zeros((d + 1, len(net.input_names))), 0
-    inputs = activations(net, INPUT, n, seed=seed, batch=batch)
-    for (acts, _), (x, _) in zip(activations(net, hook, n, seed=seed, batch=batch), inputs):
+    for acts, x in labelled_batches(net, hook, n, seed, batch, "inputs")():
         a = np.hstack([acts, np.ones((len(acts), 1), np.float32)]).astype(np.float64)
         gram += a.T @ a
         cross += a.T @ x.astype(np.float64)
@@ -459,6 +458,21 @@ def input_truth(net: Network, hook: str, n: int = 100_000, seed: int = 1,
                        solution[d].astype(np.float32), [False] * len(names), [0] * len(names), d)
 
 
+def labelled_batches(net: Network, hook: str, n: int, seed: int, batch: int,
+                     wires: str = "hook") -> Batches:
+    """The stream `score_batches` takes: (activations at `hook`, labels) for n samples, the
+    labels the hook's wires (wires="hook") or the circuit's inputs (wires="inputs")."""
+    if wires == "hook":
+        return lambda: activations(net, hook, n, seed=seed, batch=batch)
+
+    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        xs = activations(net, INPUT, n, seed=seed, batch=batch)
+        for (acts, _), (x, _) in zip(activations(net, hook, n, seed=seed, batch=batch), xs):
+            yield acts, x.astype(bool)
+
+    return batches
+
+
 def score(net: Network, hook: str, dictionary: Dictionary, n: int = 100_000, seed: int = 0,
           batch: int | None = None, latents: Callable[[], Iterable[np.ndarray]] | None = None,
           wires: str = "hook", auroc: bool = True, progress: bool = False) -> dict:
@@ -467,18 +481,11 @@ def score(net: Network, hook: str, dictionary: Dictionary, n: int = 100_000, see
     other samples), on n samples of the network's distribution; see the module docstring.
     `progress` shows a bar on a terminal (both passes)."""
     batch = batch or default_batch(net, hook, len(ground_truth(net, hook).wires))
-    if wires == "hook":
-        truth = ground_truth(net, hook)
-        batches = lambda: activations(net, hook, n, seed=seed, batch=batch)  # noqa: E731
-    elif wires == "inputs":
-        truth = input_truth(net, hook, n=n, seed=seed + 1, batch=batch)
-
-        def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-            xs = activations(net, INPUT, n, seed=seed, batch=batch)
-            for (acts, _), (x, _) in zip(activations(net, hook, n, seed=seed, batch=batch), xs):
-                yield acts, x.astype(bool)
-    else:
+    if wires not in ("hook", "inputs"):
         raise _fail(hook, f"wires must be 'hook' or 'inputs', got {wires!r}")
+    truth = (ground_truth(net, hook) if wires == "hook"
+             else input_truth(net, hook, n=n, seed=seed + 1, batch=batch))
+    batches = labelled_batches(net, hook, n, seed, batch, wires)
     if not progress:
         return score_batches(dictionary, truth, batches, latents, auroc=auroc)
     from circuitc.progress import progress as bar

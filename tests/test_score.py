@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from click.testing import CliRunner
 from safetensors.numpy import save_file
 from scipy.stats import mannwhitneyu

@@ -31,7 +31,8 @@ import torch
 
 import circuitc
 from circuitc.score import (
-    input_truth, load_dictionary, random_dictionary, score_batches, true_dictionary,
+    input_truth, labelled_batches, load_dictionary, random_dictionary, score_batches,
+    true_dictionary,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -60,14 +61,8 @@ def _scores(net, dictionary, truths, n, seed) -> dict:
     """Scores against the ANDs ("ands") and the input features ("inputs"), one stream each."""
     out = {}
     for name, truth in truths.items():
-        if name == "ands":
-            batches = lambda: circuitc.activations(net, HOOK, n, seed=seed, batch=2048)  # noqa
-        else:
-            def batches():
-                xs = circuitc.activations(net, "hook_input", n, seed=seed, batch=2048)
-                for (acts, _), (x, _) in zip(circuitc.activations(net, HOOK, n, seed=seed,
-                                                                  batch=2048), xs):
-                    yield acts, x.astype(bool)
+        wires = "hook" if name == "ands" else "inputs"
+        batches = labelled_batches(net, HOOK, n, seed, 2048, wires)
         report = score_batches(dictionary, truth, batches)
         report.pop("per_wire")
         out[name] = report
