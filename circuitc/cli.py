@@ -483,8 +483,11 @@ def info(network, as_json):
     click.echo(f"source: {source.get('path', '?')} sha256 {source.get('sha256', '?')[:16]}...")
     click.echo(f"input distribution: {data['distribution']}")
     compiled = net.circuit.stats()
-    click.echo(f"compiled circuit: {compiled['gates']} gates ({data['source_gates']} in the "
-               f"source), depth {compiled['depth']}, gates by kind: "
+    buffers = compiled["gates_by_kind"].get("buf", 0)
+    # the vocabulary of `check` and `compile`: gates compute, buffers carry a wire a level up
+    click.echo(f"compiled circuit: {data['source_gates']} gates in the source -> "
+               f"{compiled['gates'] - buffers} gates + {buffers} buffers, depth "
+               f"{compiled['depth']}, by kind: "
                + ", ".join(f"{k} {n}" for k, n in compiled["gates_by_kind"].items()))
     click.echo(_table([[r["layer"], r["kind"], r["level"], r["d_in"], r["d_out"], r["nonzero"],
                         f"{r['density']:.4f}"] for r in layers],
