@@ -506,6 +506,8 @@ def info(network, as_json):
 
 
 from circuitc import cli_interp  # noqa: E402,F401  (registers hooks, convert, activations)
+from circuitc.cli_score import score_command  # noqa: E402
+main.add_command(score_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
