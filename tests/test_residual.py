@@ -1,5 +1,5 @@
-"""The residual lowering: exact on every input, ReLUs = the gates' monomials (no buffers), one
-stream dimension per input and non-buffer gate."""
+"""The residual lowering: exact on every input, ReLUs at most the gates' monomials (no buffers),
+one stream dimension per input and non-buffer gate."""
 
 import numpy as np
 import pytest
@@ -26,7 +26,7 @@ def test_exact_on_every_input_and_no_larger_than_the_chain(seed):
         assert level["max_abs_error"] < 1e-5  # every wire is exactly in its dimension
 
 
-def test_relus_are_the_monomials_of_the_non_buffer_gates():
+def test_relus_are_at_most_the_monomials_of_the_non_buffer_gates():
     compiled, report = run_passes(circuitc.parse_file(EXAMPLES / "adder.circ"))
     assert report.passes["levelize"]["buffers"] > 0
     embed, lowered = lower_residual(compiled)
@@ -39,7 +39,8 @@ def test_relus_are_the_monomials_of_the_non_buffer_gates():
         assert isinstance(block, Block)
         monomials = {tuple(sorted({stream.dim[f] for f in factors}))
                      for g in gates for _, factors in compiled.graph.nodes[g]["poly"] if factors}
-        assert block.shape == (stream.width, len(monomials))
+        # one ReLU per monomial, or fewer where signed monomials (a & ~b = relu(a - b)) help
+        assert block.shape[0] == stream.width and 0 < block.shape[1] <= len(monomials)
         # mlp_out writes only the block's own gates' dimensions
         written = set(block.mlp_out.W.indices) | set(np.flatnonzero(block.mlp_out.b))
         assert written <= {stream.dim[g] for g in gates}
