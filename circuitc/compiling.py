@@ -59,7 +59,7 @@ def assemble(source: Circuit, compiled: Circuit, plan: Plan, report: PassReport,
     widths = [plan.embed.shape[1]] + [layer.shape[1] for layer in lowered.layers]
     meta = {
         "format": "circuitc-mlp",
-        "format_version": 1,
+        "format_version": 2,
         "circuitc_version": circuitc.__version__,
         "seed": options.seed,
         "options": asdict(options),
