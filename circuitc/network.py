@@ -28,7 +28,7 @@ SPARSE_INPUT = 0.05  # below this fraction of nonzero activations, multiply spar
 # scipy's sparse kernels several-fold there (universal U-AND read-offs are ~10% dense). Small
 # matrices keep one whole dense copy; larger ones are densified a block of columns at a time, so
 # memory stays proportional to the nonzeros (plus one block), never to rows x columns.
-DENSE_W, DENSE_W_MAX = 0.03, 1 << 26
+DENSE_W, DENSE_W_MAX = 0.03, 1 << 22
 BLOCK_BYTES = 64 << 20  # the largest dense block (of W, or of the output) one product makes
 
 

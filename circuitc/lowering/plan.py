@@ -217,6 +217,7 @@ class _Search:
         self._layers: dict[tuple, GateLayer] = {}
         self._complete: dict[tuple, LevelStats] = {}  # (level, name, width) -> whole-sample stats
         self._threshold: np.ndarray | None = None  # the outputs' decode threshold, once chosen
+        self._passed: dict[int, tuple[str, int]] = {}  # per level: the last width that passed
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
                        for b in self.sample.batches]
         self.prefix_readoff = input_readoff
@@ -280,6 +281,7 @@ class _Search:
         else:
             best = self._search(spec, name, floor, limit, tried)
             candidates = [floor, limit]
+        self._forget(level, (name, best))
         if best is not None:
             self.chosen[level] = (name, best)
             self._advance(spec)
@@ -303,6 +305,12 @@ class _Search:
                 self.circuit, f"cannot lower level {level} in superposition: {why}; use {hint}"
                 "--mode auto (exact where superposition does not pay) or exact"))
         return row | {"construction": "exact", "tried": tried, "why": why}
+
+    def _forget(self, level: int, *keep: tuple) -> None:
+        """Drop the layers built for `level` but those `keep` lists: each holds read-offs with
+        nonzeros ~ hosts x monomials, and a search tries a dozen widths."""
+        for key in [k for k in self._layers if k[0] == level and k[1:] not in keep]:
+            del self._layers[key]
 
     def _search(self, spec: LevelSpec, name: str, floor: int, limit: int,
                 tried: list[dict]) -> int | None:
@@ -339,7 +347,9 @@ class _Search:
 
     def _attempt(self, spec: LevelSpec, name: str, width: int, tried: list[dict],
                  batches: int | None = None) -> bool:
-        """Does `width` meet the level's target on the first `batches` batches (all: None)?"""
+        """Does `width` meet the level's target on the first `batches` batches (all: None)?
+        Layers built for the level's earlier tries are dropped, but for the last that passed."""
+        self._forget(spec.level, (name, width), self._passed.get(spec.level))
         self.chosen[spec.level] = (name, width)
         try:
             steps, readoff = self._compose(spec, self.prefix_readoff)
@@ -371,6 +381,7 @@ class _Search:
         tried.append(result)
         if margin < target:
             return False
+        self._passed[spec.level] = (name, width)
         if self.options.mode == "superposed":
             # The margin says one threshold decodes every wire of the level. The levels above
             # will be superposed too (each checked on this level's real read-off when chosen),
@@ -443,6 +454,7 @@ class _Search:
             if new >= exact_width if auto else new > MAX_WIDTH_FACTOR * exact_width:
                 continue
             self.chosen[spec.level] = (name, new)
+            self._forget(spec.level, (name, new))
             row.update(width=new, widened_from=row.get("widened_from", width),
                        widened_because="errors on fresh inputs")
             row.pop("margin", None)  # measured at the old width
