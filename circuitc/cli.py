@@ -341,9 +341,9 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
     if width != "auto" and not (width.isdigit() and int(width) > 0):
         raise ValueError(f"--width takes a positive integer or 'auto', got {width!r}")
     warnings: list[Diagnostic] = []
-    circuit = _load(file, params, fmt, warnings)
+    held = [_load(file, params, fmt, warnings)]  # no local name: compile may free the graph
     _print_warnings(warnings)
-    net = compile(circuit, CompileOptions(
+    net = compile(held.pop(), CompileOptions(
         mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, distribution=dist,
         construction=construction, width=None if width == "auto" else int(width),
         input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width))

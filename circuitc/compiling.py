@@ -40,7 +40,12 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, **kwargs) -
     """Compile `circuit` to a ReLU network. Keyword arguments set CompileOptions fields."""
     options = options or CompileOptions(**kwargs)
     groups = D.whole_circuit(circuit, options.distribution) if options.distribution else None
-    compiled, report = run_passes(circuit, PassOptions(
+    source = Source.of(circuit)
+    # Hand the graph on without keeping a reference: when the caller keeps none either (the
+    # CLI), run_passes frees it after its first pass, one graph fewer at the memory peak.
+    held = [circuit]
+    del circuit
+    compiled, report = run_passes(held.pop(), PassOptions(
         max_fanin=options.max_fanin, polarity=options.polarity, samples=options.samples,
         seed=options.seed, distribution=groups))
     if groups:
@@ -49,10 +54,26 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, **kwargs) -
         mode=options.mode, construction=options.construction, width=options.width,
         input_dim=options.input_dim, samples=options.samples, seed=options.seed,
         margin=options.margin, correct_width=options.correct_width))
-    return assemble(circuit, compiled, plan, report, options)
+    return assemble(source, compiled, plan, report, options)
 
 
-def assemble(source: Circuit, compiled: Circuit, plan: Plan, report: PassReport,
+@dataclass
+class Source:
+    """What the network's meta records of the source circuit (the graph itself is not kept)."""
+
+    name: str
+    where: dict
+    inputs: list[str]
+    output_names: list[str]
+    gates: int
+
+    @classmethod
+    def of(cls, circuit: Circuit) -> "Source":
+        return cls(circuit.name, circuit.graph.graph.get(K.G_SOURCE, {}), list(circuit.inputs),
+                   list(circuit.output_names), len(circuit.gates()))
+
+
+def assemble(source: Source, compiled: Circuit, plan: Plan, report: PassReport,
              options: CompileOptions) -> Network:
     """Put the lowered layers, the read-offs and a self-describing meta into a Network."""
     lowered = plan.lowered
@@ -64,7 +85,7 @@ def assemble(source: Circuit, compiled: Circuit, plan: Plan, report: PassReport,
         "seed": options.seed,
         "options": asdict(options),
         "circuit_name": source.name,
-        "source": source.graph.graph.get(K.G_SOURCE, {}),
+        "source": source.where,
         "distribution": D.describe(compiled),
         "inputs": list(source.inputs),
         "outputs": list(source.output_names),
@@ -74,12 +95,12 @@ def assemble(source: Circuit, compiled: Circuit, plan: Plan, report: PassReport,
                     "complemented": [bool(compiled.graph.nodes[w].get(K.COMPLEMENTED))
                                      for w in wires]}
                    for level, wires in enumerate(lowered.wires)],
-        "gates": {"source": len(source.gates()), "compiled": compiled.logic_gates()},
+        "gates": {"source": source.gates, "compiled": compiled.logic_gates()},
         "plan": {"levels": plan.levels, "validation": plan.validation,
                  "fallback": plan.fallback},
         "passes": report.to_dict(),
     }
     threshold = plan.threshold if plan.threshold is not None else \
-        np.full(len(source.outputs), 0.5, dtype=np.float32)
+        np.full(len(source.output_names), 0.5, dtype=np.float32)
     return Network(meta, compiled.to_json(), plan.embed, lowered.layers, lowered.readout,
                    threshold, lowered.readoffs)

@@ -80,6 +80,7 @@ def run_passes(circuit: Circuit,
         raise CircuitError([Diagnostic(p, circuit.name) for p in problems])
     report = PassReport(circuit.name)
     c, report.passes["simplify"] = simplify(circuit)
+    del circuit  # a caller that handed the graph over (compile from the CLI) lets it go here
     c, report.passes["fanin"] = fanin(c, o.max_fanin)
     c, report.passes["resimplify"] = simplify(c)
     c, report.passes["monomials"] = monomials(c)
