@@ -44,39 +44,39 @@ class Affine:
     def __call__(self, h: np.ndarray) -> np.ndarray:
         """h @ W + b, dense float32 [n, columns]."""
         h = np.asarray(h, dtype=np.float32)
-        if not self._blocked():
+        blocks = self.column_blocks(h.shape[0])
+        if len(blocks) <= 1:
             return self.columns(h, 0, self.W.shape[1])
         out = np.empty((h.shape[0], self.W.shape[1]), dtype=np.float32)
-        for start, stop in self.column_blocks(h.shape[0]):
+        for start, stop in blocks:
             out[:, start:stop] = self.columns(h, start, stop)
         return out
 
     def column_blocks(self, rows: int, max_bytes: int = BLOCK_BYTES) -> list[tuple[int, int]]:
         """Column ranges [start, stop) whose output block for `rows` inputs (and dense copy of
-        W's block) stays within `max_bytes`: the unit of work of a streamed product."""
+        W's block, when one is made) stays within `max_bytes`: the unit of a streamed product."""
         n_in, n_out = self.W.shape
-        if not self._blocked():
-            return [(0, n_out)] if n_out else []
-        width = max(1, max_bytes // (4 * max(rows, n_in, 1)))
+        width = max(1, max_bytes // (4 * max(rows, n_in if self._blocked() else 1, 1)))
         return [(start, min(n_out, start + width)) for start in range(0, n_out, width)]
 
     def columns(self, h: np.ndarray, start: int, stop: int, bias: bool = True) -> np.ndarray:
         """(h @ W + b)[:, start:stop] as dense float32, without computing the other columns
         (without the bias when `bias` is false)."""
         W = self.W
-        if sp.issparse(W):
-            if self._blocked():
-                if self._W_csc is None:
-                    self._W_csc = sp.csc_array(W)
-                W = self._W_csc[:, start:stop].toarray()
-            elif self._dense_enough():
-                if self._W_dense is None:
-                    self._W_dense = W.toarray()
-                W = self._W_dense[:, start:stop]
-            else:
-                W = W[:, start:stop] if (start, stop) != (0, W.shape[1]) else W
-        else:
+        if not sp.issparse(W):
             W = W[:, start:stop]
+        elif self._dense_enough() and not self._blocked():
+            if self._W_dense is None:
+                self._W_dense = W.toarray()
+            W = self._W_dense[:, start:stop]
+        elif (start, stop) != (0, W.shape[1]):
+            if self._W_csc is None:  # column blocks of a CSR matrix: slice a CSC copy
+                self._W_csc = sp.csc_array(W)
+            W = self._W_csc[:, start:stop]
+            if self._blocked():
+                W = W.toarray()
+        elif self._blocked():
+            W = W.toarray()
         if sp.issparse(W) and np.count_nonzero(h) < SPARSE_INPUT * h.size:
             out = sp.csr_array(h) @ W  # ReLU outputs are mostly zero: sparse x sparse
         else:
