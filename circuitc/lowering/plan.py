@@ -398,7 +398,13 @@ class _Search:
         user fixed is not searched: the check of the whole network decides."""
         inner = (self.options.mode == "superposed" and not self.options.width
                  and spec.level < len(self.specs))
-        return max(self.options.margin, INNER_MARGIN) if inner else self.options.margin
+        if inner:
+            return max(self.options.margin, INNER_MARGIN)
+        # the top level's outputs are decoded at the midpoint of this margin: twice `margin`
+        # leaves `margin` on each side for samples the search never saw (the fresh check, eval)
+        top = (self.options.mode == "superposed" and not self.options.width
+               and spec.level == len(self.specs))
+        return 2 * self.options.margin if top else self.options.margin
 
     def _compose(self, spec: LevelSpec, readoff: Affine) -> tuple[list[Affine], Affine]:
         """The network layers of `spec`'s level as currently chosen (correction layer included)
@@ -496,7 +502,12 @@ class _Search:
             threshold = np.full(lowered.readout.W.shape[1], threshold, dtype=np.float32)
         margins = [r for r in (s.result()["margin"] for s in m.levels[1:]) if r is not None]
         margin = min(margins, default=math.inf)
-        return {"ok": errors == 0 and margin >= self.options.margin, "bit_errors": errors,
+        # Fresh inputs move the extremes of the outputs: the threshold chosen before must sit at
+        # least margin / 2 inside their gap on both sides, not merely separate them.
+        inside = min(float(np.min(threshold - m.outputs.max_false)),
+                     float(np.min(m.outputs.min_true - threshold)))
+        ok = errors == 0 and margin >= self.options.margin and inside >= self.options.margin / 2
+        return {"ok": ok, "bit_errors": errors, "threshold_inside": inside,
                 "margin": margin, "samples": len(sample.x), "threshold": threshold}
 
 
