@@ -16,13 +16,25 @@ one, earlier levels as already chosen) is at least `margin` (in superposed mode,
 level, at least INNER_MARGIN = 0.3: superposed layers will read it), and, in auto mode, every
 output bit is right with the levels above exact (auto mode may keep them exact; superposed mode
 will not, so there the margin decides and the final check below covers the whole network).
+The width search doubles from a floor (16 ReLUs; 24 for clamped) until a width passes on the first
+SEARCH_BATCHES batch of the sample (a failing width usually fails on its first block, so narrow
+tries are cheap), bisects geometrically between the last failure and that pass to within 5 %, and
+confirms the result on the whole sample, widening it by 1.1 until it passes there: it searches
+below the first passing width, never stopping at it. Tried widths' layers are dropped as the
+search moves on. In superposed mode the top level must keep twice `margin`.
 Outputs read from a superposed level get one decode threshold, the midpoint of that margin on the
-validation sample.
+validation sample (taken from the search's own statistics when the outputs are the top wires).
 The finished network is validated once more as a whole on fresh inputs (seed `seed + 2`): the
 search keeps the smallest width that passed its sample, which favours widths that were lucky on
-it. Where the fresh check fails, every superposed level is widened by 1.25 (up to 3 times,
-reported per level as `widened_from`); if it still misses the target, auto mode falls back to the
-exact lowering (reported) and superposed mode refuses.
+it. The fresh check needs zero bit errors, every level's margin at least `margin`, and the
+threshold at least margin / 2 inside the gap of the fresh outputs (fresh inputs move the
+extremes; a threshold that merely separates one sample is not enough). Where it fails, every
+superposed level is widened by 1.25 (up to 3 times, reported per level as `widened_from`; the
+threshold is kept); if it still misses the target, auto mode falls back to the exact lowering
+(reported) and superposed mode refuses.
+Memory: the samples' exact values are kept as on-entries (`circuitc.truth`) and every product
+streams in sample batches and column blocks (`circuitc.evaluate.measure`), so nothing of size
+samples x wires or neurons x monomials is ever dense.
 
 `--width N` fixes the width of every superposed level instead of searching ("auto"); a fixed
 width is held only to `margin` and the check of the whole network, not to INNER_MARGIN.
