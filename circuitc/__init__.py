@@ -9,6 +9,7 @@
 
 __version__ = "0.1.0"
 
+from circuitc.activations import activations
 from circuitc.compiling import CompileOptions, compile
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.evaluate import evaluate
@@ -16,8 +17,10 @@ from circuitc.frontend import parse_file, parse_text
 from circuitc.graph import Circuit
 from circuitc.netfile import load
 from circuitc.network import Network
+from circuitc.truth import GroundTruth, ground_truth, hook_names
 
 __all__ = [
-    "Circuit", "CircuitError", "CompileOptions", "Diagnostic", "Network", "__version__",
-    "compile", "evaluate", "load", "parse_file", "parse_text",
+    "Circuit", "CircuitError", "CompileOptions", "Diagnostic", "GroundTruth", "Network",
+    "__version__", "activations", "compile", "evaluate", "ground_truth", "hook_names", "load",
+    "parse_file", "parse_text",
 ]

@@ -19,9 +19,9 @@ import click
 import numpy as np
 
 from circuitc import distribution as D
-from circuitc import memory, progress
+from circuitc import memory
 from circuitc.atomic import write_atomic
-from circuitc.errors import CircuitError, Diagnostic
+from circuitc.errors import CircuitError, Diagnostic, MissingExtra
 from circuitc.frontend import parse_file
 from circuitc.simulate import read_input_ports, read_ports, simulate, truth_table
 
@@ -37,7 +37,7 @@ def _handle_errors(command: Callable) -> Callable:
         except BrokenPipeError:  # output piped into `head` and friends: not an error
             sys.stderr.close()
             sys.exit(0)
-        except (CircuitError, ValueError, OSError) as error:
+        except (CircuitError, ValueError, OSError, MissingExtra) as error:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
             message = str(error) if isinstance(error, CircuitError) else f"error: {error}"
@@ -89,6 +89,9 @@ dist_option = click.option("--distribution", "dist", metavar="SPEC",
                            help="Override the declared input distribution for all inputs: "
                                 "uniform, sparse(K), atmost(K), bernoulli(P).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+# A network is a .npz file or a portable directory (`circuitc convert --to safetensors`).
+network_argument = click.argument("network", type=click.Path(exists=True))
+
 max_memory_option = click.option(
     "--max-memory", metavar="SIZE",
     help="Refuse up front, with the estimate, when the step would need more memory than this "
@@ -328,6 +331,11 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
               help="Width of every superposed level, or the smallest that validates.")
 @click.option("--input-dim", type=click.IntRange(min=1), metavar="D0",
               help="Store the inputs in superposition in D0 dimensions.")
+@click.option("--architecture", type=click.Choice(["auto", "mlp", "residual"]), default="auto",
+              show_default=True,
+              help="Exact mode: a chain of ReLU layers (mlp, buffers carry wires across levels) "
+                   "or blocks on a residual stream (no buffers); auto: residual when the chain "
+                   "would need buffers.")
 @click.option("--samples", default=10_000, show_default=True, type=click.IntRange(min=1),
               help="Samples for activity measurement and validation.")
 @click.option("--margin", default=0.05, show_default=True, type=float,
@@ -341,8 +349,8 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @json_option
 @_handle_errors
 def compile_command(file, output, mode, seed, max_fanin, no_polarity, construction, width,
-                    input_dim, samples, margin, correct_width, max_memory, dist, params, fmt,
-                    as_json):
+                    input_dim, architecture, samples, margin, correct_width, max_memory, dist,
+                    params, fmt, as_json):
     """Compile FILE to a ReLU network (.npz).
 
     --mode exact gives one ReLU per monomial and zero error on every input. --mode superposed
@@ -358,11 +366,11 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
     _print_warnings(warnings)
     memory.check(memory.estimate_compile(held[0], mode, construction, samples),
                  _budget(max_memory), "compiling this circuit", file)
-    progress.enable(not as_json)
     net = compile(held.pop(), CompileOptions(
         mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, distribution=dist,
         construction=construction, width=None if width == "auto" else int(width),
-        input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width))
+        input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width,
+        architecture=architecture), show_progress=not as_json)
     output = output or Path(file).with_suffix(".npz").name
     net.save(output)
     summary = _summary(net) | {"output": str(output)}
@@ -378,8 +386,11 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
             click.echo(f"level {row['level']}: {choice}")
     if net.meta["plan"]["fallback"]:
         click.echo(f"fell back to the exact lowering: {net.meta['plan']['fallback']}")
-    click.echo(f"wrote {output}: {summary['layers']} layers, widths "
-               f"{' '.join(map(str, summary['widths']))}, {summary['neurons']} ReLUs for "
+    shape = (f"{summary['layers']} blocks on a residual stream of {summary['widths'][0]}, "
+             f"ReLUs per block" if net.architecture == "residual" else
+             f"{summary['layers']} layers, widths {summary['widths'][0]}")
+    click.echo(f"wrote {output}: {shape} {' '.join(map(str, summary['widths'][1:]))}, "
+               f"{summary['neurons']} ReLUs for "
                f"{summary['gates']} gates ({summary['gates_per_relu']:.3f} gates per ReLU)")
 
 
@@ -387,6 +398,7 @@ def _summary(net) -> dict[str, Any]:
     gates = net.circuit.logic_gates()
     return {
         "circuit": net.meta.get("circuit_name"), "mode": net.mode,
+        "architecture": net.architecture,
         "layers": len(net.layers), "widths": [net.embed.shape[1]] + [l.shape[1] for l in net.layers],
         "neurons": net.neurons, "gates": gates, "source_gates": net.meta["gates"].get("source"),
         "gates_per_relu": gates / net.neurons if net.neurons else 0.0,
@@ -395,7 +407,7 @@ def _summary(net) -> dict[str, Any]:
 
 
 @main.command()
-@click.argument("network", type=click.Path(exists=True, dir_okay=False))
+@network_argument
 @click.option("--set", "sets", multiple=True, metavar="PORT=INT", help="Set an input port.")
 @json_option
 @_handle_errors
@@ -418,7 +430,7 @@ def run(network, sets, as_json):
 
 
 @main.command(name="eval")
-@click.argument("network", type=click.Path(exists=True, dir_okay=False))
+@network_argument
 @click.option("--samples", default=10_000, show_default=True, type=click.IntRange(min=1),
               help="Samples of the input distribution (when not exhaustive).")
 @click.option("--seed", default=0, show_default=True)
@@ -440,10 +452,8 @@ def eval_command(network, samples, seed, exhaustive_limit, max_memory, as_json):
         estimate = None  # not a readable zip: the loader reports what is wrong with it
     if estimate is not None:
         memory.check(estimate, _budget(max_memory), "evaluating this network", network)
-    progress.enable(not as_json)
-
     report = evaluate(load(network), samples=samples, seed=seed,
-                      exhaustive_limit=exhaustive_limit)
+                      exhaustive_limit=exhaustive_limit, show_progress=not as_json)
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
@@ -466,18 +476,21 @@ def eval_command(network, samples, seed, exhaustive_limit, max_memory, as_json):
 
 
 @main.command()
-@click.argument("network", type=click.Path(exists=True, dir_okay=False))
+@network_argument
 @json_option
 @_handle_errors
 def info(network, as_json):
     """Describe NETWORK: layers, widths, parameters, density, options, circuit."""
     from circuitc.netfile import load
-    from circuitc.network import nnz
+    from circuitc.network import affines, nnz
 
     net = load(network)
-    layers = [{"layer": t, **entry, "nonzero": nnz(l.W),
-               "density": nnz(l.W) / max(1, l.shape[0] * l.shape[1])}
-              for t, (entry, l) in enumerate(zip(net.meta["layers"], net.layers))]
+    layers = []
+    for t, (entry, layer) in enumerate(zip(net.meta["layers"], net.layers)):
+        maps = affines(layer)
+        nonzero = sum(nnz(a.W) for a in maps)
+        layers.append({"layer": t, **entry, "nonzero": nonzero,
+                       "density": nonzero / max(1, sum(a.shape[0] * a.shape[1] for a in maps))})
     data = _summary(net) | {"options": net.meta["options"], "source": net.meta["source"],
                             "distribution": net.meta["distribution"],
                             "inputs": len(net.input_names), "outputs": len(net.output_names),
@@ -485,8 +498,9 @@ def info(network, as_json):
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
-    click.echo(f"network for circuit {data['circuit']} (mode {data['mode']}, circuitc-mlp "
-               f"v{data['format_version']}): {data['inputs']} inputs, {data['outputs']} outputs")
+    click.echo(f"network for circuit {data['circuit']} (mode {data['mode']}, "
+               f"{data['architecture']} architecture, circuitc-mlp v{data['format_version']}): "
+               f"{data['inputs']} inputs, {data['outputs']} outputs")
     source = {k: str(v) for k, v in data["source"].items()}
     click.echo(f"source: {source.get('path', '?')} sha256 {source.get('sha256', '?')[:16]}...")
     click.echo(f"input distribution: {data['distribution']}")
@@ -504,6 +518,8 @@ def info(network, as_json):
     opts = ", ".join(f"{k}={v}" for k, v in data["options"].items() if k != "extra")
     click.echo(f"options: {opts}")
 
+
+from circuitc import cli_interp  # noqa: E402,F401  (registers hooks, convert, activations)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -34,10 +34,14 @@ class CompileOptions:
     input_dim: int | None = None  # store the inputs in superposition in this many dimensions
     margin: float = 0.05  # validation: smallest read-off margin a superposed level must keep
     correct_width: int | None = None  # a correction layer of this width after superposed levels
+    architecture: str = "auto"  # exact mode: mlp | residual | auto (the residual stream when
+    # the chain would spend neurons on buffers carrying wires across levels)
 
 
-def compile(circuit: Circuit, options: CompileOptions | None = None, **kwargs) -> Network:
-    """Compile `circuit` to a ReLU network. Keyword arguments set CompileOptions fields."""
+def compile(circuit: Circuit, options: CompileOptions | None = None, *,
+            show_progress: bool = False, **kwargs) -> Network:
+    """Compile `circuit` to a ReLU network. Keyword arguments set CompileOptions fields;
+    show_progress draws a bar for the long checks on a terminal (stderr)."""
     options = options or CompileOptions(**kwargs)
     groups = D.whole_circuit(circuit, options.distribution) if options.distribution else None
     source = Source.of(circuit)
@@ -53,7 +57,8 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, **kwargs) -
     plan = plan_and_lower(compiled, PlanOptions(
         mode=options.mode, construction=options.construction, width=options.width,
         input_dim=options.input_dim, samples=options.samples, seed=options.seed,
-        margin=options.margin, correct_width=options.correct_width))
+        margin=options.margin, correct_width=options.correct_width,
+        architecture=options.architecture, show_progress=show_progress))
     return assemble(source, compiled, plan, report, options)
 
 
@@ -77,10 +82,10 @@ def assemble(source: Source, compiled: Circuit, plan: Plan, report: PassReport,
              options: CompileOptions) -> Network:
     """Put the lowered layers, the read-offs and a self-describing meta into a Network."""
     lowered = plan.lowered
-    widths = [plan.embed.shape[1]] + [layer.shape[1] for layer in lowered.layers]
     meta = {
         "format": "circuitc-mlp",
-        "format_version": 2,
+        "format_version": 3,
+        "architecture": plan.architecture,
         "circuitc_version": circuitc.__version__,
         "seed": options.seed,
         "options": asdict(options),
@@ -89,8 +94,9 @@ def assemble(source: Source, compiled: Circuit, plan: Plan, report: PassReport,
         "distribution": D.describe(compiled),
         "inputs": list(source.inputs),
         "outputs": list(source.output_names),
-        "layers": [{**info, "kind": info.get("kind", "compute"), "d_in": widths[t],
-                    "d_out": widths[t + 1]} for t, info in enumerate(lowered.layer_info)],
+        "layers": [{**info, "kind": info.get("kind", "compute"), "d_in": layer.shape[0],
+                    "d_out": layer.shape[1]}
+                   for info, layer in zip(lowered.layer_info, lowered.layers)],
         "levels": [{"level": level, "layer": lowered.level_layers[level], "wires": wires,
                     "complemented": [bool(compiled.graph.nodes[w].get(K.COMPLEMENTED))
                                      for w in wires]}

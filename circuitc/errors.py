@@ -55,6 +55,15 @@ class CircuitError(Exception):
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
+class MissingExtra(ImportError):
+    """An optional extra is not installed; the message says what to pip install."""
+
+    def __init__(self, what: str, extra: str, cause: Exception | None = None):
+        detail = f" ({cause})" if cause else ""
+        super().__init__(f"{what} needs the optional extra '{extra}'{detail}: "
+                         f"pip install 'circuitc[{extra}]'")
+
+
 @dataclass
 class Diagnostics:
     """A bag that collects diagnostics for one source text."""

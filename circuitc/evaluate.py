@@ -12,6 +12,7 @@ declared distribution) and measures:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +20,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from circuitc import distribution as D
-from circuitc.network import Affine, Matrix, Network
-from circuitc.progress import Bar
+from circuitc.network import Affine, Layer, Matrix, Network, step
+from circuitc.onbits import Truth, sample_truth
+from circuitc.progress import progress
 from circuitc.simulate import all_inputs
-from circuitc.truth import Truth, sample_truth
 
 BATCH = 2048  # samples per forward pass; wide read-offs are further cut into column blocks
 
@@ -39,7 +40,7 @@ def choose_inputs(net: Network, samples: int, seed: int, exhaustive_limit: int) 
 
 
 def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
-             exhaustive_limit: int = 16) -> dict[str, Any]:
+             exhaustive_limit: int = 16, show_progress: bool = False) -> dict[str, Any]:
     """Measure `net` against its circuit; see the module docstring. JSON-able result.
     Streams: samples in batches, wide read-offs in column blocks, the exact values kept as
     on-entries, so memory grows with the network's nonzeros, not with samples x wires."""
@@ -49,7 +50,7 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
     truth = sample_truth(circuit, [entry["wires"] for entry in levels], x,
                          complemented=[entry["complemented"] for entry in levels])
     m = measure(net.embed, net.layers, net.readoffs, [entry["layer"] for entry in levels],
-                net.readout, x, truth, net.threshold, label="eval")
+                net.readout, x, truth, net.threshold, label="eval", show_progress=show_progress)
     neurons = net.neurons
     gates = circuit.logic_gates()
     return {
@@ -82,11 +83,12 @@ class Measured:
     extra: dict = field(default_factory=dict)
 
 
-def measure(embed: Matrix, layers: list[Affine], readoffs: list[Affine], level_layers: list[int],
+def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_layers: list[int],
             readout: Affine, x: np.ndarray, truth: Truth, threshold: np.ndarray | float,
-            batch: int = BATCH, label: str | None = None) -> Measured:
+            batch: int = BATCH, label: str | None = None, show_progress: bool = False
+            ) -> Measured:
     """Run the network on x in batches and compare every level's read-off and the outputs with
-    `truth` (see `circuitc.truth`). Wide read-offs are computed a column block at a time
+    `truth` (see `circuitc.onbits`). Wide read-offs are computed a column block at a time
     (`Affine.column_blocks`), and when the read-out is the top level's read-off matrix itself
     (the same object: U-AND and other circuits whose outputs are the top wires) the product is
     made once for both. Memory: the activations of one batch plus one block."""
@@ -98,33 +100,44 @@ def measure(embed: Matrix, layers: list[Affine], readoffs: list[Affine], level_l
     shared = readout.W is readoffs[top].W and level_layers[top] == len(layers)
     blocks = sum(len(r.column_blocks(min(batch, len(x)))) for r in readoffs) + \
         (0 if shared else len(readout.column_blocks(min(batch, len(x)))))
-    with Bar(blocks * -(-len(x) // batch), label or "measure") as bar:
+    read_at: dict[int, list[int]] = {}  # layer t -> the levels read from h_t
+    for level, t in enumerate(level_layers):
+        read_at.setdefault(t, []).append(level)
+    with progress(blocks * -(-len(x) // batch), label or "measure", unit="block",
+                  enabled=show_progress) as bar:
         for start in range(0, len(x), batch):
             rows = slice(start, start + batch)
-            h = x[rows].astype(np.float32) @ embed
-            hs = [np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)]
-            for layer in layers:
-                hs.append(np.maximum(layer(hs[-1]), 0.0))
-            wrong = np.zeros(len(hs[0]), dtype=bool)
+            wrong = np.zeros(len(x[rows]), dtype=bool)
             expected = truth.expected[rows]
-            for lv, readoff in enumerate(readoffs):
-                h, stored = hs[level_layers[lv]], truth.stored[lv][rows]
-                for a, z in readoff.column_blocks(len(h)):
-                    if lv == top and shared:
-                        raw = readoff.columns(h, a, z, bias=False)
-                        result.levels[lv].add(raw + readoff.b[a:z], stored[:, a:z])
-                        raw += readout.b[a:z]
-                        _outputs(result, raw, expected[:, a:z], cut[a:z], a, wrong)
-                    else:
-                        result.levels[lv].add(readoff.columns(h, a, z), stored[:, a:z])
-                    bar.update()
+            for t, h in enumerate(_activations(embed, layers, x[rows])):  # one layer at a time
+                for lv in read_at.get(t, ()):
+                    readoff, stored = readoffs[lv], truth.stored[lv][rows]
+                    for a, z in readoff.column_blocks(len(h)):
+                        if lv == top and shared:
+                            raw = readoff.columns(h, a, z, bias=False)
+                            result.levels[lv].add(raw + readoff.b[a:z], stored[:, a:z])
+                            raw += readout.b[a:z]
+                            _outputs(result, raw, expected[:, a:z], cut[a:z], a, wrong)
+                        else:
+                            result.levels[lv].add(readoff.columns(h, a, z), stored[:, a:z])
+                        bar.update()
             if not shared:
-                for a, z in readout.column_blocks(len(hs[-1])):
-                    _outputs(result, readout.columns(hs[-1], a, z), expected[:, a:z], cut[a:z],
-                             a, wrong)
+                for a, z in readout.column_blocks(len(h)):
+                    _outputs(result, readout.columns(h, a, z), expected[:, a:z], cut[a:z], a,
+                             wrong)
                     bar.update()
             result.wrong_samples += int(wrong.sum())
     return result
+
+
+def _activations(embed: Matrix, layers: list[Layer], x: np.ndarray) -> Iterator[np.ndarray]:
+    """h_0 .. h_L of a batch, one at a time (either architecture)."""
+    h = x.astype(np.float32) @ embed
+    h = np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
+    yield h
+    for layer in layers:
+        h = step(layer, h)
+        yield h
 
 
 def _outputs(result: Measured, y: np.ndarray, expected: sp.csr_array, cut: np.ndarray,

@@ -1,4 +1,4 @@
-"""The network file (.npz, format "circuitc-mlp" version 2): write atomically, load validated.
+"""The network file (.npz, format "circuitc-mlp" version 3): write atomically, load validated.
 
 The format is documented for users in docs/network-format.md; keep the two in step. The file is
 an ordinary numpy .npz (a zip of .npy members) with no object arrays, so
@@ -7,8 +7,8 @@ same network gives the same bytes, and streams: each member is compressed straig
 temporary file beside the target, renamed into place when complete (never a half-written file,
 never the whole zip in memory). Any matrix may be stored dense (`NAME`) or as CSR (`NAME.data`,
 `NAME.indices`, `NAME.indptr`, `NAME.shape`); the writer picks the smaller.
-Version 2 stores the circuit JSON as UTF-8 bytes (uint8; version 1 had a 0-d unicode string, four
-bytes a character, still read), and a read-out that is the top level's read-off matrix itself is
+Version 3 stores the circuit JSON as UTF-8 bytes (uint8; versions 1 and 2 had a 0-d unicode
+string, four bytes a character, still read), and a read-out that is the top level's read-off matrix itself is
 stored once: `readout.W.same_as` names the matrix instead of a copy.
 """
 
@@ -22,14 +22,17 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from circuitc import limits
 from circuitc.atomic import atomic_file
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
-from circuitc.network import Affine, Matrix, Network, dumps_meta
+from circuitc.network import Affine, Block, Matrix, Network, dumps_meta
 
 FORMAT_NAME = "circuitc-mlp"
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3  # 2 added meta.architecture ("mlp" or "residual"); version 1 is "mlp";
+# 3 stores the circuit JSON as UTF-8 bytes and may store readout.W as readout.W.same_as
+READABLE_VERSIONS = (1, 2, 3)
+ARCHITECTURES = ("mlp", "residual")
 _CSR_PARTS = ("data", "indices", "indptr", "shape")
 LAYER_KINDS = ("compute", "correct")
 
@@ -43,8 +46,11 @@ def to_arrays(net: Network) -> dict[str, np.ndarray]:
     }
     _put_matrix(arrays, "embed.W", net.embed)
     for t, layer in enumerate(net.layers):
-        _put_matrix(arrays, f"layers.{t}.W", layer.W)
-        arrays[f"layers.{t}.b"] = np.asarray(layer.b, dtype=np.float32)
+        parts = {"mlp_in.": layer.mlp_in, "mlp_out.": layer.mlp_out} if isinstance(layer, Block) \
+            else {"": layer}
+        for part, affine in parts.items():
+            _put_matrix(arrays, f"layers.{t}.{part}W", affine.W)
+            arrays[f"layers.{t}.{part}b"] = np.asarray(affine.b, dtype=np.float32)
     top = len(net.readoffs) - 1
     if net.readoffs and net.readout.W is net.readoffs[top].W:  # the same matrix: store it once
         arrays["readout.W.same_as"] = np.array(f"levels.{top}.readoff.W")
@@ -89,7 +95,7 @@ def save(net: Network, path: str | os.PathLike) -> None:
 
 
 # ---- loading ------------------------------------------------------------------------------------
-class _Problems:
+class Problems:
     def __init__(self, path: str):
         self.path = path
         self.items: list[Diagnostic] = []
@@ -103,10 +109,21 @@ class _Problems:
 
 
 def load(path: str | os.PathLike) -> Network:
-    """Read and validate a network file. Raises CircuitError naming every problem found."""
-    problem = _Problems(str(path))
-    arrays = _read_arrays(path, problem)
+    """Read and validate a network file (.npz), or a portable directory written by
+    `circuitc.portable.save` (safetensors + JSON). Raises CircuitError naming every problem."""
+    if os.path.isdir(path):
+        from circuitc.portable import read_arrays
+    else:
+        read_arrays = _read_arrays
+    problem = Problems(str(path))
+    arrays = read_arrays(path, problem)
     problem.raise_if_any()
+    return from_arrays(arrays, problem)
+
+
+def from_arrays(arrays: dict[str, np.ndarray], problem: Problems) -> Network:
+    """A validated Network from the keys of a network file (as `to_arrays` gives them); every
+    problem found is raised at once as a CircuitError."""
     meta = _read_meta(arrays, problem)
     problem.raise_if_any()
     circuit = _read_circuit(arrays, meta, problem)
@@ -116,8 +133,15 @@ def load(path: str | os.PathLike) -> Network:
     return net
 
 
-def _read_arrays(path: str | os.PathLike, problem: _Problems) -> dict[str, np.ndarray]:
+def _read_arrays(path: str | os.PathLike, problem: Problems) -> dict[str, np.ndarray]:
     try:
+        if zipfile.is_zipfile(path):  # refuse what would unpack too large before unpacking it
+            with zipfile.ZipFile(path) as archive:
+                size = sum(info.file_size for info in archive.infolist())
+            too_big = limits.NETWORK_BYTES.problem(size, "the archive", "unpacks to")
+            if too_big:
+                problem(too_big)
+                return {}
         with np.load(path, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
     except FileNotFoundError:
@@ -127,15 +151,15 @@ def _read_arrays(path: str | os.PathLike, problem: _Problems) -> dict[str, np.nd
     return {}
 
 
-def _read_meta(arrays: dict[str, np.ndarray], problem: _Problems) -> dict[str, Any]:
+def _read_meta(arrays: dict[str, np.ndarray], problem: Problems) -> dict[str, Any]:
     for key in ("meta", "circuit"):
         if key not in arrays:
             problem(f"missing key '{key}': not a circuitc network file")
     if "meta" in arrays and (arrays["meta"].shape != () or arrays["meta"].dtype.kind != "U"):
         problem("key 'meta' must be a 0-d unicode array holding JSON")
     if "circuit" in arrays and _circuit_text(arrays["circuit"]) is None:
-        problem("key 'circuit' must hold JSON as UTF-8 bytes (uint8, version 2) or a 0-d "
-                "unicode string (version 1)")
+        problem("key 'circuit' must hold JSON as UTF-8 bytes (uint8, version 3) or a 0-d "
+                "unicode string (versions 1 and 2)")
     if problem.items:
         return {}
     try:
@@ -149,6 +173,10 @@ def _read_meta(arrays: dict[str, np.ndarray], problem: _Problems) -> dict[str, A
     if meta.get("format_version") not in READABLE_VERSIONS:
         problem(f"format_version {meta.get('format_version')!r} is not supported "
                 f"(this circuitc reads versions {', '.join(map(str, READABLE_VERSIONS))})")
+    elif meta.get("architecture", "mlp") not in (
+            ARCHITECTURES if meta["format_version"] >= 2 else ("mlp",)):
+        problem(f"meta.architecture {meta.get('architecture')!r} is not one of "
+                f"{', '.join(ARCHITECTURES)} (version 1 files are 'mlp')")
     for key, kind in (("inputs", list), ("outputs", list), ("layers", list), ("levels", list),
                       ("options", dict), ("gates", dict), ("source", dict),
                       ("distribution", str), ("circuit_name", str)):
@@ -175,7 +203,7 @@ def _read_meta(arrays: dict[str, np.ndarray], problem: _Problems) -> dict[str, A
 
 
 def _read_circuit(arrays: dict[str, np.ndarray], meta: dict[str, Any],
-                  problem: _Problems) -> Circuit | None:
+                  problem: Problems) -> Circuit | None:
     """The embedded circuit, checked against meta: well formed, same inputs and outputs, and
     every wire the read-offs name is one of its nodes."""
     try:
@@ -198,7 +226,7 @@ def _read_circuit(arrays: dict[str, np.ndarray], meta: dict[str, Any],
 
 
 def _circuit_text(array: np.ndarray) -> str | None:
-    """The circuit JSON text: UTF-8 bytes (version 2) or a 0-d unicode string (version 1)."""
+    """The circuit JSON text: UTF-8 bytes (version 3) or a 0-d unicode string (versions 1, 2)."""
     if array.dtype == np.uint8 and array.ndim == 1:
         try:
             return array.tobytes().decode("utf-8")
@@ -209,11 +237,14 @@ def _circuit_text(array: np.ndarray) -> str | None:
     return None
 
 
-def _matrix(arrays: dict[str, np.ndarray], name: str, problem: _Problems) -> Matrix | None:
+def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matrix | None:
     if name in arrays:
         m = arrays[name]
         if m.ndim != 2 or m.dtype.kind != "f":
             problem(f"'{name}' must be a 2-d float array, got {m.dtype} {m.shape}")
+            return None
+        if not np.isfinite(m).all():
+            problem(f"'{name}' holds NaN or infinite values")
             return None
         return m.astype(np.float32, copy=False)
     parts = {p: arrays.get(f"{name}.{p}") for p in _CSR_PARTS}
@@ -239,11 +270,14 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: _Problems) -> Mat
         problem(f"CSR matrix '{name}' is inconsistent (indptr, indices and data do not "
                 f"describe a {rows}x{cols} matrix)")
         return None
+    if not np.isfinite(data).all():
+        problem(f"'{name}.data' holds NaN or infinite values")
+        return None
     return sp.csr_array((data.astype(np.float32), indices, indptr), shape=(rows, cols))
 
 
 def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
-            problem: _Problems) -> np.ndarray | None:
+            problem: Problems) -> np.ndarray | None:
     v = arrays.get(name)
     if v is None:
         problem(f"missing vector '{name}'")
@@ -251,29 +285,59 @@ def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
     if v.ndim != 1 or v.dtype.kind != "f" or (size is not None and len(v) != size):
         problem(f"'{name}' must be a float vector of length {size}, got {v.dtype} {v.shape}")
         return None
+    if not np.isfinite(v).all():
+        problem(f"'{name}' holds NaN or infinite values")
+        return None
     return v.astype(np.float32, copy=False)
 
 
-def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: _Problems) -> Network:
+def _read_layer(arrays: dict[str, np.ndarray], t: int, width: int | None,
+                problem: Problems) -> Affine | None:
+    """layers.{t}.W and .b of a ReLU layer reading activations of `width`."""
+    W = _matrix(arrays, f"layers.{t}.W", problem)
+    b = _vector(arrays, f"layers.{t}.b", W.shape[1] if W is not None else None, problem)
+    if W is not None and width is not None and W.shape[0] != width:
+        problem(f"layers.{t}.W has {W.shape[0]} rows but the layer before has width {width}")
+    return Affine(W, b) if W is not None and b is not None else None
+
+
+def _read_block(arrays: dict[str, np.ndarray], t: int, width: int | None,
+                problem: Problems) -> Block | None:
+    """layers.{t}.mlp_in.W/.b and layers.{t}.mlp_out.W/.b of a residual block on a stream of
+    `width`."""
+    W_in = _matrix(arrays, f"layers.{t}.mlp_in.W", problem)
+    W_out = _matrix(arrays, f"layers.{t}.mlp_out.W", problem)
+    if W_in is None or W_out is None:
+        return None
+    b_in = _vector(arrays, f"layers.{t}.mlp_in.b", W_in.shape[1], problem)
+    b_out = _vector(arrays, f"layers.{t}.mlp_out.b", W_out.shape[1], problem)
+    D, d = W_in.shape
+    if (width is not None and D != width) or W_out.shape != (d, D):
+        problem(f"block {t}: mlp_in.W is {D}x{d} and mlp_out.W {W_out.shape[0]}x"
+                f"{W_out.shape[1]}; expected {width}xd and dx{width}")
+        return None
+    return Block(Affine(W_in, b_in), Affine(W_out, b_out)) if b_in is not None and \
+        b_out is not None else None
+
+
+def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: Problems) -> Network:
     n_in, n_out = len(meta["inputs"]), len(meta["outputs"])
     embed = _matrix(arrays, "embed.W", problem)
     widths = [embed.shape[1]] if embed is not None else [None]
     if embed is not None and embed.shape[0] != n_in:
         problem(f"embed.W has {embed.shape[0]} rows but meta lists {n_in} inputs")
     layers = []
+    residual = meta.get("architecture") == "residual"
     for t, entry in enumerate(meta["layers"]):
-        W = _matrix(arrays, f"layers.{t}.W", problem)
-        b = _vector(arrays, f"layers.{t}.b", W.shape[1] if W is not None else None, problem)
-        if W is not None and widths[-1] is not None and W.shape[0] != widths[-1]:
-            problem(f"layers.{t}.W has {W.shape[0]} rows but the layer before has width "
-                    f"{widths[-1]}")
-        if W is not None and isinstance(entry, dict) and (entry.get("d_in"), entry.get("d_out")) \
-                != tuple(W.shape):
+        layer = (_read_block if residual else _read_layer)(arrays, t, widths[-1], problem)
+        if layer is not None and isinstance(entry, dict) and \
+                (entry.get("d_in"), entry.get("d_out")) != tuple(layer.shape):
             problem(f"meta.layers[{t}] says {entry.get('d_in')}x{entry.get('d_out')} but "
-                    f"layers.{t}.W is {W.shape[0]}x{W.shape[1]}")
-        widths.append(W.shape[1] if W is not None else None)
-        if W is not None and b is not None:
-            layers.append(Affine(W, b))
+                    f"layer {t} is {layer.shape[0]}x{layer.shape[1]}")
+        # the activations after a residual block are the stream, as wide as before it
+        widths.append(None if layer is None else layer.shape[0 if residual else 1])
+        if layer is not None:
+            layers.append(layer)
     known = {f"layers.{t}." for t in range(len(meta["layers"]))}
     stray = sorted(k for k in arrays if k.startswith("layers.")
                    and not any(k.startswith(prefix) for prefix in known))
@@ -301,7 +365,7 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: _Pro
             matrices[f"levels.{level}.readoff.W"] = W
     if same_as is None:
         readout_W = _matrix(arrays, "readout.W", problem)
-    else:  # version 2: the read-out is a read-off matrix itself, stored once
+    else:  # version 3: the read-out is a read-off matrix itself, stored once
         readout_W = matrices.get(str(same_as)) if same_as.shape == () else None
         if readout_W is None:
             problem(f"readout.W.same_as names {same_as!s}, not a read-off matrix of the file")

@@ -1,7 +1,17 @@
 """Network: the compiled ReLU network, its forward pass, activations, read-offs and decoding.
 
+Two architectures (meta "architecture"). The plain chain of ReLU layers ("mlp"):
+
     h_0     = x @ embed.W                                  (x: 0/1 inputs, float)
     h_{t+1} = relu(h_t @ layers[t].W + layers[t].b)        t = 0 .. L-1
+
+and the residual stream ("residual", `circuitc.lowering.residual`), whose layers are Blocks:
+
+    h_0     = x @ embed.W
+    h_{t+1} = h_t + relu(h_t @ layers[t].mlp_in.W + .b) @ layers[t].mlp_out.W + .b
+
+Both then read out and decode the same way:
+
     y       = h_L @ readout.W + readout.b
     bits    = y > decode.threshold
     wires of circuit level l ~= h_{t(l)} @ readoffs[l].W + readoffs[l].b
@@ -15,6 +25,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -100,30 +111,70 @@ class Affine:
 
 
 @dataclass
+class Block:
+    """One residual block: h -> h + relu(h @ mlp_in.W + mlp_in.b) @ mlp_out.W + mlp_out.b."""
+
+    mlp_in: Affine  # [D, d]: stream -> hidden ReLUs (pre-activation)
+    mlp_out: Affine  # [d, D]: hidden ReLUs -> what the block adds to the stream
+
+    def hidden(self, h: np.ndarray) -> np.ndarray:
+        return np.maximum(self.mlp_in(h), 0.0)
+
+    def __call__(self, h: np.ndarray) -> np.ndarray:
+        return h + self.mlp_out(self.hidden(h))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(stream width, hidden ReLUs)."""
+        return self.mlp_in.shape
+
+
+Layer = Affine | Block
+
+
+def affines(layer: Layer) -> tuple[Affine, ...]:
+    """The affine maps a layer is made of: itself, or a block's mlp_in and mlp_out."""
+    return (layer.mlp_in, layer.mlp_out) if isinstance(layer, Block) else (layer,)
+
+
+def step(layer: Layer, h: np.ndarray) -> np.ndarray:
+    """h_{t+1} from h_t through one layer of either architecture."""
+    return layer(h) if isinstance(layer, Block) else np.maximum(layer(h), 0.0)
+
+
+@dataclass
 class Network:
     """A compiled network and everything needed to check it (meta, the circuit it computes)."""
 
     meta: dict[str, Any]
     circuit_json: str
     embed: Matrix
-    layers: list[Affine]
+    layers: list[Layer]  # Affine ReLU layers ("mlp") or residual Blocks ("residual")
     readout: Affine
     threshold: np.ndarray
     readoffs: list[Affine] = field(default_factory=list)  # one per circuit level
 
     # ---- running ---------------------------------------------------------------------------
-    def activations(self, x: np.ndarray) -> list[np.ndarray]:
-        """[h_0, h_1, ..., h_L] for a batch x [n, n_inputs] of 0/1 values."""
+    def iter_activations(self, x: np.ndarray) -> Iterator[np.ndarray]:
+        """h_0, h_1, ..., h_L one at a time for a batch x [n, n_inputs] of 0/1 values (only
+        the current one is held)."""
         x = np.asarray(x, dtype=np.float32)
         h = x @ self.embed
-        hs = [np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)]
+        h = np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
+        yield h
         for layer in self.layers:
-            hs.append(np.maximum(layer(hs[-1]), 0.0))
-        return hs
+            h = step(layer, h)
+            yield h
+
+    def activations(self, x: np.ndarray) -> list[np.ndarray]:
+        """[h_0, h_1, ..., h_L] for a batch x [n, n_inputs] of 0/1 values."""
+        return list(self.iter_activations(x))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The real-valued outputs y [n, n_outputs]."""
-        return self.readout(self.activations(x)[-1])
+        for h in self.iter_activations(x):
+            pass
+        return self.readout(h)
 
     def decode(self, y: np.ndarray) -> np.ndarray:
         """Output bits from forward's y."""
@@ -150,6 +201,11 @@ class Network:
         return self.meta["options"].get("mode")
 
     @property
+    def architecture(self) -> str:
+        """"mlp" (a chain of ReLU layers) or "residual" (blocks on a residual stream)."""
+        return self.meta.get("architecture", "mlp")
+
+    @property
     def input_names(self) -> list[str]:
         return self.meta["inputs"]
 
@@ -163,9 +219,16 @@ class Network:
 
     def parameters(self) -> dict[str, int]:
         """Stored weights (nonzeros) and dense-equivalent counts over the ReLU layers."""
-        dense = sum(l.shape[0] * l.shape[1] + l.shape[1] for l in self.layers)
-        nonzero = sum(nnz(l.W) + int(np.count_nonzero(l.b)) for l in self.layers)
+        maps = [a for layer in self.layers for a in affines(layer)]
+        dense = sum(a.shape[0] * a.shape[1] + a.shape[1] for a in maps)
+        nonzero = sum(nnz(a.W) + int(np.count_nonzero(a.b)) for a in maps)
         return {"dense": dense, "nonzero": nonzero}
+
+    def ground_truth(self, hook: str):
+        """The wires represented at `hook` and their read-off (`circuitc.truth.ground_truth`)."""
+        from circuitc.truth import ground_truth
+
+        return ground_truth(self, hook)
 
     def save(self, path: str) -> None:
         from circuitc.netfile import save

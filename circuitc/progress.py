@@ -1,46 +1,36 @@
-"""A progress bar for long steps, on stderr, only when the CLI turned it on and stderr is a
-terminal (silent under --json, in pipes, in tests and through the Python API). No dependency: a
-dozen lines do what the long steps need (a label, a count, a rate and an estimate of the rest).
+"""Progress bars for long commands: tqdm on stderr when it is a terminal, silent otherwise.
+
+tqdm is an optional extra (pip install 'circuitc[progress]'); without it long commands run
+silently, as they do when stderr is not a terminal or with --json.
 """
 
 from __future__ import annotations
 
 import sys
-import time
-
-_enabled = False
+from typing import Any
 
 
-def enable(on: bool = True) -> None:
-    """Show progress bars from now on (the CLI calls this unless --json)."""
-    global _enabled
-    _enabled = on
-
-
-class Bar:
-    """`with Bar(total, "label") as bar: ... bar.update(n)`; a no-op unless enabled on a TTY."""
-
-    def __init__(self, total: int, label: str):
-        self.total, self.label, self.done = max(1, int(total)), label, 0
-        self.live = _enabled and sys.stderr.isatty()
-        self.start = self.last = time.monotonic()
-
+class _Silent:
     def update(self, n: int = 1) -> None:
-        self.done += n
-        now = time.monotonic()
-        if self.live and (now - self.last > 0.2 or self.done >= self.total):
-            self.last = now
-            frac = min(1.0, self.done / self.total)
-            rest = (now - self.start) * (1 - frac) / frac if frac else 0.0
-            bar = "#" * int(24 * frac)
-            sys.stderr.write(f"\r{self.label}: [{bar:<24}] {100 * frac:5.1f}% "
-                             f"{now - self.start:6.0f}s elapsed, ~{rest:.0f}s left ")
-            sys.stderr.flush()
+        pass
 
-    def __enter__(self) -> "Bar":
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "_Silent":
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self.live and self.done:
-            sys.stderr.write("\r" + " " * 78 + "\r")
-            sys.stderr.flush()
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+
+def progress(total: int, desc: str, unit: str = "it", enabled: bool = True) -> Any:
+    """A context manager with update(n): a tqdm bar on a terminal, else a silent stand-in."""
+    if not (enabled and sys.stderr.isatty()):
+        return _Silent()
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _Silent()
+    return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, file=sys.stderr,
+                leave=False, dynamic_ncols=True)

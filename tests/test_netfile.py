@@ -16,7 +16,14 @@ from conftest import random_circuit
 
 @pytest.fixture(scope="module")
 def net():
-    return circuitc.compile(random_circuit(7, n_inputs=6, n_gates=40, n_outputs=5))
+    return circuitc.compile(random_circuit(7, n_inputs=6, n_gates=40, n_outputs=5),
+                            architecture="mlp")
+
+
+@pytest.fixture(scope="module")
+def residual_net():
+    return circuitc.compile(random_circuit(7, n_inputs=6, n_gates=40, n_outputs=5),
+                            architecture="residual")
 
 
 def test_round_trip_and_forward(net, tmp_path):
@@ -92,20 +99,30 @@ def docs_loader(path):
 
     z = np.load(path, allow_pickle=False)
     meta = json.loads(str(z["meta"]))
-    assert meta["format"] == "circuitc-mlp" and meta["format_version"] == 2
+    assert meta["format"] == "circuitc-mlp" and meta["format_version"] in (1, 2, 3)
+    residual = meta.get("architecture", "mlp") == "residual"
     readout = str(z["readout.W.same_as"]) if "readout.W.same_as" in z.files else "readout.W"
 
     def forward(x):
         h = x @ matrix(z, "embed.W")
         for t in range(len(meta["layers"])):
-            h = np.maximum(h @ matrix(z, f"layers.{t}.W") + z[f"layers.{t}.b"], 0)
+            if residual:
+                hidden = np.maximum(h @ matrix(z, f"layers.{t}.mlp_in.W")
+                                    + z[f"layers.{t}.mlp_in.b"], 0)
+                h = h + hidden @ matrix(z, f"layers.{t}.mlp_out.W") + z[f"layers.{t}.mlp_out.b"]
+            else:
+                h = np.maximum(h @ matrix(z, f"layers.{t}.W") + z[f"layers.{t}.b"], 0)
         y = h @ matrix(z, readout) + z["readout.b"]
         return y, y > z["decode.threshold"]
 
     return meta, forward
 
 
-def test_loader_written_from_the_docs(net, tmp_path):
+@pytest.mark.parametrize("architecture", ["mlp", "residual"])
+def test_loader_written_from_the_docs(architecture, tmp_path):
+    net = circuitc.compile(random_circuit(7, n_inputs=6, n_gates=40, n_outputs=5),
+                           architecture=architecture)
+    assert net.architecture == architecture
     path = tmp_path / "net.npz"
     net.save(path)
     meta, forward = docs_loader(path)
@@ -113,7 +130,29 @@ def test_loader_written_from_the_docs(net, tmp_path):
     y, bits = forward(x)
     assert np.allclose(y, net.forward(x))
     assert np.array_equal(bits, net(x))
+    assert np.array_equal(bits, simulate(net.circuit, x))
     assert meta["inputs"] == net.input_names
+
+
+def test_version_1_files_still_load(tmp_path):
+    """A file as circuitc wrote it before version 2 (no meta.architecture) loads as an mlp."""
+    net = circuitc.compile(random_circuit(7, n_inputs=6, n_gates=40, n_outputs=5),
+                           architecture="mlp")
+    arrays = to_arrays(net)
+    meta = json.loads(str(arrays["meta"]))
+    meta["format_version"] = 1
+    del meta["architecture"]
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "v1.npz", **arrays)
+    back = load(tmp_path / "v1.npz")
+    assert back.architecture == "mlp"
+    x = all_inputs(6)
+    assert np.array_equal(back.forward(x), net.forward(x))
+    meta["architecture"] = "residual"  # version 1 knew no residual stream
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(CircuitError, match="version 1 files are 'mlp'"):
+        load(tmp_path / "bad.npz")
 
 
 def test_writer_chooses_csr_when_smaller():
@@ -164,6 +203,23 @@ def _meta_change(key, value):
 def test_corrupted_files(net, tmp_path, change, message):
     good = tmp_path / "good.npz"
     net.save(good)
+    bad = tmp_path / "bad.npz"
+    _rewrite(good, bad, change)
+    with pytest.raises(CircuitError, match=message):
+        load(bad)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.update({"layers.0.mlp_in.b": np.zeros(9999, np.float32)}),
+     "layers.0.mlp_in.b"),
+    (lambda a: [a.pop(k) for k in list(a) if k.startswith("layers.1.mlp_out.W")],
+     "missing matrix 'layers.1.mlp_out.W'"),
+    (lambda a: a.update({"layers.0.mlp_out.b": np.zeros(3, np.float32)}), "layers.0.mlp_out.b"),
+    (_meta_change("architecture", "transformer"), "meta.architecture 'transformer'"),
+])
+def test_corrupted_residual_files(residual_net, tmp_path, change, message):
+    good = tmp_path / "good.npz"
+    residual_net.save(good)
     bad = tmp_path / "bad.npz"
     _rewrite(good, bad, change)
     with pytest.raises(CircuitError, match=message):

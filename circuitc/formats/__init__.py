@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from circuitc import limits
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.formats.aiger import read_aiger, write_aag
 from circuitc.formats.bench import read_bench, write_bench
@@ -70,11 +71,20 @@ def load_circuit(path: str | Path, format: str | None = None) -> Circuit:
             f"cannot tell the format of '{path.name}' from its suffix")
         raise CircuitError(Diagnostic(f"{what} (known: {known}; suffixes: "
                                       f"{', '.join(sorted(FORMATS))}, .circ)", str(path)))
+    return READERS[fmt](read_limited(path), str(path))
+
+
+def read_limited(path: Path) -> bytes:
+    """The bytes of a circuit file, refused up front (a CircuitError) when it cannot be read or
+    is larger than limits.FILE_BYTES."""
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        problem = limits.FILE_BYTES.problem(size, "the file", "has") if path.is_file() else None
+        if problem:
+            raise CircuitError(Diagnostic(problem, str(path)))
+        return path.read_bytes()
     except OSError as e:
         raise CircuitError(Diagnostic(f"cannot read the file: {e.strerror or e}", str(path)))
-    return READERS[fmt](data, str(path))
 
 
 __all__ = [

@@ -14,9 +14,11 @@ Pass binary files as bytes.
 from __future__ import annotations
 
 from circuitc import keys as K
+from circuitc import limits
 from circuitc.errors import Diagnostics
 from circuitc.formats.netlist import Netlist, circuit_name
 from circuitc.graph import Circuit
+from circuitc.limits import natural
 
 _SECTIONS = ("bad-state properties (B)", "invariant constraints (C)", "justice properties (J)",
              "fairness constraints (F)")
@@ -67,7 +69,7 @@ class _Reader:
             self.error(f"file ends before the {what}", line)
             return None
         fields = text.split()
-        if len(fields) != count or not all(f.isdigit() for f in fields):
+        if len(fields) != count or any(natural(f) is None for f in fields):
             want = "a literal" if count == 1 else f"{count} literals"
             self.error(f"bad {what}: expected {want}, got {text.strip()!r}", line)
             return None
@@ -86,7 +88,7 @@ class _Reader:
         else:
             self.diags.text = self.raw.decode("utf-8", "replace")
         counts = fields[1:]
-        if not 5 <= len(counts) <= 9 or not all(c.isdigit() for c in counts):
+        if not 5 <= len(counts) <= 9 or any(natural(c) is None for c in counts):
             self.error(f"bad header {header!r}: expected '{fields[0]} M I L O A' with whole "
                        "numbers (and optionally B C J F)", 1)
             self.diags.raise_if_errors()
@@ -104,6 +106,13 @@ class _Reader:
         if binary and m != n_in + n_latch + n_and:
             self.error(f"bad header counts: a binary AIGER file needs M = I + L + A "
                        f"({n_in + n_latch + n_and}), got M = {m}", 1)
+        for problem in (limits.INPUTS.problem(n_in, "the header"),
+                        limits.NODES.problem(m, "the header")):
+            if problem:
+                self.error(problem, 1)
+        if binary and n_and > len(self.raw):  # each binary AND takes at least 2 bytes
+            self.error(f"bad header counts: {n_and} ANDs cannot fit in a file of "
+                       f"{len(self.raw)} bytes", 1)
         self.diags.raise_if_errors()
 
         self.m = m
@@ -229,9 +238,9 @@ class _Reader:
             line = self.lines.line if self.diags.text is not None else 0
             where = f" at byte offset {self.lines.start}" if self.diags.text is None else ""
             kind, _, rest = text.partition(" ")
-            if kind[:1] in "lbcjf" and kind[1:].isdigit():
+            if kind[:1] in "lbcjf" and natural(kind[1:]) is not None:
                 continue  # names of sections rejected or absent: nothing to name
-            if kind[:1] not in sizes or not kind[1:].isdigit() or not rest:
+            if kind[:1] not in sizes or natural(kind[1:]) is None or not rest:
                 self.error(f"bad symbol table entry {text!r}{where}: expected 'i<k> name' or "
                            "'o<k> name'", line)
                 continue

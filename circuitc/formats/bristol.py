@@ -14,16 +14,19 @@ collected and raised at once as `file:line: error: ...`.
 from __future__ import annotations
 
 from circuitc import keys as K
+from circuitc import limits
 from circuitc.errors import Diagnostics
 from circuitc.formats.netlist import Netlist, circuit_name, decode_text
 from circuitc.graph import Circuit
+from circuitc.limits import natural
 
 _OPS = {"XOR": K.OP_XOR, "AND": K.OP_AND, "INV": K.OP_NOT, "EQW": K.OP_BUF}
 _ARITY = {"XOR": (2, 1), "AND": (2, 1), "INV": (1, 1), "EQW": (1, 1), "EQ": (1, 1)}
 
 
 def _numbers(tokens: list[str]) -> list[int] | None:
-    return [int(t) for t in tokens] if all(t.isdigit() for t in tokens) else None
+    values = [natural(t) for t in tokens]
+    return None if None in values else values
 
 
 def read_bristol(data: bytes | str, path: str = "<input>") -> Circuit:
@@ -53,6 +56,16 @@ def read_bristol(data: bytes | str, path: str = "<input>") -> Circuit:
         line = lines[-1][0] if len(lines) > 3 else lines[2][0]
         diags.error(f"the header announces {n_gates} gates but the file has {len(lines) - 3} "
                     "gate lines" + (" (truncated?)" if len(lines) - 3 < n_gates else ""), line)
+    for problem, line in ((limits.INPUTS.problem(n_in, "the header"), lines[1][0]),
+                          (limits.NODES.problem(n_wires, "the header"), lines[0][0])):
+        if problem:
+            diags.error(problem, line)
+    # every wire is an input or a gate's output, and a gate line writes fewer than its tokens
+    writable = n_in + sum(len(tokens) for _, tokens in lines[3:])
+    if n_wires > writable:
+        diags.error(f"bad header counts: {n_wires} wires, but the inputs and gate lines can "
+                    f"write at most {writable}", lines[0][0])
+    diags.raise_if_errors()  # the wires below are built from these counts
 
     net = Netlist(path, diags)
     node: dict[int, str] = {}  # wire -> node id

@@ -28,7 +28,7 @@ and the streamed evaluation makes the product once for both.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,11 +85,12 @@ def stored_values(circuit: Circuit, wires: list[list[str]],
 
 
 def polynomials(
-    circuit: Circuit, gates: Sequence[str], previous: Sequence[str]
+    circuit: Circuit, gates: Sequence[str], previous: Sequence[str] | Mapping[str, int]
 ) -> tuple[list[Monomial], sp.csr_array, np.ndarray]:
-    """The distinct monomials `gates` need (over indices into `previous`, sorted by degree then
-    indices), the coefficient matrix P [n_monomials, n_gates] and constant terms p0 [n_gates]."""
-    index = {w: i for i, w in enumerate(previous)}
+    """The distinct monomials `gates` need (over indices into `previous`, or the indices it
+    maps wires to; sorted by degree then indices), the coefficient matrix P [n_monomials,
+    n_gates] and constant terms p0 [n_gates]."""
+    index = previous if isinstance(previous, Mapping) else {w: i for i, w in enumerate(previous)}
     terms: list[tuple[Monomial, int, float]] = []
     p0 = np.zeros(len(gates), dtype=np.float32)
     for g, gate in enumerate(gates):

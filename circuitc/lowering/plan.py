@@ -64,9 +64,10 @@ from circuitc.lowering.correction import build_correction
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact
 from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
+from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
 from circuitc.network import Affine
-from circuitc.truth import Truth, sample_truth
+from circuitc.onbits import Truth, sample_truth
 
 MODES = ("exact", "superposed", "auto")
 CONSTRUCTIONS = ("uand", "clamped")
@@ -92,6 +93,8 @@ class PlanOptions:
     seed: int = 0
     margin: float = 0.05
     correct_width: int | None = None  # a correction layer after each superposed level
+    architecture: str = "auto"  # exact mode: mlp | residual | auto (residual when buffers)
+    show_progress: bool = False  # a bar for the whole-network checks (terminal only)
 
 
 @dataclass
@@ -105,6 +108,7 @@ class Plan:
     threshold: np.ndarray | None = None
     validation: dict = field(default_factory=dict)
     fallback: str | None = None  # why auto mode fell back to exact
+    architecture: str = "mlp"  # of the lowered network: mlp or residual
 
 
 def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
@@ -121,9 +125,17 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     levels = level_specs(circuit)
     n_in = len(circuit.inputs)
     if options.mode == "exact":
-        plan.embed = sp.eye_array(n_in, dtype=np.float32, format="csr")
         plan.levels = [{"level": spec.level, "construction": "exact"} for spec in levels[1]]
+        # auto: the residual stream when the chain would spend neurons on buffers carrying
+        # wires across levels (the stream carries them for free), else the plain chain
+        if options.architecture == "residual" or (options.architecture == "auto" and any(
+                alias_of(circuit, gate) is not None for gate in circuit.gates())):
+            plan.embed, plan.lowered = lower_residual(circuit)
+            plan.architecture = "residual"
+            return plan
+        plan.embed = sp.eye_array(n_in, dtype=np.float32, format="csr")
         plan.lowered = lower(circuit, _identity(n_in), _exact, levels=levels)
+        plan.architecture = "mlp"
         return plan
 
     plan.embed, input_readoff = _embedding(n_in, options)
@@ -507,7 +519,7 @@ class _Search:
         m: Measured = measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
                               lowered.readout, sample.x, sample.truth,
                               0.5 if threshold is None else threshold, batch=BATCH,
-                              label="check")
+                              label="check", show_progress=self.options.show_progress)
         errors = int(m.errors.sum())
         if threshold is None:
             threshold, errors = _threshold(m.outputs, errors)

@@ -1,0 +1,102 @@
+"""Exact networks on the shared benchmark circuits: the residual stream against the chain of layers.
+
+    python bench/residual.py [--samples N] [--timeout S] [--json OUT] [NAME ...]
+
+For each circuit of ../shared/circuits (ISCAS-85, EPFL, Bristol; smallest first, or those whose
+file name contains one of NAME), in a child process of its own (so each peak memory is its own):
+compile exact with the residual architecture, evaluate it on N samples against the exact
+simulator, and report ReLUs per source gate, the ReLUs the plain chain of layers would have
+(the levelize pass's monomials: buffers included), layers, the stream width D against the
+live-wire maximum a reuse of dimensions could reach, compile and eval seconds and the child's
+peak RSS. Prints a Markdown table; docs/residual.md keeps the results with the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "circuits"
+SUFFIXES = {".bench", ".aig", ".txt"}
+
+
+def circuits() -> list[Path]:
+    files = [p for p in SHARED.rglob("*") if p.suffix in SUFFIXES and "LICENSE" not in p.name
+             and p.name != "README.md"]
+    return sorted(files, key=lambda p: p.stat().st_size)
+
+
+def one(path: Path, samples: int) -> dict:
+    import circuitc
+    from circuitc.lowering.lower import level_wires
+    from circuitc.lowering.residual import Stream, live_width
+    from circuitc.passes import run_passes
+
+    circuit = circuitc.parse_file(path)
+    start = time.perf_counter()
+    net = circuitc.compile(circuit, mode="exact", architecture="residual", samples=1000)
+    compile_s = time.perf_counter() - start
+    compiled, _ = run_passes(circuit)  # for the live-wire count (not timed)
+    wires = level_wires(compiled)
+    live = live_width(compiled, wires, Stream.of(compiled, wires))
+    chain = sum(sum(row["monomials"].values()) for row in net.meta["passes"]["passes"]["levelize"]["levels"])
+    start = time.perf_counter()
+    report = circuitc.evaluate(net, samples=samples)
+    eval_s = time.perf_counter() - start
+    source = net.meta["gates"]["source"]
+    return {"circuit": str(path.relative_to(SHARED)), "source_gates": source,
+            "relus": net.neurons, "relus_per_gate": net.neurons / max(source, 1),
+            "chain_relus": chain, "layers": len(net.layers), "stream": net.embed.shape[1],
+            "live": live, "bit_errors": report["bit_errors"], "inputs": report["inputs"],
+            "samples": report["samples"], "compile_s": compile_s, "eval_s": eval_s,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*")
+    parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one, args.samples)))
+        return
+    rows = []
+    print("| circuit | source gates | ReLUs | ReLUs/gate | chain ReLUs | layers | stream D | live "
+          "| bit errors | compile s | eval s | peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for path in circuits():
+        if args.names and not any(n in path.name for n in args.names):
+            continue
+        try:
+            done = subprocess.run([sys.executable, __file__, "--one", str(path), "--samples",
+                                   str(args.samples)], capture_output=True, text=True,
+                                  timeout=args.timeout)
+            row = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 \
+                else {"circuit": str(path.relative_to(SHARED)),
+                      "failed": done.stderr.strip().splitlines()[-1:]}
+        except subprocess.TimeoutExpired:
+            row = {"circuit": str(path.relative_to(SHARED)), "failed": f"> {args.timeout:.0f} s"}
+        rows.append(row)
+        if "failed" in row:
+            print(f"| {row['circuit']} | failed: {row['failed']} |", flush=True)
+        else:
+            print(f"| {row['circuit']} | {row['source_gates']} | {row['relus']} | "
+                  f"{row['relus_per_gate']:.2f} | {row['chain_relus']} | {row['layers']} | "
+                  f"{row['stream']} | {row['live']} | {row['bit_errors']} ({row['inputs']} "
+                  f"{row['samples']}) | {row['compile_s']:.1f} | {row['eval_s']:.1f} | "
+                  f"{row['peak_mb']:.0f} |", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
