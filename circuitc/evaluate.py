@@ -13,7 +13,7 @@ declared distribution) and measures:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -80,7 +80,6 @@ class Measured:
     errors: np.ndarray
     wrong_samples: int = 0
     samples: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_layers: list[int],
@@ -165,7 +164,7 @@ class LevelStats:
         if readoff.size == 0:
             return
         flat = np.ascontiguousarray(readoff).reshape(-1)  # a view unless readoff is strided
-        if sp.issparse(stored):  # on-entries only (circuitc.truth)
+        if sp.issparse(stored):  # on-entries only (circuitc.onbits)
             coo = sp.coo_array(stored)
             true = coo.row.astype(np.int64) * readoff.shape[1] + coo.col
         else:

@@ -6,8 +6,9 @@ expected peak resident memory in bytes and what it is made of. `check(estimate, 
 raises CircuitError naming both when the estimate is above the budget. `default_budget()` is a
 safe share of the machine (half its physical memory: the machines circuitc runs on are shared).
 
-The model (constants measured with `/usr/bin/time -v` on U-AND and generator circuits; see
-docs/benchmarks.md; it is an estimate, within a factor of two, not a bound):
+The model (constants from `/usr/bin/time -v` peaks of the U-AND stages at m = 200..1000, see
+docs/uand.md; checked against measured peaks at small sizes by tests/test_memory.py; an
+estimate, meant to be within a factor of two, not a bound):
 - the interpreter with numpy, scipy and networkx: BASE;
 - a circuit graph: NODE_BYTES per node and EDGE_BYTES per edge; a compile holds about
   GRAPH_COPIES of them at its peak (a pass reads one graph while it builds the next);

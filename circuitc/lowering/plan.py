@@ -32,7 +32,7 @@ extremes; a threshold that merely separates one sample is not enough). Where it 
 superposed level is widened by 1.25 (up to 3 times, reported per level as `widened_from`; the
 threshold is kept); if it still misses the target, auto mode falls back to the exact lowering
 (reported) and superposed mode refuses.
-Memory: the samples' exact values are kept as on-entries (`circuitc.truth`) and every product
+Memory: the samples' exact values are kept as on-entries (`circuitc.onbits`) and every product
 streams in sample batches and column blocks (`circuitc.evaluate.measure`), so nothing of size
 samples x wires or neurons x monomials is ever dense.
 
@@ -193,7 +193,7 @@ def _floor(name: str) -> int:
 @dataclass
 class _Sample:
     """Seeded inputs of the declared distribution with their exact outputs and every level's
-    stored wire values as on-entries (`circuitc.truth`), simulated once; forward-pass batches."""
+    stored wire values as on-entries (`circuitc.onbits`), simulated once; forward-pass batches."""
 
     x: np.ndarray
     truth: Truth
