@@ -50,8 +50,10 @@ def one(path: Path, samples: int) -> dict:
     report = circuitc.evaluate(net, samples=samples)
     eval_s = time.perf_counter() - start
     source = net.meta["gates"]["source"]
-    return {"circuit": str(path.relative_to(SHARED)), "source_gates": source,
+    ands = circuit.stats()["gates_by_kind"].get("and", 0)
+    return {"circuit": str(path.relative_to(SHARED)), "source_gates": source, "ands": ands,
             "relus": net.neurons, "relus_per_gate": net.neurons / max(source, 1),
+            "relus_per_and": net.neurons / max(ands, 1),
             "chain_relus": chain, "layers": len(net.layers), "stream": net.embed.shape[1],
             "live": live, "bit_errors": report["bit_errors"], "inputs": report["inputs"],
             "samples": report["samples"], "compile_s": compile_s, "eval_s": eval_s,
@@ -70,9 +72,9 @@ def main() -> None:
         print(json.dumps(one(args.one, args.samples)))
         return
     rows = []
-    print("| circuit | source gates | ReLUs | ReLUs/gate | chain ReLUs | layers | stream D | live "
-          "| bit errors | compile s | eval s | peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| circuit | source gates | of them AND | ReLUs | ReLUs/gate | ReLUs/AND | chain ReLUs "
+          "| layers | stream D | live | bit errors | compile s | eval s | peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for path in circuits():
         if args.names and not any(n in path.name for n in args.names):
             continue
@@ -89,8 +91,9 @@ def main() -> None:
         if "failed" in row:
             print(f"| {row['circuit']} | failed: {row['failed']} |", flush=True)
         else:
-            print(f"| {row['circuit']} | {row['source_gates']} | {row['relus']} | "
-                  f"{row['relus_per_gate']:.2f} | {row['chain_relus']} | {row['layers']} | "
+            print(f"| {row['circuit']} | {row['source_gates']} | {row['ands']} | {row['relus']} | "
+                  f"{row['relus_per_gate']:.2f} | {row['relus_per_and']:.2f} | "
+                  f"{row['chain_relus']} | {row['layers']} | "
                   f"{row['stream']} | {row['live']} | {row['bit_errors']} ({row['inputs']} "
                   f"{row['samples']}) | {row['compile_s']:.1f} | {row['eval_s']:.1f} | "
                   f"{row['peak_mb']:.0f} |", flush=True)

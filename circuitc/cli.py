@@ -116,6 +116,8 @@ def main(debug: bool) -> None:
               help="Split wider gates into balanced trees of this fan-in.")
 @click.option("--no-polarity", is_flag=True, help="Keep every wire in its own polarity.")
 @click.option("--balance", is_flag=True, help="Move gates later where that saves buffers.")
+@click.option("--lut", type=click.IntRange(2, 8), metavar="K",
+              help="Map the circuit into K-input LUTs (2..8), one level each: fewer layers.")
 @click.option("--sparsity", "bound", type=click.IntRange(min=0), metavar="S",
               help="Check that every level has at most S wires on.")
 @click.option("--max-depth", type=click.IntRange(min=0), help="Check depth against a maximum.")
@@ -127,8 +129,8 @@ def main(debug: bool) -> None:
 @format_option
 @json_option
 @_handle_errors
-def check(file, max_fanin, no_polarity, balance, bound, max_depth, samples, seed, dist, params,
-          fmt, as_json) -> None:
+def check(file, max_fanin, no_polarity, balance, lut, bound, max_depth, samples, seed, dist,
+          params, fmt, as_json) -> None:
     """Parse FILE, run the compiler passes and report the plan per level.
 
     Reports inputs, outputs, gates by kind, depth and warnings, then per level of the compiled
@@ -140,7 +142,7 @@ def check(file, max_fanin, no_polarity, balance, bound, max_depth, samples, seed
     circuit = _load(file, params, fmt, warnings)
     groups = D.whole_circuit(circuit, dist) if dist else None
     _, report = run_passes(circuit, PassOptions(
-        max_fanin=max_fanin, polarity=not no_polarity, balance=balance, samples=samples,
+        max_fanin=max_fanin, polarity=not no_polarity, balance=balance, lut=lut, samples=samples,
         seed=seed, sparsity_bound=bound, max_depth=max_depth, distribution=groups))
     stats = circuit.stats() | {"distribution": D.describe(circuit, groups),
                                "warnings": [w.format() for w in warnings],
@@ -325,6 +327,8 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @click.option("--max-fanin", default=2, show_default=True, type=click.IntRange(min=2),
               help="Split wider gates into balanced trees of this fan-in.")
 @click.option("--no-polarity", is_flag=True, help="Keep every wire in its own polarity.")
+@click.option("--lut", type=click.IntRange(2, 8), metavar="K",
+              help="Map the circuit into K-input LUTs (2..8), one level each: fewer layers.")
 @click.option("--construction", type=click.Choice(["uand", "clamped"]), default="uand",
               show_default=True, help="The construction of superposed levels.")
 @click.option("--width", default="auto", show_default=True, metavar="N|auto",
@@ -348,7 +352,7 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @format_option
 @json_option
 @_handle_errors
-def compile_command(file, output, mode, seed, max_fanin, no_polarity, construction, width,
+def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, construction, width,
                     input_dim, architecture, samples, margin, correct_width, max_memory, dist,
                     params, fmt, as_json):
     """Compile FILE to a ReLU network (.npz).
@@ -367,7 +371,8 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, constructi
     memory.check(memory.estimate_compile(held[0], mode, construction, samples),
                  _budget(max_memory), "compiling this circuit", file)
     net = compile(held.pop(), CompileOptions(
-        mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, distribution=dist,
+        mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, lut=lut,
+        distribution=dist,
         construction=construction, width=None if width == "auto" else int(width),
         input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width,
         architecture=architecture), show_progress=not as_json)
@@ -505,8 +510,11 @@ def info(network, as_json):
     click.echo(f"source: {source.get('path', '?')} sha256 {source.get('sha256', '?')[:16]}...")
     click.echo(f"input distribution: {data['distribution']}")
     compiled = net.circuit.stats()
-    click.echo(f"compiled circuit: {compiled['gates']} gates ({data['source_gates']} in the "
-               f"source), depth {compiled['depth']}, gates by kind: "
+    buffers = compiled["gates_by_kind"].get("buf", 0)
+    # the vocabulary of `check` and `compile`: gates compute, buffers carry a wire a level up
+    click.echo(f"compiled circuit: {data['source_gates']} gates in the source -> "
+               f"{compiled['gates'] - buffers} gates + {buffers} buffers, depth "
+               f"{compiled['depth']}, by kind: "
                + ", ".join(f"{k} {n}" for k, n in compiled["gates_by_kind"].items()))
     click.echo(_table([[r["layer"], r["kind"], r["level"], r["d_in"], r["d_out"], r["nonzero"],
                         f"{r['density']:.4f}"] for r in layers],
@@ -520,6 +528,8 @@ def info(network, as_json):
 
 
 from circuitc import cli_interp  # noqa: E402,F401  (registers hooks, convert, activations)
+from circuitc.cli_score import score_command  # noqa: E402
+main.add_command(score_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -27,6 +27,7 @@ class CompileOptions:
     seed: int = 0
     max_fanin: int = 2
     polarity: bool = True
+    lut: int | None = None  # map into LUTs of this many inputs (2..8): fewer layers
     distribution: str | None = None  # a spec overriding the circuit's declared distribution
     samples: int = 10_000  # samples for activity measurements and validation
     construction: str = "uand"  # the superposed construction: uand | clamped
@@ -50,7 +51,8 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, *,
     held = [circuit]
     del circuit
     compiled, report = run_passes(held.pop(), PassOptions(
-        max_fanin=options.max_fanin, polarity=options.polarity, samples=options.samples,
+        max_fanin=options.max_fanin, polarity=options.polarity, lut=options.lut,
+        samples=options.samples,
         seed=options.seed, distribution=groups))
     if groups:
         compiled.distribution = groups  # eval samples what the network was compiled for

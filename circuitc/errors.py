@@ -71,11 +71,16 @@ class Diagnostics:
     path: str = "<input>"
     text: str | None = None
     items: list[Diagnostic] = field(default_factory=list)
+    # the lines of `text`, split once (a file may have thousands of warnings), and of which text
+    _lines: tuple[str | None, list[str]] = field(default=(None, []), init=False, repr=False,
+                                                 compare=False)
 
     def _line(self, line: int) -> str | None:
         if self.text is None or line <= 0:
             return None
-        lines = self.text.splitlines()
+        if self._lines[0] is not self.text:  # importers set or replace the text as they go
+            self._lines = (self.text, self.text.splitlines())
+        lines = self._lines[1]
         return lines[line - 1] if line <= len(lines) else None
 
     def error(self, message: str, line: int = 0, col: int = 0) -> None:

@@ -29,6 +29,9 @@ def arity_problem(op: str, n: int) -> str | None:
         return None if n == 1 else f"'{op}' takes 1 operand, got {n}"
     if op == K.OP_MUX:
         return None if n == 3 else f"'mux' takes 3 operands (select, if-1, if-0), got {n}"
+    if op == K.OP_LUT:
+        return None if 1 <= n <= K.LUT_MAX_INPUTS else \
+            f"'lut' takes 1 to {K.LUT_MAX_INPUTS} operands, got {n}"
     if op in K.GATE_OPS:
         return None if n >= 1 else f"'{op}' needs at least 1 operand"
     return f"unknown op '{op}'"
@@ -108,7 +111,7 @@ class Circuit:
         nodes, edges, new = [], [], set()
         for name, op, operands, loc in gates:
             problem = arity_problem(op, len(operands))
-            if problem or op not in K.GATE_OPS:
+            if problem or op not in K.BASIC_GATE_OPS:  # a LUT needs its TRUTH: passes only
                 raise ValueError(problem or f"'{op}' is not a gate op")
             if name in self.graph or name in new:
                 raise ValueError(f"node '{name}' already exists")
@@ -269,6 +272,9 @@ class Circuit:
             problem = arity_problem(op, len(operands)) if op in K.ALL_OPS else f"unknown op {op!r}"
             if problem:
                 problems.append(f"node '{node}': {problem}")
+            elif op == K.OP_LUT and not _truth_ok(data.get(K.TRUTH), len(operands)):
+                problems.append(f"node '{node}': 'lut' needs a {K.TRUTH!r} table of "
+                                f"2^{len(operands)} bits (hex), got {data.get(K.TRUTH)!r}")
             for o in operands:
                 if o not in self.graph:
                     problems.append(f"node '{node}': unknown operand '{o}'")
@@ -324,6 +330,13 @@ class Circuit:
         s = self.stats()
         return (f"Circuit({s['name']!r}, inputs={s['inputs']}, outputs={s['outputs']}, "
                 f"gates={s['gates']}, depth={s['depth']})")
+
+
+def _truth_ok(truth: Any, n: int) -> bool:
+    try:
+        return isinstance(truth, str) and 0 <= int(truth, 16) < 1 << (1 << n)
+    except ValueError:
+        return False
 
 
 def _loc(loc: str | None) -> dict[str, str]:

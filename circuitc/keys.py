@@ -17,6 +17,7 @@ LEVEL = "level"  # levelize: int, inputs and constants 0, a gate 1 + max level o
 POLY = "poly"  # monomials: list of [coefficient, [operand ids]] ([] is the constant term)
 COMPLEMENTED = "complemented"  # polarity: bool, the wire is stored as 1 - its logical value
 ACTIVITY = "activity"  # polarity/sparsity: float, fraction of samples where the stored wire is 1
+TRUTH = "truth"  # lutmap: OP_LUT truth table, hex; bit r = value when operand i = bit i of r
 
 # --- graph keys (circuit.graph.graph[...]) -------------------------------------------------------
 G_NAME = "name"  # circuit name (top module, file stem for imports)
@@ -41,8 +42,12 @@ OP_NOT = "not"
 OP_BUF = "buf"
 OP_MAJ = "maj"  # 1 when more than half of the operands are 1
 OP_MUX = "mux"  # mux(s, a, b) = a if s else b  (= b + s*a - s*b)
+OP_LUT = "lut"  # any function of its 1..LUT_MAX_INPUTS operands, given by its TRUTH table
 
-GATE_OPS = (OP_AND, OP_OR, OP_XOR, OP_NAND, OP_NOR, OP_XNOR, OP_NOT, OP_BUF, OP_MAJ, OP_MUX)
+LUT_MAX_INPUTS = 8
+# the ops front ends and importers build; passes may add OP_LUT gates (lutmap)
+BASIC_GATE_OPS = (OP_AND, OP_OR, OP_XOR, OP_NAND, OP_NOR, OP_XNOR, OP_NOT, OP_BUF, OP_MAJ, OP_MUX)
+GATE_OPS = BASIC_GATE_OPS + (OP_LUT,)
 CONST_OPS = (OP_CONST0, OP_CONST1)
 ALL_OPS = (OP_INPUT, OP_OUTPUT) + CONST_OPS + GATE_OPS
 

@@ -47,6 +47,7 @@ class _Step:
     op: str
     out: np.ndarray  # [g] rows written
     args: np.ndarray  # [g, fan_in] rows read
+    tables: np.ndarray | None = None  # OP_LUT: bool [g, 2^fan_in], row r = operand i is bit i
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,13 @@ class Schedule:
         for key in sorted(groups, key=lambda k: (k[0], k[1], k[2])):
             nodes = groups[key]
             args = [[rows[o] for o in circuit.operands(n)] for n in nodes]
+            tables = None
+            if key[1] == K.OP_LUT:
+                tables = np.array([lut_table(circuit.graph.nodes[n][K.TRUTH], key[2])
+                                   for n in nodes], dtype=bool).reshape(len(nodes), 1 << key[2])
             steps.append(_Step(key[1], np.array([rows[n] for n in nodes], dtype=np.int64),
-                               np.array(args, dtype=np.int64).reshape(len(nodes), key[2])))
+                               np.array(args, dtype=np.int64).reshape(len(nodes), key[2]),
+                               tables))
         n_gates = sum(len(s.out) for s in steps if s.op != K.OP_OUTPUT)
         return cls(rows, np.array([rows[b] for b in circuit.inputs], dtype=np.int64),
                    np.array([rows[o] for o in circuit.outputs], dtype=np.int64),
@@ -90,8 +96,35 @@ class Schedule:
         if self.const1 is not None:
             values[self.const1] = ONES
         for step in self.steps:
-            values[step.out] = _EVAL[step.op](values[step.args])
+            if step.tables is not None:
+                values[step.out] = _luts(values[step.args], step.tables)
+            else:
+                values[step.out] = _EVAL[step.op](values[step.args])
         return values
+
+
+def lut_table(truth: str, n: int) -> np.ndarray:
+    """bool [2^n]: the rows of a LUT's hex TRUTH table (row r: operand i is bit i of r)."""
+    value = int(truth, 16)
+    return np.array([(value >> r) & 1 for r in range(1 << n)], dtype=bool)
+
+
+def _luts(v: np.ndarray, tables: np.ndarray) -> np.ndarray:
+    """LUTs by Shannon expansion, all at once: start from each table's rows as all-0/all-1 words,
+    then fold the highest operand away (x ? upper half : lower half) until one row is left.
+    In chunks of gates, so the [gates, 2^k, words] table stays small."""
+    g, k, words = v.shape
+    out = np.empty((g, words), dtype=np.uint64)
+    chunk = max(1, (1 << 22) // ((1 << k) * max(words, 1)))
+    for start in range(0, g, chunk):
+        stop = min(g, start + chunk)
+        rows = np.where(tables[start:stop, :, None], ONES, np.uint64(0))
+        for i in reversed(range(k)):
+            half = rows.shape[1] // 2
+            x = v[start:stop, i][:, None, :]
+            rows = (x & rows[:, half:]) | (~x & rows[:, :half])
+        out[start:stop] = rows[:, 0]
+    return out
 
 
 def _majority(v: np.ndarray) -> np.ndarray:

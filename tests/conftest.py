@@ -26,7 +26,7 @@ def random_circuit(seed: int, n_inputs: int = 6, n_gates: int = 30, n_outputs: i
     if constants:
         nodes += [c.const(0), c.const(1)]
     for _ in range(n_gates):
-        op = K.GATE_OPS[rng.integers(len(K.GATE_OPS))]
+        op = K.BASIC_GATE_OPS[rng.integers(len(K.BASIC_GATE_OPS))]
         lo, hi = _ARITY.get(op, (1, max_fanin))
         if op == K.OP_MAJ:
             lo = hi = int(rng.choice([3, 5]))

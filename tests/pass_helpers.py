@@ -23,7 +23,7 @@ def circuits(draw, max_inputs: int = 6, max_gates: int = 16, max_fanin: int = 6)
     if draw(st.booleans()):
         nodes += [c.const(0), c.const(1)]
     for _ in range(draw(st.integers(0, max_gates))):
-        op = draw(st.sampled_from(K.GATE_OPS))
+        op = draw(st.sampled_from(K.BASIC_GATE_OPS))
         n = {K.OP_NOT: 1, K.OP_BUF: 1, K.OP_MUX: 3}.get(op) or draw(st.integers(1, max_fanin))
         # favour recent nodes so that circuits get deep, not only wide
         picks = draw(st.lists(st.integers(0, len(nodes) - 1), min_size=n, max_size=n))

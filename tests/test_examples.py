@@ -45,12 +45,14 @@ def test_every_example_parses_without_warnings():
 
 
 def test_adder_truth_table_n4():
-    circuit, _ = load("adder", N=4)
-    x, y = truth_table(circuit)
-    a, b = port_values(circuit, x).values()
-    out = output_values(circuit, y)
-    np.testing.assert_array_equal(out["s"] + 16 * out["cout"], a + b)
-    assert circuit.name == "adder" and len(circuit.inputs) == 8
+    for name in ("adder", "ripple_adder"):  # by `+` and `carry`, and gate by gate
+        circuit, _ = load(name, N=4)
+        x, y = truth_table(circuit)
+        a, b = port_values(circuit, x).values()
+        out = output_values(circuit, y)
+        np.testing.assert_array_equal(out["s"] + 16 * out["cout"], a + b)
+        assert circuit.name == name and len(circuit.inputs) == 8
+    assert circuit.stats()["gates_by_kind"] == {"maj": 4, "xor": 4}
 
 
 def test_adder_random_n16():
@@ -63,13 +65,42 @@ def test_adder_random_n16():
     assert len(load("adder")[0].inputs) == 16
 
 
+def test_adder_is_a_prefix_adder():
+    # depth grows with log2 N, not N (the ripple adder's depth is N)
+    assert load("adder", N=64)[0].stats()["depth"] <= 2 * 7 + 3
+    assert load("ripple_adder", N=64)[0].stats()["depth"] == 64
+
+
+def test_alu_every_input_at_4_bits():
+    circuit, _ = load("alu", N=4)
+    x, y = truth_table(circuit)
+    op, a, b = port_values(circuit, x).values()
+    out = output_values(circuit, y)
+    results = [(a + b) % 16, (a - b) % 16, a & b, a | b, a ^ b, (a << 1) % 16, a >> 1,
+               (a < b).astype(np.int64)]
+    expected = np.choose(op, results)
+    np.testing.assert_array_equal(out["y"], expected)
+    np.testing.assert_array_equal(out["zero"], expected == 0)
+    np.testing.assert_array_equal(out["flag"], np.where(op == 0, a + b > 15,
+                                                        np.where(op == 1, a < b, False)))
+
+
+def test_seven_segment_table():
+    circuit, _ = load("seven_segment")
+    digits = [0x3F, 0x06, 0x5B, 0x4F, 0x66, 0x6D, 0x7D, 0x07, 0x7F, 0x6F,
+              0x77, 0x7C, 0x39, 0x5E, 0x79, 0x71]
+    assert [simulate(circuit, {"d": d})["seg"] for d in range(16)] == digits
+    assert circuit.stats()["depth"] <= 3
+
+
 def test_multiplier():
-    for n in (2, 3, 4):
-        circuit, _ = load("multiplier", N=n)
-        x, y = truth_table(circuit)
-        a, b = port_values(circuit, x).values()
-        np.testing.assert_array_equal(output_values(circuit, y)["p"], a * b)
-    assert len(circuit.outputs) == 8  # 2N product bits at the default N = 4
+    for name in ("multiplier", "multiplier_rows"):
+        for n in (2, 3, 4):
+            circuit, _ = load(name, N=n)
+            x, y = truth_table(circuit)
+            a, b = port_values(circuit, x).values()
+            np.testing.assert_array_equal(output_values(circuit, y)["p"], a * b)
+        assert len(circuit.outputs) == 8  # 2N product bits at the default N = 4
 
 
 def test_comparator():

@@ -37,7 +37,7 @@ def test_known_polynomials(op, n, expected):
     assert all(type(c) is int for c, _ in poly)
 
 
-@pytest.mark.parametrize("op", [o for o in K.GATE_OPS])
+@pytest.mark.parametrize("op", [o for o in K.BASIC_GATE_OPS])
 def test_every_op_matches_its_truth_table_on_every_assignment(op):
     sizes = {K.OP_NOT: [1], K.OP_BUF: [1], K.OP_MUX: [3]}.get(op, [1, 2, 3, 4, 5])
     for n in sizes:

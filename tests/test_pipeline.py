@@ -50,8 +50,8 @@ def test_report_table_and_dict():
                                                          max_depth=1))
     d = report.to_dict()
     assert d == json.loads(json.dumps(d))
-    assert set(d["passes"]) == {"simplify", "fanin", "resimplify", "monomials", "polarity",
-                                "levelize", "sparsity", "depth"}
+    assert set(d["passes"]) == {"simplify", "fanin", "resimplify", "lutmap", "monomials",
+                                "polarity", "levelize", "sparsity", "depth"}
     row = d["levels"][1]
     assert row == {"level": 1, "wires": 66, "gates": 66, "buffers": 0, "monomials": {"2": 66},
                    "mean": 1.0, "p999": 1.0, "max": 1, "dense": False, "sparse_ok": True}

@@ -1,7 +1,8 @@
 """Rewrite a circuit's gates into the basis the standard formats know (no MAJ, no MUX).
 
 Contract: `basic_gates(circuit, taken)` lists the circuit's gates in topological order as
-(name, op, operands) with op in and/or/nand/nor/xor/xnor/not/buf. A MUX becomes
+(name, op, operands) with op in and/or/nand/nor/xor/xnor/not/buf. A LUT becomes the OR of
+its minterms (or the NOR of its off-set's, when fewer), each an AND of literals; a MUX becomes
 or(and(s, a), and(not s, b)); an n-input MAJ becomes a threshold network: after reading inputs
 x_1..x_i, ge_j is "at least j of them are 1", ge_j <- ge_j | (x_i & ge_{j-1}), for j up to
 n//2 + 1 (about n^2/2 two-input gates; no exponential sum of products). Each rewritten gate keeps
@@ -37,8 +38,41 @@ def basic_gates(circuit: Circuit, taken: set[str]) -> list[Step]:
                       (node, K.OP_OR, (t1, t0))]
         elif op == K.OP_MAJ:
             steps += _majority(node, operands, fresh)
+        elif op == K.OP_LUT:
+            steps += _lut(node, operands, int(circuit.graph.nodes[node][K.TRUTH], 16), fresh)
         else:
             steps.append((node, op, tuple(operands)))
+    return steps
+
+
+def _lut(node: str, operands: tuple[str, ...], table: int, fresh) -> list[Step]:
+    """A LUT as a sum of its minterms (or NOR of its off-set minterms, when fewer): one AND of
+    literals per row; lutmap never leaves a constant LUT."""
+    n = len(operands)
+    ones = [r for r in range(1 << n) if table >> r & 1]
+    zeros = [r for r in range(1 << n) if not table >> r & 1]
+    rows, op = (ones, K.OP_OR) if len(ones) <= len(zeros) else (zeros, K.OP_NOR)
+    steps: list[Step] = []
+    negated: dict[int, str] = {}
+
+    def literal(i: int, r: int) -> str:
+        if r >> i & 1:
+            return operands[i]
+        if i not in negated:
+            negated[i] = fresh(f"{node}_n")
+            steps.append((negated[i], K.OP_NOT, (operands[i],)))
+        return negated[i]
+
+    terms = []
+    for r in rows:
+        lits = tuple(literal(i, r) for i in range(n))
+        if n == 1:
+            terms.append(lits[0])
+        else:
+            terms.append(fresh(f"{node}_m"))
+            steps.append((terms[-1], K.OP_AND, lits))
+    steps.append((node, op if len(terms) > 1 else
+                  (K.OP_BUF if op == K.OP_OR else K.OP_NOT), tuple(terms)))
     return steps
 
 

@@ -56,16 +56,18 @@ def read_bristol(data: bytes | str, path: str = "<input>") -> Circuit:
         line = lines[-1][0] if len(lines) > 3 else lines[2][0]
         diags.error(f"the header announces {n_gates} gates but the file has {len(lines) - 3} "
                     "gate lines" + (" (truncated?)" if len(lines) - 3 < n_gates else ""), line)
-    for problem, line in ((limits.INPUTS.problem(n_in, "the header"), lines[1][0]),
-                          (limits.NODES.problem(n_wires, "the header"), lines[0][0])):
+    # The wires below are built from the header's counts: refuse absurd ones first (every wire
+    # is an input or a gate's output, and a gate line writes fewer wires than it has tokens).
+    writable = n_in + sum(len(tokens) for _, tokens in lines[3:])
+    absurd = [(limits.INPUTS.problem(n_in, "the header"), lines[1][0]),
+              (limits.NODES.problem(n_wires, "the header"), lines[0][0]),
+              (f"bad header counts: {n_wires} wires, but the inputs and gate lines can write at "
+               f"most {writable}" if n_wires > writable else None, lines[0][0])]
+    for problem, line in absurd:
         if problem:
             diags.error(problem, line)
-    # every wire is an input or a gate's output, and a gate line writes fewer than its tokens
-    writable = n_in + sum(len(tokens) for _, tokens in lines[3:])
-    if n_wires > writable:
-        diags.error(f"bad header counts: {n_wires} wires, but the inputs and gate lines can "
-                    f"write at most {writable}", lines[0][0])
-    diags.raise_if_errors()  # the wires below are built from these counts
+    if any(problem for problem, _ in absurd):
+        diags.raise_if_errors()
 
     net = Netlist(path, diags)
     node: dict[int, str] = {}  # wire -> node id

@@ -101,6 +101,8 @@ def write_circ(circuit: Circuit) -> str:
             return _INFIX[op].join(operands)
         if op == K.OP_NOT:
             return f"~{operands[0]}"
+        if op == K.OP_LUT:
+            return _lut_expression(int(circuit.graph.nodes[gate][K.TRUTH], 16), operands)
         if op == K.OP_MAJ and len(operands) < 3:
             op = K.OP_BUF if len(operands) == 1 else op
         if op == K.OP_MAJ and len(operands) % 2 == 0:
@@ -153,3 +155,15 @@ def _pragmas(circuit: Circuit) -> tuple[str | None, dict[str, str], str | None]:
             return None, {}, described
         per_port[port] = format_spec(group)
     return None, per_port, None
+
+
+def _lut_expression(table: int, operands: list[str]) -> str:
+    """A LUT as the OR of its minterms (or the negated OR of its off-set's, when fewer)."""
+    n = len(operands)
+    ones = [r for r in range(1 << n) if table >> r & 1]
+    zeros = [r for r in range(1 << n) if not table >> r & 1]
+    rows, negate = (ones, False) if len(ones) <= len(zeros) else (zeros, True)
+    terms = ["(" + " & ".join(x if r >> i & 1 else f"~{x}" for i, x in enumerate(operands)) + ")"
+             for r in rows]
+    text = " | ".join(terms)
+    return f"~({text})" if negate else text

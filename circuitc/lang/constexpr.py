@@ -4,8 +4,10 @@ loop bounds, `let`s and `if` conditions.
 `evaluate(tree, env, error)` computes one in the environment `env` (parameters, `let` constants
 and loop variables; a name bound to None had an error, and reads of it stay silent). Integers are
 unbounded as in Python, except that values beyond `MAX_VALUE_BITS` bits are refused so that
-`2 ** 2 ** 40` cannot hang. `/` and `%` round towards minus infinity, comparisons and `!`, `&&`,
-`||` give 0 or 1.
+`2 ** 2 ** 40` cannot hang. `/` and `%` round towards minus infinity (as in Python: -7 / 2 is
+-4 and -7 % 3 is 2, the sign of the divisor), comparisons and `!`, `&&`, `||` give 0 or 1. The
+bitwise `&`, `|`, `^`, `~` and the shifts `<<`, `>>` act on two's complement integers of
+unbounded width, as in Python (`~x` is -x - 1, `>>` floors); shift amounts must be at least 0.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def evaluate(t: Tree, env: dict, error: Callable) -> int | None:
         return -args[0]
     if kind == "c_not":
         return int(not args[0])
+    if kind == "c_inv":
+        return ~args[0]
     a, b = args
     if kind in ("c_div", "c_mod") and b == 0:
         error("division by zero", t)
@@ -61,6 +65,13 @@ def evaluate(t: Tree, env: dict, error: Callable) -> int | None:
             return None
         if abs(a) > 1 and b * math.log2(abs(a)) > MAX_VALUE_BITS:
             error(f"{a} ** {b} is too large for a compile-time value", t)
+            return None
+    if kind in ("c_shl", "c_shr"):
+        if b < 0:
+            error(f"negative shift amount {b}", t)
+            return None
+        if kind == "c_shl" and a and b + a.bit_length() > MAX_VALUE_BITS:
+            error(f"{a} << {b} is too large for a compile-time value", t)
             return None
     value = _BINARY[kind](a, b)
     if value.bit_length() > MAX_VALUE_BITS:
@@ -82,4 +93,9 @@ _BINARY = {
     "c_le": lambda a, b: int(a <= b),
     "c_gt": lambda a, b: int(a > b),
     "c_ge": lambda a, b: int(a >= b),
+    "c_bitand": lambda a, b: a & b,
+    "c_bitor": lambda a, b: a | b,
+    "c_bitxor": lambda a, b: a ^ b,
+    "c_shl": lambda a, b: a << b,
+    "c_shr": lambda a, b: a >> b,
 }

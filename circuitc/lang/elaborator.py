@@ -22,10 +22,10 @@ from lark import Token, Tree
 
 from circuitc.errors import Diagnostics
 from circuitc.graph import Circuit
-from circuitc.lang.expressions import GATE_NAMES, WireExpressions
-from circuitc.lang.pragmas import input_distribution
+from circuitc.lang.expressions import GATE_NAMES, WireExpressions, wire_name
+from circuitc.lang.pragmas import adder_style, input_distribution
 from circuitc.lang.source import Abort, present, position, quoted
-from circuitc.lang.wires import DISCARD, Scope, Value, Wire
+from circuitc.lang.wires import DISCARD, LOCALS, Scope, Value, Wire
 
 
 class Elaborator(WireExpressions):
@@ -61,8 +61,9 @@ class Elaborator(WireExpressions):
             else:
                 self.modules[str(name)] = unit
             for pragma in unit.children[0].children:
-                self.error("distribution pragmas belong on the `circuit` or its inputs, "
-                           "not on a module", pragma)
+                if str(pragma.children[0]) != "adder":
+                    self.error("distribution pragmas belong on the `circuit` or its inputs, "
+                               "not on a module", pragma)
         if not circuits:
             self.error("no `circuit` block: a file needs exactly one, the top level that is "
                        "compiled (e.g. `circuit top(a, b) -> (y) { y = a & b; }`)", (1, 1))
@@ -106,7 +107,7 @@ class Elaborator(WireExpressions):
                     args: list[tuple[Value | None, Tree]] | None) -> Scope | None:
         """Elaborate one module instance (or, with args None, the top circuit)."""
         _, name, param_list, ins, outs, body = unit.children
-        scope = Scope(str(name), prefix)
+        scope = Scope(str(name), prefix, adder=adder_style(self, unit.children[0]))
         if not self.bind_params(scope, param_list, params, call, unit):
             return None
         env = dict(scope.params)
@@ -115,7 +116,7 @@ class Elaborator(WireExpressions):
             self.error(f"module '{name}' takes {len(in_ports)} input(s), got {len(args)}", call)
             return None
         for k, port in enumerate(in_ports):
-            wire = self.declare(scope, port.children[1], port.children[2], "in", env)
+            wire = self.declare(scope, port.children[1], port.children[2:], "in", env)
             if wire is None:
                 continue
             if args is None:
@@ -130,7 +131,7 @@ class Elaborator(WireExpressions):
             if port.children[0].children:
                 self.error("distribution pragmas apply to inputs, not outputs",
                            port.children[0].children[0])
-            self.declare(scope, port.children[1], port.children[2], "out", env)
+            self.declare(scope, port.children[1], port.children[2:], "out", env)
         if args is None:
             self.distribution = input_distribution(self, scope, unit, env)
         self.run_body(scope, body, env)
@@ -169,11 +170,12 @@ class Elaborator(WireExpressions):
                 ok = False
         return ok
 
-    def declare(self, scope: Scope, name: Token, width_tree: Tree | None, kind: str,
+    def declare(self, scope: Scope, name: Token, dims: list[Tree | None], kind: str,
                 env: dict) -> Wire | None:
-        sname = str(name)
-        if sname in scope.wires:
-            first = scope.wires[sname].where[0]
+        """Declare a port or wire `name`, `name[W]` or `name[R][C]` (dims: the size trees)."""
+        sname, internal = str(name), wire_name(str(name), env)
+        if internal in scope.wires:
+            first = scope.wires[internal].where[0]
             self.error(f"'{sname}' is declared twice (first at line {first})", name)
             return None
         if sname in env:
@@ -182,13 +184,21 @@ class Elaborator(WireExpressions):
         if sname == DISCARD:
             self.error("'_' is not a wire name (assigning to '_' discards a value)", name)
             return None
-        width, vector = 1, width_tree is not None
-        if vector:
-            width = self.cval(width_tree, env)
-            if width is not None and width < 1:
-                self.error(f"width of '{sname}' must be at least 1, got {width}", width_tree)
-                width = None
-        return scope.new_wire(sname, width, vector, kind, position(name))
+        trees = present(dims)
+        sizes = [self.cval(tree, env) for tree in trees]
+        for k, (size, tree) in enumerate(zip(sizes, trees)):
+            if size is not None and size < 1:
+                what = "rows" if k < len(trees) - 1 else "width"
+                self.error(f"{what} of '{sname}' must be at least 1, got {size}", tree)
+                sizes[k] = None
+        width = None if None in sizes else 1
+        for size in sizes:
+            width = None if width is None else width * size
+        if width is not None and width > self.max_gates:
+            self.error(f"'{sname}' would have {width} bits (at most {self.max_gates})", name)
+            width = None
+        row = sizes[1] if len(sizes) == 2 else None
+        return scope.new_wire(internal, width, bool(sizes), kind, position(name), row)
 
     # -- bodies --------------------------------------------------------------------------------
     def run_body(self, scope: Scope, body: Tree, env: dict) -> None:
@@ -197,18 +207,28 @@ class Elaborator(WireExpressions):
         self.flatten(scope, body, env, decls, assigns)
         for decl, denv in decls:
             for item in decl.children:
-                self.declare(scope, item.children[0], item.children[1], "wire", denv)
+                self.declare(scope, item.children[0], item.children[1:], "wire", denv)
+        for name, at in scope.locals.values():
+            if name in scope.wires:
+                self.error(f"'{name}' is declared in a loop body and also outside it (line "
+                           f"{scope.wires[name].where[0]}); a loop-local wire may not hide "
+                           "another", at)
         self.schedule(scope, assigns)
         self.resolve_forward(scope)
         for wire, i, at in scope.reads.values():
             if wire.width is not None and wire.assigned[i] is None and wire.kind == "wire":
                 self.error(f"wire '{wire.bit_name(i)}' is read but never assigned", at)
 
-    def flatten(self, scope: Scope, block: Tree, env: dict, decls: list, assigns: list) -> None:
-        """Unroll loops and ifs and evaluate lets: the body as a flat list of (stmt, env)."""
+    def flatten(self, scope: Scope, block: Tree, env: dict, decls: list, assigns: list,
+                loop: str | None = None) -> None:
+        """Unroll loops and ifs and evaluate lets: the body as a flat list of (stmt, env).
+        `loop` names the loop iteration being unrolled (`i=3`, or `i=3,j=1` when nested); a
+        wire declared in it is local to it, reached through env[LOCALS]."""
         for stmt in block.children:
             kind = stmt.data
             if kind == "wire_decl":
+                if loop is not None:
+                    env = self.local_wires(scope, stmt, env, loop)
                 decls.append((stmt, env))
             elif kind == "assign":
                 assigns.append((stmt, env))
@@ -222,26 +242,65 @@ class Elaborator(WireExpressions):
                     value = self.cval(value_tree, env)
                     env = {**env, str(name): value}
             elif kind == "for_stmt":
-                var, lo_tree, hi_tree, body = stmt.children
-                lo, hi = self.cval(lo_tree, env), self.cval(hi_tree, env)
-                if lo is None or hi is None or not self.bindable(scope, var, env):
+                var = stmt.children[0]
+                values = self.loop_range(stmt, env)
+                if values is None or not self.bindable(scope, var, env):
                     continue
-                if hi - lo > self.max_gates:
-                    self.error(f"loop '{var}' would unroll {hi - lo} times "
-                               f"(at most {self.max_gates})", stmt)
-                    raise Abort
-                for i in range(lo, hi):
-                    self.flatten(scope, body, {**env, str(var): i}, decls, assigns)
+                for i in values:
+                    label = f"{var}={i}" if loop is None else f"{loop},{var}={i}"
+                    self.flatten(scope, stmt.children[-1], {**env, str(var): i}, decls, assigns,
+                                 label)
             elif kind == "if_stmt":
                 cond_tree, then, other = stmt.children
                 cond = self.cval(cond_tree, env)
                 if cond is None:
                     continue
                 if cond:
-                    self.flatten(scope, then, env, decls, assigns)
+                    self.flatten(scope, then, env, decls, assigns, loop)
                 elif other is not None:
                     wrapped = other if other.data == "block" else Tree("block", [other])
-                    self.flatten(scope, wrapped, env, decls, assigns)
+                    self.flatten(scope, wrapped, env, decls, assigns, loop)
+
+    def loop_range(self, stmt: Tree, env: dict) -> range | None:
+        """`lo..hi` (hi excluded) or `lo..=hi` (included), optionally `step s` (s may be
+        negative). A range that is empty because it runs against its step is an error."""
+        var, lo_tree, dots, hi_tree, step_tree, _ = stmt.children
+        lo, hi = self.cval(lo_tree, env), self.cval(hi_tree, env)
+        step = 1 if step_tree is None else self.cval(step_tree, env)
+        if lo is None or hi is None or step is None:
+            return None
+        if step == 0:
+            self.error("a loop step of 0 never ends", step_tree)
+            return None
+        if (hi - lo) * step < 0:
+            what = "descending" if step > 0 else "ascending"
+            fix = (f"add `step -1` to count down from {lo}" if step > 0
+                   else "use a positive step to count up")
+            self.error(f"the range {lo}{dots}{hi} is {what} and its step is {step}, so loop "
+                       f"'{var}' would never run; {fix}", lo_tree)
+            return None
+        end = hi + (1 if step > 0 else -1) if str(dots) == "..=" else hi
+        values = range(lo, end, step)
+        if len(values) > self.max_gates:
+            self.error(f"loop '{var}' would unroll {len(values)} times "
+                       f"(at most {self.max_gates})", stmt)
+            raise Abort
+        return values
+
+    def local_wires(self, scope: Scope, stmt: Tree, env: dict, loop: str) -> dict:
+        """Give the wires a declaration in a loop body declares names of their own for this
+        iteration (`t@i=3`); the env that follows the declaration maps `t` to it."""
+        mapping = dict(env.get(LOCALS, {}))
+        for item in stmt.children:
+            name = str(item.children[0])
+            internal = f"{name}@{loop}"
+            k = 1
+            while internal in scope.locals:  # a second loop with the same variable and values
+                k += 1
+                internal = f"{name}@{loop}#{k}"
+            scope.locals[internal] = (name, position(item))
+            mapping[name] = internal
+        return {**env, LOCALS: mapping}
 
     def bindable(self, scope: Scope, name: Token, env: dict) -> bool:
         sname = str(name)
@@ -259,7 +318,8 @@ class Elaborator(WireExpressions):
         defines: list[list[str]] = []
         for stmt, env in assigns:
             names = [str(t.children[0]) for t in stmt.children[:-1]
-                     if t.data == "whole_target" and str(t.children[0]) not in scope.wires
+                     if len(t.children) == 1
+                     and wire_name(str(t.children[0]), env) not in scope.wires
                      and str(t.children[0]) not in env and str(t.children[0]) != DISCARD]
             defines.append(names)
             scope.pending.update(names)
@@ -268,7 +328,7 @@ class Elaborator(WireExpressions):
         ready: list[int] = []
         for k, (stmt, env) in enumerate(assigns):
             deps = {n for n in _whole_reads(stmt.children[-1]) if n in scope.pending
-                    and n not in env}
+                    and n not in env and n not in env.get(LOCALS, ())}
             need.append(deps)
             for n in deps:
                 waiting.setdefault(n, []).append(k)
@@ -350,16 +410,16 @@ class Elaborator(WireExpressions):
 
     def assign_target(self, scope: Scope, target: Tree, value: Value | None, env: dict,
                       stmt: Tree) -> None:
-        name_tok = target.children[0]
+        name_tok, *selectors = target.children
         name = str(name_tok)
         at = position(target)
-        whole = target.data == "whole_target"
+        whole = not selectors
         if name == DISCARD and whole:
             return
         if name in env:
             self.error(f"cannot assign to '{name}': it is a compile-time constant", name_tok)
             return
-        wire = scope.wires.get(name)
+        wire = scope.wires.get(wire_name(name, env))
         if wire is None and whole:  # an implicit declaration: the wire takes the value's width
             width = None if value is None else value.width
             wire = scope.new_wire(name, width, width is not None and width > 1, "wire", at)
@@ -376,7 +436,7 @@ class Elaborator(WireExpressions):
             indices = list(range(wire.width))
             what = name
         else:
-            indices = self.select(wire, target, env)
+            indices = self.select(wire, selectors, env)
             if indices is None:
                 return
             what = self.snippet(target)
@@ -399,9 +459,6 @@ class Elaborator(WireExpressions):
         name = str(name_tok)
         args = present(args)
         if name in GATE_NAMES:
-            if param_args is not None:
-                self.error(f"gate '{name}' takes no <parameters>", param_args)
-                return None
             value = self.gate_call(scope, t, name, args, env)
             return None if value is None else [value]
         unit = self.modules.get(name)
@@ -468,7 +525,7 @@ def _whole_reads(t: Tree) -> set[str]:
     stack = [t]
     while stack:
         node = stack.pop()
-        if not isinstance(node, Tree) or node.data in ("index", "slice", "param_args"):
+        if not isinstance(node, Tree) or node.data in ("access", "param_args"):
             continue
         if node.data == "ref":
             found.add(str(node.children[0]))

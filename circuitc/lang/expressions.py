@@ -1,32 +1,53 @@
 """Wire expressions -> gates of the netlist, one per bit.
 
 `WireExpressions` is the part of the elaborator that evaluates the right-hand sides of
-assignments to `Value`s: wire reads, bit and slice reads, `{x, y}` concatenation, `~`, the infix
-`&`, `^`, `|` (operands of equal width; integer literals are sized to the others) and the
-built-in gates called by name (`and(...)`, `maj(...)`, `mux(s, a, b)`, ...). Module calls are
-the `Elaborator`'s, which builds on this class.
+assignments to `Value`s: wire reads, bit, slice and row reads (`a[i]`, `a[lo:hi]`, `pp[r][c]`),
+`{x, y}` concatenation and `{N{x}}` replication, `~`, the bitwise infix `&`, `^`, `|`, the
+reductions `&x`, `|x`, `^x`, the arithmetic `+`, `-` (modular), the unsigned comparisons `==`,
+`!=`, `<`, `<=`, `>`, `>=` (one bit), shifts by constants `<<`, `>>`, `table(...) {...}`, and the
+built-in gates and functions called by name (`and(...)`, `maj(...)`, `mux(s, a, b)`,
+`zext<W>(x)`, `sext<W>(x)`, `carry(a, b)`, ...). Operands of a binary operator have equal widths;
+an integer literal takes the width of the others, and an operator on two literals is computed
+at compile time. The circuits behind + - and the comparisons are in `circuitc.lang.arith`. Module
+calls are the `Elaborator`'s, which builds on this class.
 """
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 
 from lark import Token, Tree
 
 from circuitc import keys as K
 from circuitc.errors import Diagnostics
-from circuitc.lang.constexpr import evaluate, int_literal
+from circuitc.lang import arith
+from circuitc.lang.constexpr import MAX_VALUE_BITS, evaluate, int_literal
 from circuitc.lang.netlist import Netlist
 from circuitc.lang.source import Source, position
-from circuitc.lang.wires import Scope, Value, Wire
+from circuitc.lang.wires import LOCALS, Scope, Value, Wire
 
 # Gates callable by name. The reducing ones fold every bit of every argument into one bit.
 REDUCING = {"and": K.OP_AND, "or": K.OP_OR, "xor": K.OP_XOR, "nand": K.OP_NAND,
             "nor": K.OP_NOR, "xnor": K.OP_XNOR, "maj": K.OP_MAJ}
 BITWISE1 = {"not": K.OP_NOT, "buf": K.OP_BUF}
-GATE_NAMES = frozenset(REDUCING) | frozenset(BITWISE1) | {"mux"}
+EXTEND = ("zext", "sext")  # zext<W>(x), sext<W>(x): x widened to W bits
+GATE_NAMES = frozenset(REDUCING) | frozenset(BITWISE1) | {"mux", "carry"} | frozenset(EXTEND)
 
 _INFIX = {"and_expr": (K.OP_AND, "&"), "xor_expr": (K.OP_XOR, "^"), "or_expr": (K.OP_OR, "|")}
+_REDUCE = {"and_reduce": (K.OP_AND, "&"), "or_reduce": (K.OP_OR, "|"),
+           "xor_reduce": (K.OP_XOR, "^")}
+_ARITH = {"add": "+", "sub": "-", "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">",
+          "ge": ">="}
+_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "eq": lambda a, b: a == b,
+         "ne": lambda a, b: a != b, "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
+         "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+_SHIFT = {"shl": "<<", "shr": ">>"}
+
+
+def wire_name(name: str, env: dict) -> str:
+    """The wire a name stands for here: a loop-local wire, or the module's wire of that name."""
+    return env.get(LOCALS, {}).get(name, name)
 
 
 class WireExpressions(Source, ABC):
@@ -44,25 +65,50 @@ class WireExpressions(Source, ABC):
     def call(self, scope: Scope, t: Tree, env: dict) -> list[Value | None] | None:
         """The output values of a gate or module call: see `Elaborator.call`."""
 
+    def logic(self, at: Tree) -> arith.Logic:
+        return arith.Logic(lambda op, xs: self.net.gate(op, xs, at),
+                           lambda v: self.net.const(v, at))
+
     # -- bits of values and wires --------------------------------------------------------------
-    def select(self, wire: Wire, target: Tree, env: dict) -> list[int] | None:
-        """The bit indices an index or slice (target or read) picks from a wire."""
-        if target.data in ("index_target", "index"):
-            i = self.cval(target.children[1], env)
+    def select(self, wire: Wire, selectors: list[Tree], env: dict) -> list[int] | None:
+        """The bit indices that `[i]`, `[lo:hi]` or, on an array, `[r]`, `[r][c]`, `[r][lo:hi]`,
+        `[lo:hi]` (rows) pick from a wire."""
+        if len(selectors) > (2 if wire.row is not None else 1) or (
+                len(selectors) == 2 and selectors[0].data != "bit_sel"):
+            what = "an array of vectors" if wire.row is not None else "not an array"
+            self.error(f"too many indices for '{wire.name}' ({what}; "
+                       + ("`a[r][c]` picks bit c of row r)" if wire.row is not None
+                          else f"declare it `wire {wire.name}[R][C]` to index it twice)"),
+                       selectors[-1])
+            return None
+        if wire.row is None:
+            return self._pick(selectors[0], wire.width, f"'{wire.name}' of width {wire.width}",
+                              env)
+        rows = wire.width // wire.row
+        picked = self._pick(selectors[0], rows, f"'{wire.name}' of {rows} rows", env)
+        if picked is None:
+            return None
+        if len(selectors) == 1:
+            return [r * wire.row + c for r in picked for c in range(wire.row)]
+        cols = self._pick(selectors[1], wire.row,
+                          f"row '{wire.name}[{picked[0]}]' of width {wire.row}", env)
+        return None if cols is None else [picked[0] * wire.row + c for c in cols]
+
+    def _pick(self, sel: Tree, size: int, what: str, env: dict) -> list[int] | None:
+        if sel.data == "bit_sel":
+            i = self.cval(sel.children[0], env)
             if i is None:
                 return None
-            if not 0 <= i < wire.width:
-                self.error(f"index {i} is out of range for '{wire.name}' of width {wire.width}",
-                           target.children[1])
+            if not 0 <= i < size:
+                self.error(f"index {i} is out of range for {what}", sel.children[0])
                 return None
             return [i]
-        lo, hi = self.cval(target.children[1], env), self.cval(target.children[2], env)
+        lo, hi = self.cval(sel.children[0], env), self.cval(sel.children[1], env)
         if lo is None or hi is None:
             return None
-        if not 0 <= lo < hi <= wire.width:
-            self.error(f"slice [{lo}:{hi}] is out of range for '{wire.name}' of width "
-                       f"{wire.width} (slices are [lo:hi] with 0 <= lo < hi <= width)",
-                       target.children[1])
+        if not 0 <= lo < hi <= size:
+            self.error(f"slice [{lo}:{hi}] is out of range for {what} (slices are [lo:hi] "
+                       "with 0 <= lo < hi <= width)", sel.children[0])
             return None
         return list(range(lo, hi))
 
@@ -91,14 +137,16 @@ class WireExpressions(Source, ABC):
             return Value(const=int_literal(t.children[0]))
         if kind == "ref":
             return self.ref(scope, t.children[0], env)
-        if kind in ("index", "slice"):
-            return self.part(scope, t, env)
+        if kind == "access":
+            return self.access(scope, t, env)
         if kind == "concat":
             parts = [self.expr(scope, c, env) for c in t.children]
             if any(p is None for p in parts):
                 return None
             # x is the low end of {x, y}
             return Value([b for part, c in zip(parts, t.children) for b in self.own_bits(part, c)])
+        if kind == "replicate":
+            return self.replicate(scope, t, env)
         if kind == "not_expr":
             v = self.expr(scope, t.children[0], env)
             if v is None:
@@ -107,6 +155,19 @@ class WireExpressions(Source, ABC):
                           for b in self.own_bits(v, t.children[0])])
         if kind in _INFIX:
             return self.infix(scope, t, env)
+        if kind in _REDUCE:
+            v = self.expr(scope, t.children[0], env)
+            if v is None:
+                return None
+            op = _REDUCE[kind][0]
+            bits = self.own_bits(v, t.children[0])
+            return Value([bits[0] if len(bits) == 1 else self.net.gate(op, bits, t)])
+        if kind in _ARITH:
+            return self.arithmetic(scope, t, env)
+        if kind in _SHIFT:
+            return self.shift(scope, t, env)
+        if kind == "table":
+            return self.table(scope, t, env)
         if kind == "call":
             outs = self.call(scope, t, env)
             if outs is None:
@@ -129,7 +190,7 @@ class WireExpressions(Source, ABC):
                            name_tok)
                 return None
             return Value(const=value)
-        wire = scope.wires.get(name)
+        wire = scope.wires.get(wire_name(name, env))
         if wire is None:
             self.error(f"undefined wire '{name}'", name_tok)
             return None
@@ -140,14 +201,14 @@ class WireExpressions(Source, ABC):
             scope.reads.setdefault(slot, (wire, i, at))
         return Value(list(wire.slots))
 
-    def part(self, scope: Scope, t: Tree, env: dict) -> Value | None:
-        name_tok = t.children[0]
+    def access(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+        name_tok, *selectors = t.children
         name = str(name_tok)
         if name in env:
             self.error(f"'{name}' is a compile-time constant, not a wire; it cannot be indexed",
                        name_tok)
             return None
-        wire = scope.wires.get(name)
+        wire = scope.wires.get(wire_name(name, env))
         if wire is None and name in scope.pending:
             return self.forward(scope, t, env)
         if wire is None:
@@ -155,7 +216,7 @@ class WireExpressions(Source, ABC):
             return None
         if wire.width is None:
             return None
-        indices = self.select(wire, t, env)
+        indices = self.select(wire, selectors, env)
         if indices is None:
             return None
         at = position(t)
@@ -166,66 +227,229 @@ class WireExpressions(Source, ABC):
     def forward(self, scope: Scope, t: Tree, env: dict) -> Value | None:
         """Bits of a wire whose (implicit) declaration comes later: placeholders, patched when
         the wire exists (its width, hence the range check, is only known then)."""
-        if t.data == "index":
-            i = self.cval(t.children[1], env)
+        name_tok, *selectors = t.children
+        if len(selectors) > 1:
+            self.error(f"too many indices for '{name_tok}' (not an array; declare it "
+                       f"`wire {name_tok}[R][C]` to index it twice)", selectors[-1])
+            return None
+        sel = selectors[0]
+        if sel.data == "bit_sel":
+            i = self.cval(sel.children[0], env)
             if i is None:
                 return None
             if i < 0:
-                self.error(f"index {i} is out of range for '{t.children[0]}'", t.children[1])
+                self.error(f"index {i} is out of range for '{name_tok}'", sel.children[0])
                 return None
             indices = [i]
         else:
-            lo, hi = self.cval(t.children[1], env), self.cval(t.children[2], env)
+            lo, hi = self.cval(sel.children[0], env), self.cval(sel.children[1], env)
             if lo is None or hi is None:
                 return None
             if not 0 <= lo < hi:
-                self.error(f"slice [{lo}:{hi}] is empty or negative", t.children[1])
+                self.error(f"slice [{lo}:{hi}] is empty or negative", sel.children[0])
                 return None
             indices = range(lo, hi)
         bits = []
         for i in indices:
             node = self.net.placeholder(t)
-            scope.forward.append((node, str(t.children[0]), i, position(t)))
+            scope.forward.append((node, str(name_tok), i, position(t)))
             bits.append(node)
         return Value(bits)
 
-    def infix(self, scope: Scope, t: Tree, env: dict) -> Value | None:
-        """`a & b & c`: one n-ary gate per bit; every operand must have the same width (integer
-        literals take the width of the others)."""
-        op, symbol = _INFIX[t.data]
-        values = [self.expr(scope, c, env) for c in t.children]
+    def operands(self, scope: Scope, trees: list[Tree], env: dict,
+                 symbol: str) -> tuple[list[list[str]], list[Value]] | None:
+        """The bits of the operands of a binary operator (or `carry`), at their common width:
+        every operand that is not an integer literal must have the same width, and literals
+        are sized to it (with only literals, no bits: []). Also the values themselves."""
+        values = [self.expr(scope, c, env) for c in trees]
         if any(v is None for v in values):
             return None
-        sized = [(v, c) for v, c in zip(values, t.children) if v.bits is not None]
-        if sized:
-            width, (_, first) = len(sized[0][0].bits), sized[0]
-            for v, c in sized[1:]:
-                if len(v.bits) != width:
-                    self.error(f"width mismatch in '{symbol}': '{self.snippet(first)}' has "
-                               f"{width} bit(s), '{self.snippet(c)}' has {len(v.bits)}", c)
-                    return None
-        else:
-            width = max(v.width for v in values)
-        columns = [self.fit(v, width, c, f"the other operands of '{symbol}'")
-                   for v, c in zip(values, t.children)]
-        if any(col is None for col in columns):
-            return None
-        return Value([self.net.gate(op, [col[i] for col in columns], t) for i in range(width)])
+        sized = [(v, c) for v, c in zip(values, trees) if v.bits is not None]
+        if not sized:  # literals only: the caller computes the result now, no bits needed
+            return [], values
+        width = len(sized[0][0].bits)
+        for v, c in sized[1:]:
+            if len(v.bits) != width:
+                self.error(f"width mismatch in '{symbol}': '{self.snippet(sized[0][1])}' has "
+                           f"{width} bit(s), '{self.snippet(c)}' has {len(v.bits)}", c)
+                return None
+        cols = [self.fit(v, width, c, f"the other operands of '{symbol}'")
+                for v, c in zip(values, trees)]
+        return None if any(c is None for c in cols) else (cols, values)
 
-    # -- built-in gates ------------------------------------------------------------------------
+    def infix(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+        """`a & b & c`: one n-ary gate per bit."""
+        op, symbol = _INFIX[t.data]
+        got = self.operands(scope, t.children, env, symbol)
+        if got is None:
+            return None
+        cols, values = got
+        if not cols:  # literals only: computed now
+            fold = {K.OP_AND: int.__and__, K.OP_OR: int.__or__, K.OP_XOR: int.__xor__}[op]
+            return Value(const=functools.reduce(fold, (v.const for v in values)))
+        return Value([self.net.gate(op, [col[i] for col in cols], t)
+                      for i in range(len(cols[0]))])
+
+    def arithmetic(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+        """`a + b`, `a - b` (modulo 2^width) and the unsigned comparisons (one bit)."""
+        kind, symbol = t.data, _ARITH[t.data]
+        got = self.operands(scope, t.children, env, symbol)
+        if got is None:
+            return None
+        cols, (x, y) = got
+        if not cols:  # two literals: computed now
+            value = int(_FOLD[kind](x.const, y.const))
+            if value < 0:
+                self.error(f"'{self.snippet(t)}' is {value}; a negative number is not a wire "
+                           "value", t)
+                return None
+            return Value(const=value)
+        (a, b), logic, style = cols, self.logic(t), scope.adder
+        if kind == "add":
+            return Value(arith.add(logic, a, b, logic.zero, style)[0])
+        if kind == "sub":
+            return Value(arith.sub(logic, a, b, style)[0])
+        if kind in ("eq", "ne"):
+            bit = arith.equal(logic, a, b)
+            return Value([bit if kind == "eq" else logic.not_(bit)])
+        if kind in ("lt", "le"):  # a < b is b > a
+            a, b = b, a
+        return Value([arith.greater(logic, a, b, kind in ("le", "ge"), style)])
+
+    def shift(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+        """`a << k`, `a >> k`: k a compile-time constant; zeros come in, the width stays."""
+        value, amount = (self.expr(scope, c, env) for c in t.children)
+        if value is None or amount is None:
+            return None
+        if amount.bits is not None:
+            self.error(f"shift by a non-constant: '{self.snippet(t.children[1])}' is a wire; "
+                       f"the amount of '{_SHIFT[t.data]}' must be a compile-time constant "
+                       "(use a `mux` tree for a variable shift)", t.children[1])
+            return None
+        if value.bits is None:  # a literal: shifted now
+            k = amount.const
+            if t.data == "shr":
+                return Value(const=value.const >> k)
+            if value.const and value.const.bit_length() + k > MAX_VALUE_BITS:
+                self.error(f"{value.const} << {k} is too large for a constant", t)
+                return None
+            return Value(const=value.const << k)
+        logic = self.logic(t)
+        move = arith.shift_left if t.data == "shl" else arith.shift_right
+        return Value(move(logic, value.bits, amount.const))
+
+    def replicate(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+        """`{N{x, y}}`: the concatenation `{x, y}` N times (N a compile-time constant >= 1)."""
+        count_tree, *parts = t.children
+        n = self.cval(count_tree, env)
+        inner = self.expr(scope, Tree("concat", parts, t.meta), env)
+        if n is None or inner is None:
+            return None
+        if n < 1:
+            self.error(f"replication count must be at least 1, got {n}", count_tree)
+            return None
+        if n * inner.width > self.max_gates:
+            self.error(f"replication makes {n * inner.width} bits (at most {self.max_gates})",
+                       count_tree)
+            return None
+        return Value(inner.bits * n)
+
+    def table(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+        """`table<W>(sel) { k: v, ..., default: d }`: W bits (default: as many as the largest
+        value needs), v for selector value k, d for every value not listed."""
+        param_args, sel_tree, *entries = t.children
+        sel = self.expr(scope, sel_tree, env)
+        width, ok = None, True
+        if param_args is not None:
+            args = param_args.children
+            if len(args) != 1 or args[0].data == "named_arg":
+                self.error("a table takes one parameter, its width: `table<W>(sel) {...}`",
+                           param_args)
+                ok = False
+            else:
+                width = self.cval(args[0], env)
+                if width is not None and width < 1:
+                    self.error(f"table width must be at least 1, got {width}", args[0])
+                    width = None
+                ok = width is not None
+        sel_bits = None if sel is None else self.own_bits(sel, sel_tree)
+        k = None if sel_bits is None else len(sel_bits)
+        values: dict[int, int] = {}
+        default, default_at = None, None
+        for entry in [e for e in entries if e is not None]:
+            if entry.data == "default_entry":
+                if default_at is not None:
+                    self.error(f"a table has one default (the first is at line {default_at})",
+                               entry)
+                    ok = False
+                default_at = position(entry)[0]
+                default = self.cval(entry.children[0], env)
+                ok = ok and default is not None and self._table_value(default, width, entry)
+                continue
+            key_tree, value_tree = entry.children
+            key, value = self.cval(key_tree, env), self.cval(value_tree, env)
+            if key is None or value is None:
+                ok = False
+                continue
+            if k is not None and not 0 <= key < 1 << k:
+                self.error(f"table key {key} is out of range for the {k}-bit selector "
+                           f"'{self.snippet(sel_tree)}' (0..{(1 << k) - 1})", key_tree)
+                ok = False
+            elif key in values:
+                self.error(f"table key {key} is listed twice", key_tree)
+                ok = False
+            elif self._table_value(value, width, value_tree):
+                values[key] = value
+            else:
+                ok = False
+        if not ok or k is None:
+            return None
+        if default is None and len(values) < 1 << k:
+            missing = [v for v in range(min(1 << k, len(values) + 4)) if v not in values][:3]
+            self.error(f"the table does not cover every value of its {k}-bit selector (not "
+                       f"{', '.join(map(str, missing))}, ...); add `default: ...`", t)
+            return None
+        if width is None:
+            width = max([1] + [v.bit_length() for v in [*values.values(), default or 0]])
+        return Value(arith.table(self.logic(t), sel_bits, values, default or 0, width))
+
+    def _table_value(self, value: int, width: int | None, at: Tree) -> bool:
+        if value < 0 or (width is not None and value >= 1 << width):
+            self.error(f"table value {value} does not fit in the {width} bit(s) of the table"
+                       if value >= 0 else f"table value {value} is negative", at)
+            return False
+        return True
+
+    # -- built-in gates and functions ----------------------------------------------------------
     def gate_call(self, scope: Scope, t: Tree, name: str, args: list[Tree],
                   env: dict) -> Value | None:
-        values = [self.expr(scope, a, env) for a in args]
-        if name in BITWISE1 or name == "mux":
-            need = 3 if name == "mux" else 1
-            if len(args) != need:
-                self.error(f"'{name}' takes {need} argument(s), got {len(args)}", t)
+        param_args = t.children[1]
+        if (param_args is not None) != (name in EXTEND):
+            self.error(f"'{name}<W>(x)' needs its width, e.g. {name}<16>(x)" if name in EXTEND
+                       else f"gate '{name}' takes no <parameters>", param_args or t)
+            return None
+        need = {"mux": 3, "carry": 2, "zext": 1, "sext": 1}.get(name, 1 if name in BITWISE1
+                                                                else None)
+        if name == "carry" and len(args) == 2:  # the carry out of a + b: bit W of the sum
+            got = self.operands(scope, args, env, "carry")
+            if got is None:
                 return None
-        elif not args:
+            if not got[0]:  # two literals, at the width of the wider
+                x, y = (v.const for v in got[1])
+                return Value(const=(x + y) >> max(v.width for v in got[1]) & 1)
+            logic = self.logic(t)
+            return Value([arith.add(logic, *got[0], logic.zero, scope.adder)[1]])
+        values = [self.expr(scope, a, env) for a in args]  # errors in the arguments too
+        if need is not None and len(args) != need:
+            self.error(f"'{name}' takes {need} argument(s), got {len(args)}", t)
+            return None
+        if not args:
             self.error(f"'{name}' needs at least one argument", t)
             return None
         if any(v is None for v in values):
             return None
+        if name in EXTEND:
+            return self.extend(name, param_args, values[0], args[0], env)
         if name in BITWISE1:
             return Value([self.net.gate(BITWISE1[name], [b], t)
                           for b in self.own_bits(values[0], args[0])])
@@ -253,3 +477,22 @@ class WireExpressions(Source, ABC):
         if len(bits) == 1 and op in (K.OP_NAND, K.OP_NOR, K.OP_XNOR):
             return Value([self.net.gate(K.OP_NOT, bits, t)])
         return Value([self.net.gate(op, bits, t)])
+
+    def extend(self, name: str, param_args: Tree, value: Value, at: Tree,
+               env: dict) -> Value | None:
+        """`zext<W>(x)`: x with zeros on top up to W bits; `sext<W>(x)`: with copies of its top
+        bit (two's complement sign extension). W must be at least the width of x."""
+        args = param_args.children
+        if len(args) != 1 or args[0].data == "named_arg":
+            self.error(f"'{name}' takes one parameter, the width: {name}<W>(x)", param_args)
+            return None
+        width = self.cval(args[0], env)
+        if width is None:
+            return None
+        bits = self.own_bits(value, at)
+        if width < len(bits):
+            self.error(f"'{name}<{width}>' cannot narrow '{self.snippet(at)}' of "
+                       f"{len(bits)} bit(s) (take a slice instead)", args[0])
+            return None
+        top = bits[-1] if name == "sext" else self.net.const(0, at)
+        return Value(bits + [top] * (width - len(bits)))

@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 from lark import Token, Tree
 
 from circuitc import keys as K
@@ -41,6 +44,9 @@ class Netlist:
         self.max_gates = max_gates
         self.nodes: dict[str, Node] = {}
         self.fresh: set[str] = set()  # anonymous gates not yet named after a wire
+        # anonymous gates renamed after the wire bit they drive: gates built for several uses
+        # (a shared carry, a replicated bit) may still name them as operands
+        self.moved: dict[str, str] = {}
         self.n_anon = 0
 
     # -- building ------------------------------------------------------------------------------
@@ -85,7 +91,9 @@ class Netlist:
         if ref in self.fresh:
             self.fresh.discard(ref)
             node = self.nodes.pop(ref)
+            self.moved[ref] = wire.slots[i]
         else:
+            ref = self.moved.get(ref, ref)
             node = Node(ALIAS, [ref], self.source.loc(at))
         node.local, node.where, node.kind = wire.bit_name(i), at, wire.kind
         self.nodes[wire.slots[i]] = node
@@ -93,11 +101,14 @@ class Netlist:
     # -- the end: loops, liveness, the Circuit -------------------------------------------------
     def to_circuit(self, name: str, top: Scope, distribution: list[dict]) -> Circuit | None:
         """The Circuit of the elaborated top scope; None when there are combinational loops."""
+        if self.moved:
+            for data in self.nodes.values():
+                data.operands = [self.moved.get(o, o) for o in data.operands]
         graph = nx.DiGraph()
         graph.add_nodes_from(self.nodes)
-        for node, data in self.nodes.items():
-            graph.add_edges_from((o, node) for o in data.operands)
-        if self._report_loops(graph):
+        graph.add_edges_from((o, node) for node, data in self.nodes.items()
+                             for o in data.operands)
+        if _has_cycle(graph) and self._report_loops(graph):
             return None
         live = set()
         stack = [slot for w in top.wires.values() if w.kind == "out" for slot in w.slots]
@@ -107,9 +118,10 @@ class Netlist:
                 live.add(node)
                 stack.extend(self.nodes[node].operands)
         self._report_dead(top, live)
-        return self._emit(name, top, graph, distribution)
+        return self._emit(name, top, graph, distribution, self._needed())
 
     def _report_loops(self, graph: nx.DiGraph) -> bool:
+        """Report every combinational loop (a strongly connected component), by wire names."""
         found = False
         order = {n: i for i, n in enumerate(self.nodes)}
         for component in nx.strongly_connected_components(graph):
@@ -150,8 +162,20 @@ class Netlist:
                                     + ("do not affect any output" if read else "are never used"),
                                     wire.where)
 
-    def _emit(self, name: str, top: Scope, graph: nx.DiGraph,
-              distribution: list[dict]) -> Circuit:
+    def _needed(self) -> set[str]:
+        """Nodes that reach an output or a named wire (which stays even when dead)."""
+        needed: set[str] = set()
+        stack = [n for n, data in self.nodes.items()
+                 if not n.startswith("%") and data.op not in K.CONST_OPS]
+        while stack:
+            node = stack.pop()
+            if node not in needed:
+                needed.add(node)
+                stack.extend(self.nodes[node].operands)
+        return needed
+
+    def _emit(self, name: str, top: Scope, graph: nx.DiGraph, distribution: list[dict],
+              needed: set[str]) -> Circuit:
         circuit = Circuit(name)
 
         def resolve(node: str) -> str:
@@ -166,7 +190,11 @@ class Netlist:
                     circuit.add_input_vector(wire.name, wire.width, loc)
                 else:
                     circuit.add_input(wire.name, loc)
-        real = [n for n in nx.topological_sort(graph) if self.nodes[n].op != ALIAS]
+        # Anonymous gates and constants that reach nothing are dropped: parts of an adder or
+        # table that this use of it does not need (the sum bits behind `carry(a, b)`). Named
+        # dead wires stay and were warned about.
+        real = [n for n in nx.topological_sort(graph) if n in needed
+                and self.nodes[n].op != ALIAS]
         reserved = {n for n in real if not n.startswith("%")}
         names: dict[str, str] = {}
         for node in real:
@@ -195,3 +223,22 @@ class Netlist:
                 circuit.add_output(wire.name, drivers[0], loc)
         circuit.distribution = distribution
         return circuit
+
+
+def _has_cycle(graph: nx.DiGraph) -> bool:
+    """Whether the graph has a directed cycle, found in C (scipy's strongly connected
+    components) so that a large acyclic netlist costs no per-node Python; the loops themselves
+    are then named by `_report_loops`."""
+    n = graph.number_of_nodes()
+    if n == 0:
+        return False
+    index = {node: i for i, node in enumerate(graph)}
+    edges = np.array([(index[u], index[v]) for u, v in graph.edges], dtype=np.int64)
+    if len(edges) == 0:
+        return False
+    if (edges[:, 0] == edges[:, 1]).any():
+        return True
+    matrix = sp.csr_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])),
+                           shape=(n, n))
+    count, _ = connected_components(matrix, directed=True, connection="strong")
+    return count < n

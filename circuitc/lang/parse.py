@@ -1,13 +1,16 @@
 """Text -> syntax tree: the Lark LALR parser of the .circ language, with syntax errors collected.
 
-`parse_tree(text, diags)` returns the Lark tree of a whole file (every tree node carries
-`meta.line`/`meta.column` thanks to `propagate_positions`), or None when the text has syntax
-errors, which are appended to `diags` as `file:line:col: error: syntax error: unexpected X,
-expected Y` in plain words. After an error the parser recovers so that one run reports every
-broken statement, not just the first: a missing `;` is inserted when that is enough; otherwise
-(panic mode) the half-parsed statement is dropped back to the enclosing block and the input is
-skipped to the next `;`, `{` or `}`. Errors before that point are not reported again, so one typo
-gives one message. The first error is always exact; later ones are best effort.
+`parse_tree(text, diags)` returns the Lark tree of a whole file. It first tries the fast parser
+(`circuitc.lang.fastparse`, which builds the same tree for valid files, 16x faster: see
+docs/benchmarks.md); only when that gives up does Lark parse the text, with the error recovery
+below. The tree (every node carries `meta.line`/`meta.column`, as `propagate_positions` gives),
+or None when the text has syntax errors, which are appended to `diags` as `file:line:col:
+error: syntax error: unexpected X, expected Y` in plain words. After an error the parser
+recovers so that one run reports every broken statement, not just the first: a missing `;` is
+inserted when that is enough; otherwise (panic mode) the half-parsed statement is dropped back to
+the enclosing block and the input is skipped to the next `;`, `{` or `}`. Errors before that
+point are not reported again, so one typo gives one message. The first error is always exact;
+later ones are best effort.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from lark.lexer import PatternStr
 from lark.parsers.lalr_analysis import Shift
 
 from circuitc.errors import Diagnostics
+from circuitc.lang.fastparse import fast_tree
 
 MAX_SYNTAX_ERRORS = 20
 
@@ -32,7 +36,11 @@ _WORDS = {
     "INT": "a number",
     "FLOAT": "a decimal number",
     "$END": "the end of the file",
+    "_PARAM_OPEN": "'<'",
+    "DOTS": "'..'",
 }
+# Operators, summed up as "an operator" when several are expected (after any operand).
+_OPERATORS = {f"'{op}'" for op in "+ - * / % ** & | ^ << >> < <= > >= == != && ||".split()}
 
 
 def grammar_text() -> str:
@@ -53,6 +61,9 @@ def parser() -> Lark:
 
 def parse_tree(text: str, diags: Diagnostics) -> Tree | None:
     """Parse a whole .circ file; None (and errors in `diags`) when it has syntax errors."""
+    tree = fast_tree(text)
+    if tree is not None:
+        return tree
     lark = parser()
     recovery = _Recovery(lark, text, diags)
     try:
@@ -105,7 +116,10 @@ class _Recovery:
         expected = e.expected
         if getattr(e, "interactive_parser", None) is not None:
             expected = _acceptable(e.interactive_parser)
-        expected = sorted({self.describe(t) for t in expected}, key=_order)
+        expected = {self.describe(t) for t in expected}
+        if len(expected & _OPERATORS) > 2:
+            expected = (expected - _OPERATORS) | {"an operator"}
+        expected = sorted(expected, key=_order)
         self.diags.error(f"syntax error: unexpected {what}, expected {_words(expected)}",
                          line, col)
 

@@ -1,9 +1,13 @@
-"""Distribution pragmas -> the input distribution of the circuit.
+"""Pragmas: the input distribution of the circuit, and the adder style of a module.
 
 `@uniform`, `@sparse(k)`, `@atmost(k)` or `@bernoulli(p)` before the `circuit` makes one group of
 every input bit without a pragma of its own; before an input port, one group of that port's
 bits. A group is `{"inputs": [slot ids], "kind": ..., "k" or "p": ...}` (see
 `circuitc.distribution`).
+
+`@adder(sklansky)`, `@adder(kogge_stone)` or `@adder(ripple)` before a `module` or the `circuit`
+picks the circuit that `+`, `-`, `carry` and the comparisons of that body lower to (see
+`circuitc.lang.arith`); without it, `sklansky`.
 """
 
 from __future__ import annotations
@@ -11,17 +15,35 @@ from __future__ import annotations
 from lark import Tree
 
 from circuitc.distribution import group_problem
+from circuitc.lang.arith import DEFAULT_STYLE, STYLES
 from circuitc.lang.constexpr import evaluate
 from circuitc.lang.source import Source, present
 from circuitc.lang.wires import Scope
 
 PRAGMAS = ("uniform", "sparse", "atmost", "bernoulli")
+STYLE_PRAGMAS = ("adder",)
+
+
+def adder_style(source: Source, pragmas: Tree) -> str:
+    """The style that the `@adder(...)` pragma of a module or circuit asks for."""
+    style = DEFAULT_STYLE
+    for pragma in pragmas.children:
+        name, arg = pragma.children
+        if str(name) != "adder":
+            continue
+        value = str(arg.children[0]) if arg is not None and arg.data == "c_name" else None
+        if value not in STYLES:
+            source.error("@adder takes one of " + ", ".join(STYLES) + ", e.g. @adder(ripple)",
+                         arg if arg is not None else pragma)
+        else:
+            style = value
+    return style
 
 
 def input_distribution(source: Source, top: Scope, unit: Tree, env: dict) -> list[dict]:
     """The groups that the pragmas of the `circuit` block `unit` and its input ports ask for."""
     pragmas, _, _, ins, _, _ = unit.children
-    whole = _spec(source, pragmas, env)
+    whole = _spec(source, pragmas, env, skip=STYLE_PRAGMAS)
     groups, rest = [], []
     for port in present(ins.children):
         wire = top.wires.get(str(port.children[1]))
@@ -37,9 +59,10 @@ def input_distribution(source: Source, top: Scope, unit: Tree, env: dict) -> lis
     return [g for g in groups if g is not None]
 
 
-def _spec(source: Source, pragmas: Tree, env: dict) -> dict | None | bool:
+def _spec(source: Source, pragmas: Tree, env: dict,
+          skip: tuple[str, ...] = ()) -> dict | None | bool:
     """The group spec of a pragma list: None when empty, False when in error."""
-    items = pragmas.children
+    items = [p for p in pragmas.children if str(p.children[0]) not in skip]
     if not items:
         return None
     if len(items) > 1:

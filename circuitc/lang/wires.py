@@ -5,6 +5,12 @@ Every bit of a wire has a *slot*: the id of the netlist node that holds the bit 
 fills them (see `Netlist.fill`). A wire expression evaluates to a `Value`: a list of node ids,
 least significant bit first, or an unsized integer literal that takes its width from where it
 is used.
+
+An array of vectors, `wire pp[R][C]`, is one wire of R * C bits stored row after row (row r is
+bits r*C .. r*C + C-1, so reading it whole gives row 0 in the low bits); its bits are named
+`pp[r][c]` (ports keep the flat names `x[k]` of their circuit's port). A wire declared inside a
+loop body belongs to one iteration: its name there stands for a wire of its own, named
+`t@i=3` after the loop variables (see `Elaborator.flatten`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass, field
 from circuitc.lang.source import Where
 
 DISCARD = "_"  # assigning to `_` throws a value away (e.g. an unused module output)
+LOCALS = "%locals"  # env key: {name: internal name} of the loop-local wires in scope
 
 
 @dataclass
@@ -26,8 +33,11 @@ class Wire:
     where: Where
     slots: list[str]
     assigned: list[Where | None]  # per bit: the assignment that filled it
+    row: int | None = None  # arrays of vectors: the width of one row
 
     def bit_name(self, i: int) -> str:
+        if self.row is not None:
+            return f"{self.name}[{i // self.row}][{i % self.row}]"
         return f"{self.name}[{i}]" if self.vector else self.name
 
 
@@ -56,12 +66,16 @@ class Scope:
     # (placeholder node, wire, bit, at): reads of bits of wires defined further down
     forward: list[tuple[str, str, int, Where]] = field(default_factory=list)
     pending: set[str] = field(default_factory=set)  # implicit wires not defined yet
+    adder: str = "sklansky"  # the style of + - and comparisons (the `@adder` pragma)
+    # loop-local wires: internal name -> (name as written, where declared)
+    locals: dict[str, tuple[str, Where]] = field(default_factory=dict)
 
     def new_wire(self, name: str, width: int | None, vector: bool, kind: str,
-                 where: Where) -> Wire:
+                 where: Where, row: int | None = None) -> Wire:
         n = width or 0
-        slots = [f"{self.prefix}{name}[{i}]" if vector else f"{self.prefix}{name}"
-                 for i in range(n)]
-        wire = Wire(name, width, vector, kind, where, slots, [None] * n)
+        wire = Wire(name, width, vector, kind, where, [], [None] * n, row)
+        flat = vector and kind != "wire"  # ports keep the bit names of the circuit's ports
+        wire.slots = [self.prefix + (f"{name}[{i}]" if flat else wire.bit_name(i))
+                      for i in range(n)]
         self.wires[name] = wire
         return wire

@@ -13,16 +13,26 @@ and the layer's monomials are exact (zero error, not merely small) on every bool
 width is the number of distinct monomials the next level needs, which the monomial pass keeps
 below one per gate when gates share monomials. This is the baseline of every other construction
 and the oracle of their tests.
+
+`build_exact_gates` (what the planner uses) goes one step further: a neuron may also read wires
+negatively, relu(sum_pos w - sum_neg w - (|pos| - 1)) = prod_pos w prod_neg (1 - w), so a gate
+such as a & ~b = a - ab costs one ReLU instead of two; it keeps the plain monomials when those
+are fewer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 
-from circuitc.lowering.construction import LevelLayer, Monomial, monomial_incidence
+from circuitc.lowering.construction import (GateLayer, LevelLayer, LevelSpec, Monomial,
+                                            monomial_incidence, via_monomials)
+
+
+SIGNED_MAX_VARIABLES = 8  # build_exact_gates tries all 2^n complement sets of a gate's n wires
 
 
 def build_exact(monomials: Sequence[Monomial], n_wires: int) -> LevelLayer:
@@ -36,3 +46,88 @@ def build_exact(monomials: Sequence[Monomial], n_wires: int) -> LevelLayer:
         a0=np.zeros(n, dtype=np.float32),
         info={"construction": "exact", "width": n},
     )
+
+
+def build_exact_gates(spec: LevelSpec) -> GateLayer:
+    """The exact layer with signed monomials, one ReLU each, when that takes fewer ReLUs than one
+    per monomial (else `build_exact` read off through the monomials).
+
+    A signed monomial over 0/1 wires is a product of wires and complemented wires, and
+
+        prod_pos w_i prod_neg (1 - w_j) = relu(sum_pos w_i - sum_neg w_j - (|pos| - 1))
+
+    exactly: the sum reaches |pos| only when every pos wire is 1 and every neg wire 0, and is at
+    most |pos| - 1 otherwise (|pos| = 0 included: relu(1 - sum_neg w_j) is their NOR). So
+    a & ~b = a - ab is one ReLU, relu(a - b), where plain monomials need two (a and ab).
+    Each gate's polynomial (a column of P, plus p0) is rewritten over literals: for every set N
+    of its variables, substitute w_j -> 1 - w_j for j in N and take the Moebius transform (the
+    gate's truth table, rows flipped by N); the N with the fewest terms of degree >= 1 wins (ties:
+    fewest complemented, then smallest N), and its constant term joins the read-off bias. Gates
+    over more than SIGNED_MAX_VARIABLES wires keep their plain monomials (2^n choices).
+    """
+    P = sp.csc_array(spec.P)
+    neurons: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
+    rows, cols, vals = [], [], []
+    r = np.asarray(spec.p0, dtype=np.float64).copy()
+    for g in range(spec.n_gates):
+        lo, hi = P.indptr[g], P.indptr[g + 1]
+        terms = [(spec.monomials[m], int(round(float(c)))) for m, c in
+                 zip(P.indices[lo:hi], P.data[lo:hi])]
+        variables = sorted({w for mono, _ in terms for w in mono})
+        if len(variables) > SIGNED_MAX_VARIABLES:
+            signed = [(sum(1 << variables.index(w) for w in mono), 0, c) for mono, c in terms]
+            constant = 0
+        else:
+            local = {w: i for i, w in enumerate(variables)}
+            key = tuple(sorted((sum(1 << local[w] for w in mono), c) for mono, c in terms))
+            signed, constant = _signed_terms(key, len(variables))
+        r[g] += constant
+        for pos, neg, c in signed:
+            literal = (tuple(variables[i] for i in range(len(variables)) if pos >> i & 1),
+                       tuple(variables[i] for i in range(len(variables)) if neg >> i & 1))
+            rows.append(neurons.setdefault(literal, len(neurons)))
+            cols.append(g)
+            vals.append(c)
+    if len(neurons) >= len(spec.monomials):
+        return via_monomials(build_exact(spec.monomials, spec.n_wires), spec)
+    literals = list(neurons)
+    w_rows = [w for pos, neg in literals for w in pos + neg]
+    w_cols = [j for j, (pos, neg) in enumerate(literals) for _ in pos + neg]
+    w_vals = [v for pos, neg in literals for v in [1.0] * len(pos) + [-1.0] * len(neg)]
+    n = len(literals)
+    return GateLayer(
+        W=sp.csr_array((np.array(w_vals, dtype=np.float32), (w_rows, w_cols)),
+                       shape=(spec.n_wires, n), dtype=np.float32),
+        b=np.array([1.0 - len(pos) for pos, _ in literals], dtype=np.float32),
+        R=sp.csr_array((np.array(vals, dtype=np.float32), (rows, cols)),
+                       shape=(n, spec.n_gates), dtype=np.float32),
+        r=r.astype(np.float32),
+        info={"construction": "exact", "width": n, "signed": True,
+              "plain_width": len(spec.monomials)},
+    )
+
+
+@lru_cache(maxsize=65536)
+def _signed_terms(key: tuple[tuple[int, int], ...], n: int) -> tuple[list, int]:
+    """(pos mask, neg mask, coefficient) terms of degree >= 1 and the constant of the polynomial
+    sum c * prod(mask), over the literals of the best complement set N (see build_exact_gates)."""
+    size = 1 << n
+    f = np.zeros(size, dtype=np.int64)
+    for mask, c in key:
+        f[mask] += c
+    for i in range(n):  # zeta transform: coefficients -> the truth table
+        f = f.reshape(-1, 2, 1 << i)
+        f[:, 1, :] += f[:, 0, :]
+        f = f.reshape(-1)
+    flips = np.arange(size)
+    table = f[flips[:, None] ^ flips[None, :]]  # row N: the table with the variables of N flipped
+    for i in range(n):  # Moebius transform of every row at once
+        table = table.reshape(size, -1, 2, 1 << i)
+        table[:, :, 1, :] -= table[:, :, 0, :]
+    table = table.reshape(size, size)
+    count = np.count_nonzero(table[:, 1:], axis=1)
+    ones = np.array([bin(N).count("1") for N in range(size)])
+    best = int(np.lexsort((flips, ones, count))[0])
+    coefs = table[best]
+    terms = [(S & ~best, S & best, int(coefs[S])) for S in range(1, size) if coefs[S]]
+    return terms, int(coefs[0])

@@ -62,7 +62,7 @@ from circuitc.lowering.clamped import build_clamped
 from circuitc.lowering.construction import GateLayer, LevelSpec, via_monomials
 from circuitc.lowering.correction import build_correction
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding
-from circuitc.lowering.exact import build_exact
+from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
 from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
@@ -174,7 +174,7 @@ def _identity(n: int) -> Affine:
 
 
 def _exact(spec: LevelSpec) -> GateLayer:
-    return via_monomials(build_exact(spec.monomials, spec.n_wires), spec)
+    return build_exact_gates(spec)
 
 
 def _embedding(n_in: int, options: PlanOptions):

@@ -6,14 +6,15 @@ no neuron is spent carrying a value across levels.
     y       = r_L @ readout.W + readout.b
 
 Block t computes circuit level t + 1 with the exact construction (`exact.py`): one hidden ReLU
-per distinct monomial the level's gates need, relu(sum of its k factors - (k - 1)), reading the
+per distinct monomial the level's gates need, relu(sum of its k factors - (k - 1)) (or per signed
+monomial, factors read negatively for complemented ones, when those are fewer), reading the
 factors straight from the stream wherever they were written; mlp_out writes each gate, its
 polynomial in those monomials (the constant term in mlp_out.b), into the gate's own stream
 dimension. A stream dimension is written once and never changed, so a wire written at level l is
 still exactly there at every later level: the buffers `levelize` inserts (gates whose polynomial
 is 1 * one operand) are aliases of the wire they carry and cost nothing. Hence
 
-    ReLUs = the distinct monomials of the circuit's gates, level by level (no buffers)
+    ReLUs <= the distinct monomials of the circuit's gates, level by level (no buffers)
     stream width D = inputs + non-buffer gates.
 
 Everything is exact on every boolean input, like the plain exact lowering. Level l's wires are
@@ -32,8 +33,8 @@ import scipy.sparse as sp
 
 from circuitc import keys as K
 from circuitc.graph import Circuit
-from circuitc.lowering.construction import LevelSpec, via_monomials
-from circuitc.lowering.exact import build_exact
+from circuitc.lowering.construction import LevelSpec
+from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, level_wires, polynomials, readout
 from circuitc.network import Affine, Block
 
@@ -87,13 +88,13 @@ def lower_residual(circuit: Circuit) -> tuple[sp.csr_array, Lowered]:
         gates = stream.writer[level]
         monomials, P, p0 = polynomials(circuit, gates, stream.dim)
         spec = LevelSpec(level, D, monomials, P, p0)
-        built = via_monomials(build_exact(spec.monomials, D), spec)
+        built = build_exact_gates(spec)
         write = _select(stream, gates).W.T  # [gates, D]: gate g -> its dimension
         blocks.append(Block(Affine(sp.csr_array(built.W, dtype=np.float32), built.b),
                             Affine(sp.csr_array(built.R @ write, dtype=np.float32),
                                    np.asarray(built.r @ write, dtype=np.float32))))
         infos.append({"level": level, "construction": "exact", "monomials": len(monomials),
-                      "width": len(monomials), "writes": len(gates)})
+                      "width": built.width, "writes": len(gates)})
         readoffs.append(_select(stream, wires[level]))
     lowered = Lowered(blocks, readoffs, readout(circuit, wires, readoffs[-1]), wires, infos,
                       list(range(len(wires))))

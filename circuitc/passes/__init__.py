@@ -1,6 +1,7 @@
-"""The pass pipeline: simplify -> fanin -> simplify -> monomials -> polarity -> levelize ->
-sparsity -> depth. Each pass returns a new circuit (never touching its argument) and a JSON-able
-report; `run_passes` chains them and gathers the reports into one `PassReport`.
+"""The pass pipeline: simplify -> fanin -> simplify -> [lutmap] -> monomials -> polarity ->
+levelize -> sparsity -> depth (lutmap only when `PassOptions.lut` is set). Each pass returns a
+new circuit (never touching its argument) and a JSON-able report; `run_passes` chains them and
+gathers the reports into one `PassReport`.
 See docs/passes.md for what each pass does and what the report fields mean.
 """
 
@@ -9,17 +10,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 from circuitc.passes.depth import UNCORRECTED_LIMIT, depth
 from circuitc.passes.fanin import fanin
 from circuitc.passes.levelize import levelize
+from circuitc.passes.lutmap import lutmap
 from circuitc.passes.monomials import monomials
 from circuitc.passes.polarity import polarity
 from circuitc.passes.simplify import simplify
 from circuitc.passes.sparsity import sparsity
 
-__all__ = ["PassOptions", "PassReport", "run_passes", "simplify", "fanin", "monomials",
+__all__ = ["PassOptions", "PassReport", "run_passes", "simplify", "fanin", "lutmap", "monomials",
            "polarity", "levelize", "sparsity", "depth"]
 
 
@@ -34,6 +37,8 @@ class PassOptions:
     max_depth: int | None = None
     distribution: list[dict] | None = None  # input groups; None = the circuit's declared one
     uncorrected_depth_limit: int = UNCORRECTED_LIMIT
+    lut: int | None = None  # map into LUTs of this many inputs (2..8) for depth; None: no mapping
+    fold_inverters: bool = True  # without lut: NOT gates fold into their readers (lutmap, cuts 0)
 
 
 @dataclass
@@ -81,8 +86,14 @@ def run_passes(circuit: Circuit,
     report = PassReport(circuit.name)
     c, report.passes["simplify"] = simplify(circuit)
     del circuit  # a caller that handed the graph over (compile from the CLI) lets it go here
-    c, report.passes["fanin"] = fanin(c, o.max_fanin)
+    # With LUTs, the LUT size bounds the degree; fanin only makes the gates small enough to map.
+    k = o.max_fanin if o.lut is None else min(o.max_fanin, o.lut)
+    c, report.passes["fanin"] = fanin(c, k)
     c, report.passes["resimplify"] = simplify(c)
+    if o.lut is not None:
+        c, report.passes["lutmap"] = lutmap(c, o.lut)
+    elif o.fold_inverters and k <= K.LUT_MAX_INPUTS:
+        c, report.passes["lutmap"] = lutmap(c, max(k, 2), cuts=0)
     c, report.passes["monomials"] = monomials(c)
     c, report.passes["polarity"] = polarity(c, o.samples, o.seed, o.distribution, o.polarity)
     c, report.passes["levelize"] = levelize(c, o.balance)

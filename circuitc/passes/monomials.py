@@ -32,7 +32,9 @@ def monomials(circuit: Circuit) -> tuple[Circuit, dict]:
     non-constant operands (a duplicated operand collapses, x*x = x; constant operands are
     substituted, so POLYs never mention constants), integer coefficients, zero terms dropped,
     [] the constant term, terms sorted by (degree, ids), ids sorted within a term.
-    Gates with more than MAX_VARIABLES distinct operands are refused (except AND/NAND, whose
+    A LUT's POLY is the Moebius transform of its TRUTH table over its operands (distinct
+    inputs or gates, lutmap's contract). Other gates with more than MAX_VARIABLES distinct
+    operands are refused (except AND/NAND, whose
     polynomial is one monomial): CircuitError naming all of them, to be fixed by running fanin.
     Report per level (longest-path levels, 1 = first gate level): distinct monomials by degree
     (degree >= 1; the constant term is a read-off bias, not a neuron) and how many of them are
@@ -41,6 +43,10 @@ def monomials(circuit: Circuit) -> tuple[Circuit, dict]:
     new = circuit.copy()
     too_wide = []
     for gate in new.gates():
+        if new.op(gate) == K.OP_LUT:
+            new.graph.nodes[gate][K.POLY] = lut_poly(new.graph.nodes[gate][K.TRUTH],
+                                                     new.operands(gate))
+            continue
         poly = gate_poly(new.op(gate), new.operands(gate),
                          {n: new.op(n) for n in new.operands(gate)})
         if poly is None:
@@ -71,6 +77,27 @@ def gate_poly(op: str, operands: Sequence[str], op_of: dict[str, str]) -> list |
     terms = [(bin(mask).count("1"), [variables[i] for i in range(len(variables)) if mask >> i & 1],
               int(c)) for mask, c in enumerate(coefs) if c]
     return [[c, ids] for _, ids, c in sorted(terms, key=lambda t: (t[0], t[1]))]
+
+
+def lut_poly(truth: str, operands: Sequence[str]) -> list:
+    """The POLY of a LUT gate over its (distinct) operands, in `monomials`' term order."""
+    coefs = moebius(int(truth, 16), len(operands))
+    terms = [(bin(mask).count("1"), sorted(operands[i] for i in range(len(operands))
+                                           if mask >> i & 1), c)
+             for mask, c in enumerate(coefs) if c]
+    return [[c, ids] for _, ids, c in sorted(terms, key=lambda t: (t[0], t[1]))]
+
+
+def moebius(table: int, n_vars: int) -> list[int]:
+    """Coefficients by bitmask of variables of the truth table `table` (bit r = the value when
+    variable i is bit i of r): c[S] = sum over T <= S of (-1)^|S-T| f(T)."""
+    c = [(table >> r) & 1 for r in range(1 << n_vars)]
+    for i in range(n_vars):
+        step = 1 << i
+        for base in range(0, 1 << n_vars, 2 * step):
+            for r in range(base + step, base + 2 * step):
+                c[r] -= c[r - step]
+    return c
 
 
 @lru_cache(maxsize=4096)
