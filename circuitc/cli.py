@@ -13,10 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+import zipfile
+
 import click
 import numpy as np
 
 from circuitc import distribution as D
+from circuitc import memory
 from circuitc.atomic import write_atomic
 from circuitc.errors import CircuitError, Diagnostic, MissingExtra
 from circuitc.frontend import parse_file
@@ -88,6 +91,15 @@ dist_option = click.option("--distribution", "dist", metavar="SPEC",
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 # A network is a .npz file or a portable directory (`circuitc convert --to safetensors`).
 network_argument = click.argument("network", type=click.Path(exists=True))
+
+max_memory_option = click.option(
+    "--max-memory", metavar="SIZE",
+    help="Refuse up front, with the estimate, when the step would need more memory than this "
+         "(e.g. 4G, 512M; default: half the machine's physical memory).")
+
+
+def _budget(max_memory: str | None) -> int:
+    return memory.parse_size(max_memory) if max_memory else memory.default_budget()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -334,14 +346,15 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
               help="Smallest read-off margin a superposed level must keep on validation.")
 @click.option("--correct-width", type=click.IntRange(min=2), metavar="N",
               help="Insert an error-correction layer of N ReLUs after every superposed level.")
+@max_memory_option
 @dist_option
 @param_option
 @format_option
 @json_option
 @_handle_errors
 def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, construction, width,
-                    input_dim, architecture, samples, margin, correct_width, dist, params, fmt,
-                    as_json):
+                    input_dim, architecture, samples, margin, correct_width, max_memory, dist,
+                    params, fmt, as_json):
     """Compile FILE to a ReLU network (.npz).
 
     --mode exact gives one ReLU per monomial and zero error on every input. --mode superposed
@@ -353,14 +366,16 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, const
     if width != "auto" and not (width.isdigit() and int(width) > 0):
         raise ValueError(f"--width takes a positive integer or 'auto', got {width!r}")
     warnings: list[Diagnostic] = []
-    circuit = _load(file, params, fmt, warnings)
+    held = [_load(file, params, fmt, warnings)]  # no local name: compile may free the graph
     _print_warnings(warnings)
-    net = compile(circuit, CompileOptions(
+    memory.check(memory.estimate_compile(held[0], mode, construction, samples),
+                 _budget(max_memory), "compiling this circuit", file)
+    net = compile(held.pop(), CompileOptions(
         mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, lut=lut,
         distribution=dist,
         construction=construction, width=None if width == "auto" else int(width),
         input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width,
-        architecture=architecture))
+        architecture=architecture), show_progress=not as_json)
     output = output or Path(file).with_suffix(".npz").name
     net.save(output)
     summary = _summary(net) | {"output": str(output)}
@@ -426,17 +441,24 @@ def run(network, sets, as_json):
 @click.option("--seed", default=0, show_default=True)
 @click.option("--exhaustive-limit", default=16, show_default=True,
               help="Check every input when there are at most this many inputs.")
+@max_memory_option
 @json_option
 @_handle_errors
-def eval_command(network, samples, seed, exhaustive_limit, as_json):
+def eval_command(network, samples, seed, exhaustive_limit, max_memory, as_json):
     """Prove NETWORK against the exact simulation of its circuit.
 
     Exit status 0 when every output bit is right, 1 otherwise."""
     from circuitc.evaluate import evaluate
     from circuitc.netfile import load
 
+    try:
+        estimate = memory.estimate_eval(network, samples)
+    except (OSError, zipfile.BadZipFile):
+        estimate = None  # not a readable zip: the loader reports what is wrong with it
+    if estimate is not None:
+        memory.check(estimate, _budget(max_memory), "evaluating this network", network)
     report = evaluate(load(network), samples=samples, seed=seed,
-                      exhaustive_limit=exhaustive_limit)
+                      exhaustive_limit=exhaustive_limit, show_progress=not as_json)
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:

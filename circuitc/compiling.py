@@ -39,11 +39,18 @@ class CompileOptions:
     # the chain would spend neurons on buffers carrying wires across levels)
 
 
-def compile(circuit: Circuit, options: CompileOptions | None = None, **kwargs) -> Network:
-    """Compile `circuit` to a ReLU network. Keyword arguments set CompileOptions fields."""
+def compile(circuit: Circuit, options: CompileOptions | None = None, *,
+            show_progress: bool = False, **kwargs) -> Network:
+    """Compile `circuit` to a ReLU network. Keyword arguments set CompileOptions fields;
+    show_progress draws a bar for the long checks on a terminal (stderr)."""
     options = options or CompileOptions(**kwargs)
     groups = D.whole_circuit(circuit, options.distribution) if options.distribution else None
-    compiled, report = run_passes(circuit, PassOptions(
+    source = Source.of(circuit)
+    # Hand the graph on without keeping a reference: when the caller keeps none either (the
+    # CLI), run_passes frees it after its first pass, one graph fewer at the memory peak.
+    held = [circuit]
+    del circuit
+    compiled, report = run_passes(held.pop(), PassOptions(
         max_fanin=options.max_fanin, polarity=options.polarity, lut=options.lut,
         samples=options.samples,
         seed=options.seed, distribution=groups))
@@ -53,23 +60,39 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, **kwargs) -
         mode=options.mode, construction=options.construction, width=options.width,
         input_dim=options.input_dim, samples=options.samples, seed=options.seed,
         margin=options.margin, correct_width=options.correct_width,
-        architecture=options.architecture))
-    return assemble(circuit, compiled, plan, report, options)
+        architecture=options.architecture, show_progress=show_progress))
+    return assemble(source, compiled, plan, report, options)
 
 
-def assemble(source: Circuit, compiled: Circuit, plan: Plan, report: PassReport,
+@dataclass
+class Source:
+    """What the network's meta records of the source circuit (the graph itself is not kept)."""
+
+    name: str
+    where: dict
+    inputs: list[str]
+    output_names: list[str]
+    gates: int
+
+    @classmethod
+    def of(cls, circuit: Circuit) -> "Source":
+        return cls(circuit.name, circuit.graph.graph.get(K.G_SOURCE, {}), list(circuit.inputs),
+                   list(circuit.output_names), len(circuit.gates()))
+
+
+def assemble(source: Source, compiled: Circuit, plan: Plan, report: PassReport,
              options: CompileOptions) -> Network:
     """Put the lowered layers, the read-offs and a self-describing meta into a Network."""
     lowered = plan.lowered
     meta = {
         "format": "circuitc-mlp",
-        "format_version": 2,
+        "format_version": 3,
         "architecture": plan.architecture,
         "circuitc_version": circuitc.__version__,
         "seed": options.seed,
         "options": asdict(options),
         "circuit_name": source.name,
-        "source": source.graph.graph.get(K.G_SOURCE, {}),
+        "source": source.where,
         "distribution": D.describe(compiled),
         "inputs": list(source.inputs),
         "outputs": list(source.output_names),
@@ -80,12 +103,12 @@ def assemble(source: Circuit, compiled: Circuit, plan: Plan, report: PassReport,
                     "complemented": [bool(compiled.graph.nodes[w].get(K.COMPLEMENTED))
                                      for w in wires]}
                    for level, wires in enumerate(lowered.wires)],
-        "gates": {"source": len(source.gates()), "compiled": compiled.logic_gates()},
+        "gates": {"source": source.gates, "compiled": compiled.logic_gates()},
         "plan": {"levels": plan.levels, "validation": plan.validation,
                  "fallback": plan.fallback},
         "passes": report.to_dict(),
     }
     threshold = plan.threshold if plan.threshold is not None else \
-        np.full(len(source.outputs), 0.5, dtype=np.float32)
+        np.full(len(source.output_names), 0.5, dtype=np.float32)
     return Network(meta, compiled.to_json(), plan.embed, lowered.layers, lowered.readout,
                    threshold, lowered.readoffs)

@@ -12,15 +12,20 @@ declared distribution) and measures:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from circuitc import distribution as D
-from circuitc.network import Network
-from circuitc.simulate import Schedule, all_inputs, pack, unpack
+from circuitc.network import Affine, Layer, Matrix, Network, step
+from circuitc.onbits import Truth, sample_truth
+from circuitc.progress import progress
+from circuitc.simulate import all_inputs
 
-BATCH = 4096
+BATCH = 2048  # samples per forward pass; wide read-offs are further cut into column blocks
 
 
 def choose_inputs(net: Network, samples: int, seed: int, exhaustive_limit: int) -> tuple[np.ndarray, str]:
@@ -35,33 +40,17 @@ def choose_inputs(net: Network, samples: int, seed: int, exhaustive_limit: int) 
 
 
 def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
-             exhaustive_limit: int = 16) -> dict[str, Any]:
-    """Measure `net` against its circuit; see the module docstring. JSON-able result."""
+             exhaustive_limit: int = 16, show_progress: bool = False) -> dict[str, Any]:
+    """Measure `net` against its circuit; see the module docstring. JSON-able result.
+    Streams: samples in batches, wide read-offs in column blocks, the exact values kept as
+    on-entries, so memory grows with the network's nonzeros, not with samples x wires."""
     circuit = net.circuit
     x, how = choose_inputs(net, samples, seed, exhaustive_limit)
-    schedule = Schedule.of(circuit)
     levels = net.meta["levels"]
-    out_errors = np.zeros(len(circuit.outputs), dtype=np.int64)
-    wrong_samples = 0
-    stats = [LevelStats() for _ in levels]
-    read_at: dict[int, list[int]] = {}  # layer t -> the levels read from h_t
-    for level, entry in enumerate(levels):
-        read_at.setdefault(entry["layer"], []).append(level)
-    for start in range(0, len(x), BATCH):
-        xb = x[start:start + BATCH]
-        values = schedule.run(pack(xb))
-        expected = unpack(values[schedule.outputs], len(xb))
-        for t, h in enumerate(net.iter_activations(xb)):  # one layer's activations at a time
-            for level in read_at.get(t, ()):
-                entry = levels[level]
-                rows = np.array([schedule.rows[w] for w in entry["wires"]], dtype=np.int64)
-                stored = unpack(values[rows], len(xb)) ^ np.array(entry["complemented"],
-                                                                   dtype=bool)
-                stats[level].add(net.readoffs[level](h), stored)
-        got = net.decode(net.readout(h))
-        wrong = got != expected
-        out_errors += wrong.sum(0)
-        wrong_samples += int(wrong.any(1).sum())
+    truth = sample_truth(circuit, [entry["wires"] for entry in levels], x,
+                         complemented=[entry["complemented"] for entry in levels])
+    m = measure(net.embed, net.layers, net.readoffs, [entry["layer"] for entry in levels],
+                net.readout, x, truth, net.threshold, label="eval", show_progress=show_progress)
     neurons = net.neurons
     gates = circuit.logic_gates()
     return {
@@ -69,16 +58,94 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
         "samples": int(len(x)),
         "seed": seed,
         "distribution": D.describe(circuit) if how == "sampled" else "every input",
-        "bit_errors": int(out_errors.sum()),
-        "samples_with_errors": wrong_samples,
-        "bit_errors_per_output": dict(zip(net.output_names, map(int, out_errors))),
+        "bit_errors": int(m.errors.sum()),
+        "samples_with_errors": m.wrong_samples,
+        "bit_errors_per_output": dict(zip(net.output_names, map(int, m.errors))),
         "levels": [dict(level=level, layer=entry["layer"], wires=len(entry["wires"]),
-                        **stats[level].result()) for level, entry in enumerate(levels)],
+                        **m.levels[level].result()) for level, entry in enumerate(levels)],
         "neurons": neurons,
         "gates": gates,
         "gates_per_relu": gates / neurons if neurons else None,
-        "ok": bool(out_errors.sum() == 0),
+        "ok": bool(m.errors.sum() == 0),
     }
+
+
+@dataclass
+class Measured:
+    """What `measure` found: read-off statistics per level and of the outputs, and the output
+    bit errors at the given thresholds (per output) and the samples with any."""
+
+    levels: list["LevelStats"]
+    outputs: "LevelStats"
+    errors: np.ndarray
+    wrong_samples: int = 0
+    samples: int = 0
+
+
+def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_layers: list[int],
+            readout: Affine, x: np.ndarray, truth: Truth, threshold: np.ndarray | float,
+            batch: int = BATCH, label: str | None = None, show_progress: bool = False
+            ) -> Measured:
+    """Run the network on x in batches and compare every level's read-off and the outputs with
+    `truth` (see `circuitc.onbits`). Wide read-offs are computed a column block at a time
+    (`Affine.column_blocks`), and when the read-out is the top level's read-off matrix itself
+    (the same object: U-AND and other circuits whose outputs are the top wires) the product is
+    made once for both. Memory: the activations of one batch plus one block."""
+    n_out = readout.W.shape[1]
+    cut = np.broadcast_to(np.asarray(threshold, dtype=np.float32), (n_out,))
+    result = Measured([LevelStats() for _ in readoffs], LevelStats(),
+                      np.zeros(n_out, dtype=np.int64), samples=len(x))
+    top = len(readoffs) - 1
+    shared = readout.W is readoffs[top].W and level_layers[top] == len(layers)
+    blocks = sum(len(r.column_blocks(min(batch, len(x)))) for r in readoffs) + \
+        (0 if shared else len(readout.column_blocks(min(batch, len(x)))))
+    read_at: dict[int, list[int]] = {}  # layer t -> the levels read from h_t
+    for level, t in enumerate(level_layers):
+        read_at.setdefault(t, []).append(level)
+    with progress(blocks * -(-len(x) // batch), label or "measure", unit="block",
+                  enabled=show_progress) as bar:
+        for start in range(0, len(x), batch):
+            rows = slice(start, start + batch)
+            wrong = np.zeros(len(x[rows]), dtype=bool)
+            expected = truth.expected[rows]
+            for t, h in enumerate(_activations(embed, layers, x[rows])):  # one layer at a time
+                for lv in read_at.get(t, ()):
+                    readoff, stored = readoffs[lv], truth.stored[lv][rows]
+                    for a, z in readoff.column_blocks(len(h)):
+                        if lv == top and shared:
+                            raw = readoff.columns(h, a, z, bias=False)
+                            result.levels[lv].add(raw + readoff.b[a:z], stored[:, a:z])
+                            raw += readout.b[a:z]
+                            _outputs(result, raw, expected[:, a:z], cut[a:z], a, wrong)
+                        else:
+                            result.levels[lv].add(readoff.columns(h, a, z), stored[:, a:z])
+                        bar.update()
+            if not shared:
+                for a, z in readout.column_blocks(len(h)):
+                    _outputs(result, readout.columns(h, a, z), expected[:, a:z], cut[a:z], a,
+                             wrong)
+                    bar.update()
+            result.wrong_samples += int(wrong.sum())
+    return result
+
+
+def _activations(embed: Matrix, layers: list[Layer], x: np.ndarray) -> Iterator[np.ndarray]:
+    """h_0 .. h_L of a batch, one at a time (either architecture)."""
+    h = x.astype(np.float32) @ embed
+    h = np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
+    yield h
+    for layer in layers:
+        h = step(layer, h)
+        yield h
+
+
+def _outputs(result: Measured, y: np.ndarray, expected: sp.csr_array, cut: np.ndarray,
+             start: int, wrong: np.ndarray) -> None:
+    """Add a block of outputs y (columns start.. of the read-out) to `result`."""
+    result.outputs.add(y, expected)
+    bad = (y > cut) != expected.toarray()
+    result.errors[start:start + y.shape[1]] += bad.sum(0)
+    wrong |= bad.any(1)
 
 
 class LevelStats:
@@ -90,13 +157,18 @@ class LevelStats:
         self.min_true, self.max_false = np.inf, -np.inf
 
     def add(self, readoff: np.ndarray, stored: np.ndarray) -> None:
-        """Add a batch: readoff [n, wires] float, stored [n, wires] bool. True wires are few, so
+        """Add a batch: readoff [n, wires] float, stored [n, wires] bool (dense, or sparse
+        holding the ones). True wires are few, so
         they are gathered, masked out of `readoff` in place for the false-wire extremes (plain
         reductions: masked ones are several times slower on wide levels), and put back."""
         if readoff.size == 0:
             return
         flat = np.ascontiguousarray(readoff).reshape(-1)  # a view unless readoff is strided
-        true = np.flatnonzero(stored)
+        if sp.issparse(stored):  # on-entries only (circuitc.onbits)
+            coo = sp.coo_array(stored)
+            true = coo.row.astype(np.int64) * readoff.shape[1] + coo.col
+        else:
+            true = np.flatnonzero(stored)
         values = flat[true]
         self.total += float(flat.sum()) - float(values.sum()) + float((values - 1.0).sum())
         self.count += flat.size

@@ -1,15 +1,19 @@
-"""The network file (.npz, format "circuitc-mlp" version 1): write atomically, load validated.
+"""The network file (.npz, format "circuitc-mlp" version 3): write atomically, load validated.
 
 The format is documented for users in docs/network-format.md; keep the two in step. The file is
 an ordinary numpy .npz (a zip of .npy members) with no object arrays, so
 `np.load(path, allow_pickle=False)` reads every key. The writer fixes every zip timestamp, so the
-same network gives the same bytes. Any matrix may be stored dense (`NAME`) or as CSR
-(`NAME.data`, `NAME.indices`, `NAME.indptr`, `NAME.shape`); the writer picks the smaller.
+same network gives the same bytes, and streams: each member is compressed straight into a
+temporary file beside the target, renamed into place when complete (never a half-written file,
+never the whole zip in memory). Any matrix may be stored dense (`NAME`) or as CSR (`NAME.data`,
+`NAME.indices`, `NAME.indptr`, `NAME.shape`); the writer picks the smaller.
+Version 3 stores the circuit JSON as UTF-8 bytes (uint8; versions 1 and 2 had a 0-d unicode
+string, four bytes a character, still read), and a read-out that is the top level's read-off matrix itself is
+stored once: `readout.W.same_as` names the matrix instead of a copy.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import zipfile
@@ -19,14 +23,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from circuitc import limits
-from circuitc.atomic import write_atomic
+from circuitc.atomic import atomic_file
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 from circuitc.network import Affine, Block, Matrix, Network, dumps_meta
 
 FORMAT_NAME = "circuitc-mlp"
-FORMAT_VERSION = 2  # 2 added meta.architecture ("mlp" or "residual"); version 1 is "mlp"
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3  # 2 added meta.architecture ("mlp" or "residual"); version 1 is "mlp";
+# 3 stores the circuit JSON as UTF-8 bytes and may store readout.W as readout.W.same_as
+READABLE_VERSIONS = (1, 2, 3)
 ARCHITECTURES = ("mlp", "residual")
 _CSR_PARTS = ("data", "indices", "indptr", "shape")
 LAYER_KINDS = ("compute", "correct")
@@ -37,7 +42,7 @@ def to_arrays(net: Network) -> dict[str, np.ndarray]:
     """Every key of the file, in file order."""
     arrays: dict[str, np.ndarray] = {
         "meta": np.array(dumps_meta(net.meta)),
-        "circuit": np.array(net.circuit_json),
+        "circuit": np.frombuffer(net.circuit_json.encode("utf-8"), dtype=np.uint8),
     }
     _put_matrix(arrays, "embed.W", net.embed)
     for t, layer in enumerate(net.layers):
@@ -46,7 +51,11 @@ def to_arrays(net: Network) -> dict[str, np.ndarray]:
         for part, affine in parts.items():
             _put_matrix(arrays, f"layers.{t}.{part}W", affine.W)
             arrays[f"layers.{t}.{part}b"] = np.asarray(affine.b, dtype=np.float32)
-    _put_matrix(arrays, "readout.W", net.readout.W)
+    top = len(net.readoffs) - 1
+    if net.readoffs and net.readout.W is net.readoffs[top].W:  # the same matrix: store it once
+        arrays["readout.W.same_as"] = np.array(f"levels.{top}.readoff.W")
+    else:
+        _put_matrix(arrays, "readout.W", net.readout.W)
     arrays["readout.b"] = np.asarray(net.readout.b, dtype=np.float32)
     arrays["decode.threshold"] = np.asarray(net.threshold, dtype=np.float32)
     for level, readoff in enumerate(net.readoffs):
@@ -72,17 +81,17 @@ def _put_matrix(arrays: dict[str, np.ndarray], name: str, matrix: Matrix) -> Non
 
 
 def save(net: Network, path: str | os.PathLike) -> None:
-    """Write `net` to `path` atomically and reproducibly (fixed zip timestamps)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for key, array in to_arrays(net).items():
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            member = io.BytesIO()
-            np.lib.format.write_array(member, np.asarray(array, order="C"), allow_pickle=False)
-            archive.writestr(info, member.getvalue())
-    write_atomic(path, buffer.getvalue())
+    """Write `net` to `path` atomically and reproducibly (fixed zip timestamps), member by
+    member into a temporary file beside `path` that is renamed into place when complete."""
+    with atomic_file(path) as handle:
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for key, array in to_arrays(net).items():
+                info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                with archive.open(info, "w", force_zip64=array.nbytes > 1 << 30) as member:
+                    np.lib.format.write_array(member, np.asarray(array, order="C"),
+                                              allow_pickle=False)
 
 
 # ---- loading ------------------------------------------------------------------------------------
@@ -146,15 +155,17 @@ def _read_meta(arrays: dict[str, np.ndarray], problem: Problems) -> dict[str, An
     for key in ("meta", "circuit"):
         if key not in arrays:
             problem(f"missing key '{key}': not a circuitc network file")
-        elif arrays[key].shape != () or arrays[key].dtype.kind != "U":
-            problem(f"key '{key}' must be a 0-d unicode array holding JSON")
+    if "meta" in arrays and (arrays["meta"].shape != () or arrays["meta"].dtype.kind != "U"):
+        problem("key 'meta' must be a 0-d unicode array holding JSON")
+    if "circuit" in arrays and _circuit_text(arrays["circuit"]) is None:
+        problem("key 'circuit' must hold JSON as UTF-8 bytes (uint8, version 3) or a 0-d "
+                "unicode string (versions 1 and 2)")
     if problem.items:
         return {}
     try:
         meta = json.loads(str(arrays["meta"]))
-        json.loads(str(arrays["circuit"]))
     except json.JSONDecodeError as error:
-        problem(f"meta or circuit is not valid JSON: {error}")
+        problem(f"meta is not valid JSON: {error}")
         return {}
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         problem(f"meta.format is not '{FORMAT_NAME}'")
@@ -196,7 +207,7 @@ def _read_circuit(arrays: dict[str, np.ndarray], meta: dict[str, Any],
     """The embedded circuit, checked against meta: well formed, same inputs and outputs, and
     every wire the read-offs name is one of its nodes."""
     try:
-        circuit = Circuit.from_json(str(arrays["circuit"]))
+        circuit = Circuit.from_json(_circuit_text(arrays["circuit"]))
         problems = circuit.validate()
     except Exception as error:  # malformed node-link data of any kind
         problem(f"the embedded circuit is not a circuit graph: {type(error).__name__}: {error}")
@@ -212,6 +223,18 @@ def _read_circuit(arrays: dict[str, np.ndarray], meta: dict[str, Any],
     if missing:
         problem(f"meta.levels name wires the circuit does not have: {', '.join(missing[:5])}")
     return circuit
+
+
+def _circuit_text(array: np.ndarray) -> str | None:
+    """The circuit JSON text: UTF-8 bytes (version 3) or a 0-d unicode string (versions 1, 2)."""
+    if array.dtype == np.uint8 and array.ndim == 1:
+        try:
+            return array.tobytes().decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if array.shape == () and array.dtype.kind == "U":
+        return str(array)
+    return None
 
 
 def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matrix | None:
@@ -320,13 +343,10 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: Prob
                    and not any(k.startswith(prefix) for prefix in known))
     if stray:
         problem(f"keys for layers meta does not list: {', '.join(stray)}")
-    readout_W = _matrix(arrays, "readout.W", problem)
+    same_as = arrays.get("readout.W.same_as")
     readout_b = _vector(arrays, "readout.b", n_out, problem)
-    if readout_W is not None and readout_W.shape != (widths[-1] or readout_W.shape[0], n_out):
-        problem(f"readout.W is {readout_W.shape[0]}x{readout_W.shape[1]}, expected "
-                f"{widths[-1]}x{n_out}")
     threshold = _vector(arrays, "decode.threshold", n_out, problem)
-    readoffs = []
+    readoffs, matrices = [], {}
     for level, entry in enumerate(meta["levels"]):
         layer = entry.get("layer") if isinstance(entry, dict) else None
         wires = entry.get("wires") if isinstance(entry, dict) else None
@@ -342,7 +362,17 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: Prob
                     f"{widths[layer]}x{len(wires)}")
         if W is not None and b is not None:
             readoffs.append(Affine(W, b))
+            matrices[f"levels.{level}.readoff.W"] = W
+    if same_as is None:
+        readout_W = _matrix(arrays, "readout.W", problem)
+    else:  # version 3: the read-out is a read-off matrix itself, stored once
+        readout_W = matrices.get(str(same_as)) if same_as.shape == () else None
+        if readout_W is None:
+            problem(f"readout.W.same_as names {same_as!s}, not a read-off matrix of the file")
+    if readout_W is not None and readout_W.shape != (widths[-1] or readout_W.shape[0], n_out):
+        problem(f"readout.W is {readout_W.shape[0]}x{readout_W.shape[1]}, expected "
+                f"{widths[-1]}x{n_out}")
     if problem.items:
         return None  # type: ignore[return-value]
-    return Network(meta, str(arrays["circuit"]), embed, layers, Affine(readout_W, readout_b),
+    return Network(meta, _circuit_text(arrays["circuit"]), embed, layers, Affine(readout_W, readout_b),
                    threshold, readoffs)

@@ -35,9 +35,12 @@ from circuitc.graph import Circuit
 
 Matrix = np.ndarray | sp.csr_array
 SPARSE_INPUT = 0.05  # below this fraction of nonzero activations, multiply sparse x sparse
-# A sparse W at least this dense (and not too big) is multiplied as a dense copy: BLAS beats
-# scipy's sparse kernels ~3x there (universal U-AND read-offs are ~10% dense).
-DENSE_W, DENSE_W_MAX = 0.03, 1 << 26
+# A sparse W at least this dense is multiplied as dense copies of column blocks: BLAS beats
+# scipy's sparse kernels several-fold there (universal U-AND read-offs are ~10% dense). Small
+# matrices keep one whole dense copy; larger ones are densified a block of columns at a time, so
+# memory stays proportional to the nonzeros (plus one block), never to rows x columns.
+DENSE_W, DENSE_W_MAX = 0.03, 1 << 22
+BLOCK_BYTES = 64 << 20  # the largest dense block (of W, or of the output) one product makes
 
 
 @dataclass
@@ -47,21 +50,60 @@ class Affine:
     W: Matrix
     b: np.ndarray
     _W_dense: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _W_csc: sp.csc_array | None = field(default=None, init=False, repr=False, compare=False)
 
     def __call__(self, h: np.ndarray) -> np.ndarray:
+        """h @ W + b, dense float32 [n, columns]."""
+        h = np.asarray(h, dtype=np.float32)
+        blocks = self.column_blocks(h.shape[0])
+        if len(blocks) <= 1:
+            return self.columns(h, 0, self.W.shape[1])
+        out = np.empty((h.shape[0], self.W.shape[1]), dtype=np.float32)
+        for start, stop in blocks:
+            out[:, start:stop] = self.columns(h, start, stop)
+        return out
+
+    def column_blocks(self, rows: int, max_bytes: int = BLOCK_BYTES) -> list[tuple[int, int]]:
+        """Column ranges [start, stop) whose output block for `rows` inputs (and dense copy of
+        W's block, when one is made) stays within `max_bytes`: the unit of a streamed product."""
+        n_in, n_out = self.W.shape
+        width = max(1, max_bytes // (4 * max(rows, n_in if self._blocked() else 1, 1)))
+        return [(start, min(n_out, start + width)) for start in range(0, n_out, width)]
+
+    def columns(self, h: np.ndarray, start: int, stop: int, bias: bool = True) -> np.ndarray:
+        """(h @ W + b)[:, start:stop] as dense float32, without computing the other columns
+        (without the bias when `bias` is false)."""
         W = self.W
-        if sp.issparse(W):
-            size = W.shape[0] * W.shape[1]
-            if size <= DENSE_W_MAX and W.nnz >= DENSE_W * size:
-                if self._W_dense is None:
-                    self._W_dense = W.toarray()
-                W = self._W_dense
+        if not sp.issparse(W):
+            W = W[:, start:stop]
+        elif self._dense_enough() and not self._blocked():
+            if self._W_dense is None:
+                self._W_dense = W.toarray()
+            W = self._W_dense[:, start:stop]
+        elif (start, stop) != (0, W.shape[1]):
+            if self._W_csc is None:  # column blocks of a CSR matrix: slice a CSC copy
+                self._W_csc = sp.csc_array(W)
+            W = self._W_csc[:, start:stop]
+            if self._blocked():
+                W = W.toarray()
+        elif self._blocked():
+            W = W.toarray()
         if sp.issparse(W) and np.count_nonzero(h) < SPARSE_INPUT * h.size:
             out = sp.csr_array(h) @ W  # ReLU outputs are mostly zero: sparse x sparse
         else:
             out = h @ W
         out = out.toarray() if sp.issparse(out) else np.asarray(out)
-        return (out + self.b).astype(np.float32, copy=False)
+        if bias:
+            out = out + self.b[start:stop]
+        return out.astype(np.float32, copy=False)
+
+    def _dense_enough(self) -> bool:
+        size = self.W.shape[0] * self.W.shape[1]
+        return sp.issparse(self.W) and self.W.nnz >= DENSE_W * size
+
+    def _blocked(self) -> bool:
+        """A sparse W too big for one dense copy but dense enough for BLAS: densify by blocks."""
+        return self._dense_enough() and self.W.shape[0] * self.W.shape[1] > DENSE_W_MAX
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -41,7 +41,7 @@ from circuitc.truth import ground_truth, hook_names
 MODEL, CONFIG, CIRCUIT, TRUTH = "model.safetensors", "config.json", "circuit.json", \
     "ground_truth.json"
 ARCHITECTURE = "circuitc-mlp"
-TEXT_KEYS = ("meta", "circuit")  # the .npz keys that live in JSON files here
+TEXT_KEYS = ("meta", "circuit", "readout.W.same_as")  # .npz keys that live in JSON files here
 
 
 def _safetensors_numpy():
@@ -67,11 +67,13 @@ def save(net: Network, path: str | os.PathLike, overwrite: bool = False) -> None
                    " (it is not a circuitc network directory: not replacing it)"))
     arrays = to_arrays(net)
     tensors = {k: np.ascontiguousarray(v) for k, v in arrays.items() if k not in TEXT_KEYS}
+    same_as = str(arrays["readout.W.same_as"]) if "readout.W.same_as" in arrays else None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         st.save_file(tensors, str(tmp / MODEL), metadata={"format": "pt"})
-        _write_json(tmp / CONFIG, config(net, tensors))
+        _write_json(tmp / CONFIG, config(net, tensors) | ({"readout_W_same_as": same_as}
+                                                         if same_as else {}))
         (tmp / CIRCUIT).write_text(net.circuit_json, encoding="utf-8")
         _write_json(tmp / TRUTH, ground_truth_json(net), indent=None)
         _plain_permissions(tmp)
@@ -198,6 +200,8 @@ def read_arrays(path: str | os.PathLike, problem: Problems) -> dict[str, np.ndar
             problem(f"{CONFIG} has no 'meta' object")
         else:
             arrays["meta"] = np.array(dumps_meta(config["meta"]))
+            if isinstance(config.get("readout_W_same_as"), str):  # the read-out is a read-off
+                arrays["readout.W.same_as"] = np.array(config["readout_W_same_as"])
         arrays["circuit"] = np.array((path / CIRCUIT).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         problem(f"{CONFIG} or {CIRCUIT} is not readable JSON: {error}")

@@ -42,7 +42,41 @@ def test_every_key_loads_without_pickle(net, tmp_path):
     with np.load(path, allow_pickle=False) as z:
         for key in z.files:
             assert z[key].dtype != object
-        assert z["meta"].shape == () and z["circuit"].shape == ()
+        assert z["meta"].shape == () and z["circuit"].dtype == np.uint8
+        assert json.loads(z["circuit"].tobytes().decode("utf-8"))["nodes"]
+
+
+def test_version_1_files_with_a_unicode_circuit_still_load(net, tmp_path):
+    """Version 1 stored the circuit JSON as a 0-d unicode string and always wrote readout.W."""
+    from circuitc.netfile import to_arrays
+
+    arrays = to_arrays(net)
+    meta = json.loads(str(arrays["meta"]))
+    meta["format_version"] = 1
+    arrays["meta"] = np.array(json.dumps(meta))
+    arrays["circuit"] = np.array(net.circuit_json)
+    path = tmp_path / "v1.npz"
+    np.savez(path, **arrays)
+    back = load(path)
+    x = all_inputs(6)
+    assert back.circuit_json == net.circuit_json
+    assert np.array_equal(back(x), net(x))
+
+
+def test_a_read_out_equal_to_the_top_read_off_is_stored_once(tmp_path):
+    from circuitc.gen import uand_circuit
+
+    net = circuitc.compile(uand_circuit(12), mode="superposed", samples=2000)
+    assert net.readout.W is net.readoffs[-1].W
+    path = tmp_path / "u.npz"
+    net.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        assert "readout.W.data" not in z.files and "readout.W" not in z.files
+        assert str(z["readout.W.same_as"]) == "levels.1.readoff.W"
+    back = load(path)
+    assert back.readout.W is back.readoffs[-1].W
+    x = circuitc.distribution.sample(back.circuit, 500, seed=9)
+    assert np.array_equal(back(x), net(x))
 
 
 def test_same_input_same_bytes(tmp_path):
@@ -65,8 +99,9 @@ def docs_loader(path):
 
     z = np.load(path, allow_pickle=False)
     meta = json.loads(str(z["meta"]))
-    assert meta["format"] == "circuitc-mlp" and meta["format_version"] in (1, 2)
+    assert meta["format"] == "circuitc-mlp" and meta["format_version"] in (1, 2, 3)
     residual = meta.get("architecture", "mlp") == "residual"
+    readout = str(z["readout.W.same_as"]) if "readout.W.same_as" in z.files else "readout.W"
 
     def forward(x):
         h = x @ matrix(z, "embed.W")
@@ -77,7 +112,7 @@ def docs_loader(path):
                 h = h + hidden @ matrix(z, f"layers.{t}.mlp_out.W") + z[f"layers.{t}.mlp_out.b"]
             else:
                 h = np.maximum(h @ matrix(z, f"layers.{t}.W") + z[f"layers.{t}.b"], 0)
-        y = h @ matrix(z, "readout.W") + z["readout.b"]
+        y = h @ matrix(z, readout) + z["readout.b"]
         return y, y > z["decode.threshold"]
 
     return meta, forward

@@ -143,6 +143,6 @@ def test_inner_levels_need_a_wider_margin_only_when_the_width_is_searched():
                               plan._identity(30), levels)
         return search._target(inner), search._target(top)
 
-    assert target(mode="superposed") == (plan.INNER_MARGIN, 0.05)
+    assert target(mode="superposed") == (plan.INNER_MARGIN, 0.1)  # the top: margin on each side
     assert target(mode="superposed", width=500) == (0.05, 0.05)  # the whole-network check decides
     assert target(mode="auto") == (0.05, 0.05)  # auto checks outputs with exact levels above

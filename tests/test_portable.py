@@ -64,7 +64,7 @@ def test_a_loader_written_from_the_docs(make, tmp_path):
         else:
             h = np.maximum(h @ matrix(f"layers.{t}.W") + z[f"layers.{t}.b"], 0)
         states.append(h)
-    y = h @ matrix("readout.W") + z["readout.b"]
+    y = h @ matrix(config.get("readout_W_same_as", "readout.W")) + z["readout.b"]
     assert np.allclose(y, net.forward(x), atol=1e-4)
     assert config["hook_names"] == hook_names(net)
 

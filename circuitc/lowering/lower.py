@@ -21,7 +21,9 @@ after the layer that produced level l, and level l's read-off becomes the correc
 (layer_info records it with kind "correct"; level_layers[l] is the layer level l is read from).
 
 The read-out takes each output's wire column of R_L (negated, bias 1 - r, when the
-wire is stored complemented); constant outputs are read-out biases.
+wire is stored complemented); constant outputs are read-out biases. When the outputs are the top
+level's wires in order (U-AND), the read-out holds R_L itself, the same matrix object: no copy,
+and the streamed evaluation makes the product once for both.
 """
 
 from __future__ import annotations
@@ -174,6 +176,8 @@ def readout(circuit: Circuit, wires: list[list[str]], last: Affine) -> Affine:
             sign[o] = -1.0 if complemented else 1.0
             bias[o] = 1.0 - last.b[source[o]] if complemented else last.b[source[o]]
     d = last.W.shape[0]
+    if n_out == last.W.shape[1] and np.array_equal(source, np.arange(n_out)) and (sign == 1).all():
+        return Affine(last.W, bias)  # the outputs are the top wires: share the matrix, not a copy
     if n_out and last.W.shape[1]:
         W = sp.csr_array(sp.csc_array(last.W)[:, source] @ sp.diags_array(sign),
                          dtype=np.float32)

@@ -16,13 +16,25 @@ one, earlier levels as already chosen) is at least `margin` (in superposed mode,
 level, at least INNER_MARGIN = 0.3: superposed layers will read it), and, in auto mode, every
 output bit is right with the levels above exact (auto mode may keep them exact; superposed mode
 will not, so there the margin decides and the final check below covers the whole network).
+The width search doubles from a floor (16 ReLUs; 24 for clamped) until a width passes on the first
+SEARCH_BATCHES batch of the sample (a failing width usually fails on its first block, so narrow
+tries are cheap), bisects geometrically between the last failure and that pass to within 5 %, and
+confirms the result on the whole sample, widening it by 1.1 until it passes there: it searches
+below the first passing width, never stopping at it. Tried widths' layers are dropped as the
+search moves on. In superposed mode the top level must keep twice `margin`.
 Outputs read from a superposed level get one decode threshold, the midpoint of that margin on the
-validation sample.
+validation sample (taken from the search's own statistics when the outputs are the top wires).
 The finished network is validated once more as a whole on fresh inputs (seed `seed + 2`): the
 search keeps the smallest width that passed its sample, which favours widths that were lucky on
-it. Where the fresh check fails, every superposed level is widened by 1.25 (up to 3 times,
-reported per level as `widened_from`); if it still misses the target, auto mode falls back to the
-exact lowering (reported) and superposed mode refuses.
+it. The fresh check needs zero bit errors, every level's margin at least `margin`, and the
+threshold at least margin / 2 inside the gap of the fresh outputs (fresh inputs move the
+extremes; a threshold that merely separates one sample is not enough). Where it fails, every
+superposed level is widened by 1.25 (up to 3 times, reported per level as `widened_from`; the
+threshold is kept); if it still misses the target, auto mode falls back to the exact lowering
+(reported) and superposed mode refuses.
+Memory: the samples' exact values are kept as on-entries (`circuitc.onbits`) and every product
+streams in sample batches and column blocks (`circuitc.evaluate.measure`), so nothing of size
+samples x wires or neurons x monomials is ever dense.
 
 `--width N` fixes the width of every superposed level instead of searching ("auto"); a fixed
 width is held only to `margin` and the check of the whole network, not to INNER_MARGIN.
@@ -44,25 +56,28 @@ import scipy.sparse as sp
 from circuitc import distribution as D
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
-from circuitc.evaluate import LevelStats
+from circuitc.evaluate import LevelStats, Measured, measure
 from circuitc.graph import Circuit
 from circuitc.lowering.clamped import build_clamped
 from circuitc.lowering.construction import GateLayer, LevelSpec, via_monomials
 from circuitc.lowering.correction import build_correction
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact_gates
-from circuitc.lowering.lower import (Lowered, compose, level_specs, lower, readout,
-                                     stored_values)
+from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
 from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
 from circuitc.network import Affine
+from circuitc.onbits import Truth, sample_truth
 
 MODES = ("exact", "superposed", "auto")
 CONSTRUCTIONS = ("uand", "clamped")
 MAX_WIDTH_FACTOR = 16  # superposed mode searches widths up to this times the exact width
 UAND_HOSTS = 64  # neurons per monomial (c): best measured at m = 1000 (docs/uand.md)
 CLAMPED_HOSTS = 12  # clamped pairs per unit (docs/deep.md)
-REFINE_STEPS = 3  # bisection steps after the doubling search finds a passing width
+REFINE_TOL, REFINE_STEPS = 1.05, 8  # geometric bisection until pass/fail are within 5%
+SEARCH_BATCHES = 1  # forward batches (of BATCH samples) that judge a width during the search;
+# the width found is then confirmed on the whole sample (and widened until it passes there)
+CONFIRM_STEPS, CONFIRM_FACTOR = 6, 1.1
 INNER_MARGIN = 0.3  # superposed mode: read-off margin of a level that other levels read
 WIDEN_STEPS, WIDEN_FACTOR = 3, 1.25  # widenings when the finished network fails fresh inputs
 BATCH = 2048  # validation samples per forward pass
@@ -79,6 +94,7 @@ class PlanOptions:
     margin: float = 0.05
     correct_width: int | None = None  # a correction layer after each superposed level
     architecture: str = "auto"  # exact mode: mlp | residual | auto (residual when buffers)
+    show_progress: bool = False  # a bar for the whole-network checks (terminal only)
 
 
 @dataclass
@@ -131,7 +147,7 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     holdout = _Sample.draw(circuit, search.wires, options.samples, options.seed + 2)
     for attempt in range(WIDEN_STEPS + 1):
         plan.lowered = lower(circuit, input_readoff, search.build, search.correct, levels=levels)
-        plan.threshold = search.run(plan.lowered, search.sample)["threshold"]
+        plan.threshold = search.threshold(plan.lowered)
         plan.validation = search.run(plan.lowered, holdout, plan.threshold)
         if plan.validation["ok"] or attempt == WIDEN_STEPS or not search.widen(plan.levels):
             break
@@ -169,34 +185,39 @@ def _embedding(n_in: int, options: PlanOptions):
     return phi, Affine(readoff, np.zeros(n_in, np.float32))
 
 
-def _widths(exact_width: int, limit: int, name: str) -> list[int]:
-    """Candidate widths, smallest first: doubling from a floor up to `limit` (exclusive in auto
-    mode, where only widths below the exact one are worth it)."""
-    floor = 2 * CLAMPED_HOSTS if name == "clamped" else 16
-    widths, w = [], max(floor, exact_width // 64)
-    while w < limit:
-        widths.append(w)
-        w *= 2
-    if limit > exact_width:  # superposed mode: end at the limit itself
-        widths.append(limit)
-    return widths
+def _floor(name: str) -> int:
+    """The narrowest width the search tries."""
+    return 2 * CLAMPED_HOSTS if name == "clamped" else 16
 
 
 @dataclass
 class _Sample:
     """Seeded inputs of the declared distribution with their exact outputs and every level's
-    stored wire values (bool [n, wires]), simulated once, in forward-pass batches."""
+    stored wire values as on-entries (`circuitc.onbits`), simulated once; forward-pass batches."""
 
     x: np.ndarray
-    expected: np.ndarray
-    stored: list[np.ndarray]
+    truth: Truth
     batches: list[slice]
 
     @classmethod
     def draw(cls, circuit: Circuit, wires: list[list[str]], n: int, seed: int) -> "_Sample":
         x = D.sample(circuit, n, seed=seed)
-        expected, stored = stored_values(circuit, wires, x)
-        return cls(x, expected, stored, [slice(i, i + BATCH) for i in range(0, len(x), BATCH)])
+        return cls(x, sample_truth(circuit, wires, x),
+                   [slice(i, i + BATCH) for i in range(0, len(x), BATCH)])
+
+    def activity(self, level: int) -> np.ndarray:
+        """Fraction of samples each wire of `level` is on (stored value)."""
+        stored = self.truth.stored[level]
+        return np.bincount(stored.indices, minlength=stored.shape[1]) / max(1, stored.shape[0])
+
+    def on_counts(self, level: int) -> np.ndarray:
+        """Wires of `level` on, per sample."""
+        return np.diff(self.truth.stored[level].indptr)
+
+    def wire_rows(self, level: int, rows: int) -> np.ndarray:
+        """Dense bool values of `level`'s wires on the first `rows` samples (for constructions
+        that calibrate on a few thousand samples of a level of moderate width)."""
+        return self.truth.stored[level][:rows].toarray()
 
 
 class _Search:
@@ -218,6 +239,9 @@ class _Search:
         self.n = len(self.sample.x)
         self.chosen: dict[int, tuple[str, int]] = {}
         self._layers: dict[tuple, GateLayer] = {}
+        self._complete: dict[tuple, LevelStats] = {}  # (level, name, width) -> whole-sample stats
+        self._threshold: np.ndarray | None = None  # the outputs' decode threshold, once chosen
+        self._passed: dict[int, tuple[str, int]] = {}  # per level: the last width that passed
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
                        for b in self.sample.batches]
         self.prefix_readoff = input_readoff
@@ -234,15 +258,17 @@ class _Search:
         seed = self.options.seed + spec.level
         if name == "exact" or not spec.monomials:
             return _exact(spec)
-        wires = self.sample.stored[spec.level - 1]  # bool [n, n_wires] on the validation sample
+        level = spec.level - 1  # the wires this layer reads, on the validation sample
         if name == "uand":
             c = max(1, min(UAND_HOSTS, width // 4))
             layer = build_uand(spec.monomials, spec.n_wires, width, c=c, seed=seed,
-                               activity=np.clip(wires.mean(0), 1e-6, 1.0), mode="auto")
+                               activity=np.clip(self.sample.activity(level), 1e-6, 1.0),
+                               mode="auto")
             built = via_monomials(layer, spec)
             built.info = {"construction": "uand", "width": width, "c": c, "placement": layer.mode}
             return built
-        built = build_clamped(spec, width, c=CLAMPED_HOSTS, seed=seed, wire_samples=wires[:4000])
+        built = build_clamped(spec, width, c=CLAMPED_HOSTS, seed=seed,
+                              wire_samples=self.sample.wire_rows(level, 4000))
         built.info = {**built.info, "construction": "clamped", "width": width}
         return built
 
@@ -255,7 +281,7 @@ class _Search:
         if key not in self._layers:
             self._layers[key] = build_correction(
                 n_wires, width, seed=self.options.seed + 7919 * level,
-                wire_samples=self.sample.stored[level][:4000], level=level)
+                wire_samples=self.sample.wire_rows(level, 4000), level=level)
         return self._layers[key]
 
     # ---- choosing a level ---------------------------------------------------------------------
@@ -265,33 +291,30 @@ class _Search:
         exact_width = len(spec.monomials)
         row = {"level": level, "exact_width": exact_width}
         name = options.construction
-        limit = exact_width if options.mode == "auto" else MAX_WIDTH_FACTOR * exact_width
-        candidates = [options.width] if options.width else _widths(exact_width, limit, name)
-        if exact_width == 0 or not candidates:
+        # auto mode: only widths below the exact one are worth it
+        limit = exact_width - 1 if options.mode == "auto" else MAX_WIDTH_FACTOR * exact_width
+        floor = _floor(name)
+        if exact_width == 0 or (not options.width and floor > limit):
             self._advance(spec)
             return row | {"construction": "exact", "why": "no monomials" if not exact_width else
                           f"{exact_width} monomials: too few for superposition to save neurons"}
         tried: list[dict] = []
-        failed, best = 0, None
-        for width in candidates:
-            if self._attempt(spec, name, width, tried):
-                best = width
-                break
-            failed = width
-        for _ in range(REFINE_STEPS if best and failed and not options.width else 0):
-            middle = (failed + best) // 2  # bisect between the last failure and the success
-            if self._attempt(spec, name, middle, tried):
-                best = middle
-            else:
-                failed = middle
+        if options.width:
+            best = options.width if self._attempt(spec, name, options.width, tried) else None
+            candidates = [options.width]
+        else:
+            best = self._search(spec, name, floor, limit, tried)
+            candidates = [floor, limit]
+        self._forget(level, (name, best))
         if best is not None:
             self.chosen[level] = (name, best)
             self._advance(spec)
             return row | {"construction": name, "width": best, "tried": tried,
-                          "margin": next(t["margin"] for t in tried if t["width"] == best)}
+                          "margin": next(t["margin"] for t in reversed(tried)
+                                          if t["width"] == best)}
         self.chosen.pop(level, None)
         self._advance(spec)
-        on = self.sample.stored[level - 1].sum(axis=1)  # activity: can superposition work here?
+        on = self.sample.on_counts(level - 1)  # activity: can superposition work here?
         why = (f"no {name} width in {candidates[0]}..{candidates[-1]} (the exact lowering: "
                f"{exact_width}) met the target (zero bit errors, margin >= {self._target(spec)}) "
                f"on {self.n} validation samples; the level reads {spec.n_wires} wires with "
@@ -307,7 +330,50 @@ class _Search:
                 "--mode auto (exact where superposition does not pay) or exact"))
         return row | {"construction": "exact", "tried": tried, "why": why}
 
-    def _attempt(self, spec: LevelSpec, name: str, width: int, tried: list[dict]) -> bool:
+    def _forget(self, level: int, *keep: tuple) -> None:
+        """Drop the layers built for `level` but those `keep` lists: each holds read-offs with
+        nonzeros ~ hosts x monomials, and a search tries a dozen widths."""
+        for key in [k for k in self._layers if k[0] == level and k[1:] not in keep]:
+            del self._layers[key]
+
+    def _search(self, spec: LevelSpec, name: str, floor: int, limit: int,
+                tried: list[dict]) -> int | None:
+        """The smallest width in floor..limit that passes, to within REFINE_TOL: doubling from
+        the floor until a width passes on the first SEARCH_BATCHES batches (a failing width
+        usually fails on its first block, so the narrow tries are cheap), geometric bisection
+        between the last failure and that pass, then confirmation on the whole sample, widening
+        by CONFIRM_FACTOR until it passes there. None when no width up to the limit passes."""
+        failed, best, width = 0, None, floor
+        while best is None:
+            if self._attempt(spec, name, width, tried, SEARCH_BATCHES):
+                best = width
+            elif width >= limit:
+                return None
+            else:
+                failed, width = width, min(limit, 2 * width)
+        for _ in range(REFINE_STEPS):
+            if not failed or best <= REFINE_TOL * failed or best - failed <= 1:
+                break
+            middle = min(best - 1, max(failed + 1, round(math.sqrt(failed * best))))
+            if self._attempt(spec, name, middle, tried, SEARCH_BATCHES):
+                best = middle
+            else:
+                failed = middle
+        if len(self.sample.batches) <= SEARCH_BATCHES:
+            return best
+        for _ in range(CONFIRM_STEPS):
+            if self._attempt(spec, name, best, tried):
+                return best
+            if best >= limit:
+                return None
+            best = min(limit, math.ceil(best * CONFIRM_FACTOR))
+        return None
+
+    def _attempt(self, spec: LevelSpec, name: str, width: int, tried: list[dict],
+                 batches: int | None = None) -> bool:
+        """Does `width` meet the level's target on the first `batches` batches (all: None)?
+        Layers built for the level's earlier tries are dropped, but for the last that passed."""
+        self._forget(spec.level, (name, width), self._passed.get(spec.level))
         self.chosen[spec.level] = (name, width)
         try:
             steps, readoff = self._compose(spec, self.prefix_readoff)
@@ -316,20 +382,30 @@ class _Search:
             return False
         target, stats, h = self._target(spec), LevelStats(), []
         keep = self.options.mode == "auto"  # only auto mode runs the levels above on them
-        for b, hb in zip(self.sample.batches, self.prefix):
+        stored, margin = self.sample.truth.stored[spec.level], math.inf
+        used = self.sample.batches[:batches]
+        for b, hb in zip(used, self.prefix):
             for layer in steps:
                 hb = np.maximum(layer(_dense(hb)), 0.0)
             if keep:
                 h.append(sp.csr_array(hb))
-            stats.add(readoff(hb), self.sample.stored[spec.level][b])
-            margin = stats.result()["margin"]
-            margin = math.inf if margin is None else margin
-            if margin < target:  # a margin only shrinks with more samples: stop early
+            truth = stored[b]
+            for lo, hi in readoff.column_blocks(len(hb)):
+                stats.add(readoff.columns(hb, lo, hi), truth[:, lo:hi])
+                margin = stats.result()["margin"]
+                margin = math.inf if margin is None else margin
+                if margin < target:  # a margin only shrinks with more samples: stop early
+                    break
+            if margin < target:
                 break
-        result = {"width": width, "margin": margin}
+        else:
+            if len(used) == len(self.sample.batches):
+                self._complete[(spec.level, name, width)] = stats
+        result = {"width": width, "margin": margin, "samples": min(self.n, used[-1].stop)}
         tried.append(result)
         if margin < target:
             return False
+        self._passed[spec.level] = (name, width)
         if self.options.mode == "superposed":
             # The margin says one threshold decodes every wire of the level. The levels above
             # will be superposed too (each checked on this level's real read-off when chosen),
@@ -346,7 +422,13 @@ class _Search:
         user fixed is not searched: the check of the whole network decides."""
         inner = (self.options.mode == "superposed" and not self.options.width
                  and spec.level < len(self.specs))
-        return max(self.options.margin, INNER_MARGIN) if inner else self.options.margin
+        if inner:
+            return max(self.options.margin, INNER_MARGIN)
+        # the top level's outputs are decoded at the midpoint of this margin: twice `margin`
+        # leaves `margin` on each side for samples the search never saw (the fresh check, eval)
+        top = (self.options.mode == "superposed" and not self.options.width
+               and spec.level == len(self.specs))
+        return 2 * self.options.margin if top else self.options.margin
 
     def _compose(self, spec: LevelSpec, readoff: Affine) -> tuple[list[Affine], Affine]:
         """The network layers of `spec`'s level as currently chosen (correction layer included)
@@ -373,10 +455,13 @@ class _Search:
             h, readoff = self._level(spec, h, readoff)
         out = readout(self.circuit, self.wires, readoff)
         outputs, errors_at_half = LevelStats(), 0
+        expected = self.sample.truth.expected
         for b, hb in zip(self.sample.batches, h):
-            y = out(_dense(hb))
-            outputs.add(y, self.sample.expected[b])
-            errors_at_half += int(((y > 0.5) != self.sample.expected[b]).sum())
+            hb = _dense(hb)
+            for lo, hi in out.column_blocks(len(hb)):
+                y, want = out.columns(hb, lo, hi), expected[b][:, lo:hi]
+                outputs.add(y, want)
+                errors_at_half += int(((y > 0.5) != want.toarray()).sum())
         return _threshold(outputs, errors_at_half)[1]
 
     def _advance(self, spec: LevelSpec) -> None:
@@ -399,38 +484,54 @@ class _Search:
             if new >= exact_width if auto else new > MAX_WIDTH_FACTOR * exact_width:
                 continue
             self.chosen[spec.level] = (name, new)
+            self._forget(spec.level, (name, new))
             row.update(width=new, widened_from=row.get("widened_from", width),
                        widened_because="errors on fresh inputs")
             row.pop("margin", None)  # measured at the old width
             widened = True
         return widened
 
+    def threshold(self, lowered: Lowered) -> np.ndarray:
+        """The outputs' decode threshold, chosen on the search sample (see `_threshold`). When
+        the outputs are exactly the top level's wires (the read-out is its read-off) and the
+        search measured that level's final choice on the whole sample, its statistics are the
+        outputs' and nothing is re-run. After a widening (the widths changed since the search)
+        the threshold chosen before is kept: the fresh check that follows tests it either way, and
+        re-running the search sample would cost a whole pass. Otherwise the network runs on the
+        sample once."""
+        top = self.specs[-1] if self.specs else None
+        key = top and (top.level, *self.chosen.get(top.level, ("exact", None)))
+        read = lowered.readoffs[-1]
+        n_out = lowered.readout.W.shape[1]
+        if (key in self._complete and lowered.readout.W is read.W
+                and np.array_equal(lowered.readout.b, read.b) and not self.options.correct_width):
+            stats = self._complete[key]
+            cut, _ = _threshold(stats, 0 if stats.max_false < 0.5 < stats.min_true else 1)
+            self._threshold = np.full(n_out, cut, dtype=np.float32)
+        elif self._threshold is None:
+            self._threshold = self.run(lowered, self.sample)["threshold"]
+        return self._threshold
+
     def run(self, lowered: Lowered, sample: _Sample, threshold: np.ndarray | None = None) -> dict:
         """Bit errors of the whole network on `sample` at the given decode thresholds of the
         outputs (None: choose them on this sample, see `_threshold`), the smallest margin of any
-        level, and the thresholds; in batches, so wide levels fit in memory."""
-        stats = [LevelStats() for _ in lowered.readoffs]
-        outputs, errors_at = LevelStats(), 0
-        cut = 0.5 if threshold is None else threshold
-        for batch in sample.batches:
-            h = _dense(sample.x[batch].astype(np.float32) @ self.embed)
-            hs = [h]
-            for layer in lowered.layers:
-                hs.append(np.maximum(layer(hs[-1]), 0.0))
-            for lv in range(1, len(lowered.readoffs)):
-                stats[lv].add(lowered.readoffs[lv](hs[lowered.level_layers[lv]]),
-                              sample.stored[lv][batch])
-            y, expected = lowered.readout(hs[-1]), sample.expected[batch]
-            outputs.add(y, expected)
-            errors_at += int(((y > cut) != expected).sum())
+        level, and the thresholds; streamed (`circuitc.evaluate.measure`)."""
+        m: Measured = measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
+                              lowered.readout, sample.x, sample.truth,
+                              0.5 if threshold is None else threshold, batch=BATCH,
+                              label="check", show_progress=self.options.show_progress)
+        errors = int(m.errors.sum())
         if threshold is None:
-            threshold, errors = _threshold(outputs, errors_at)
-            threshold = np.full(sample.expected.shape[1], threshold, dtype=np.float32)
-        else:
-            errors = errors_at
-        margins = [m for m in (s.result()["margin"] for s in stats[1:]) if m is not None]
+            threshold, errors = _threshold(m.outputs, errors)
+            threshold = np.full(lowered.readout.W.shape[1], threshold, dtype=np.float32)
+        margins = [r for r in (s.result()["margin"] for s in m.levels[1:]) if r is not None]
         margin = min(margins, default=math.inf)
-        return {"ok": errors == 0 and margin >= self.options.margin, "bit_errors": errors,
+        # Fresh inputs move the extremes of the outputs: the threshold chosen before must sit at
+        # least margin / 2 inside their gap on both sides, not merely separate them.
+        inside = min(float(np.min(threshold - m.outputs.max_false)),
+                     float(np.min(m.outputs.min_true - threshold)))
+        ok = errors == 0 and margin >= self.options.margin and inside >= self.options.margin / 2
+        return {"ok": ok, "bit_errors": errors, "threshold_inside": inside,
                 "margin": margin, "samples": len(sample.x), "threshold": threshold}
 
 

@@ -85,6 +85,7 @@ def run_passes(circuit: Circuit,
         raise CircuitError([Diagnostic(p, circuit.name) for p in problems])
     report = PassReport(circuit.name)
     c, report.passes["simplify"] = simplify(circuit)
+    del circuit  # a caller that handed the graph over (compile from the CLI) lets it go here
     # With LUTs, the LUT size bounds the degree; fanin only makes the gates small enough to map.
     k = o.max_fanin if o.lut is None else min(o.max_fanin, o.lut)
     c, report.passes["fanin"] = fanin(c, k)

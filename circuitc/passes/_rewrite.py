@@ -86,15 +86,18 @@ def prune_dead(circuit: Circuit) -> int:
     return len(dead)
 
 
-def packed_values(circuit: Circuit, x: np.ndarray) -> tuple[dict[str, int], np.ndarray]:
-    """Simulate bool inputs [n, n_inputs]; returns ({node: row}, uint64 [rows, words]) with the
-    padding bits of the last word cleared (gates such as NOT would otherwise set them)."""
+def packed_chunks(circuit: Circuit, x: np.ndarray, max_bytes: int = 128 << 20):
+    """Simulate bool inputs x [n, n_inputs] a chunk of samples at a time, so wide circuits
+    simulate in bounded memory: yields ({node: row}, uint64 [rows, words] with the padding bits
+    of the last word cleared (gates such as NOT would otherwise set them), samples in the chunk)."""
     schedule = Schedule.of(circuit)
-    values = schedule.run(pack(x))
-    n = len(x)
-    if n % 64:
-        values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
-    return schedule.rows, values
+    chunk = 64 * max(1, max_bytes // (8 * max(1, len(schedule.rows))))
+    for start in range(0, len(x), chunk):
+        xb = x[start:start + chunk]
+        values = schedule.run(pack(xb))
+        if len(xb) % 64:
+            values[:, -1] &= np.uint64((1 << (len(xb) % 64)) - 1)
+        yield schedule.rows, values, len(xb)
 
 
 def ones_fraction(values: np.ndarray, n: int) -> np.ndarray:
@@ -137,5 +140,11 @@ def input_groups(circuit: Circuit, groups: Sequence[Mapping] | None) -> list[dic
 
 
 def _copy_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (tuple(v) if k == K.OPERANDS else json.loads(json.dumps(v)))
+    """A deep copy of node attributes; immutable scalars (most of them) are shared, only
+    containers take the JSON round trip."""
+    return {k: (tuple(v) if k == K.OPERANDS else v if isinstance(v, _SCALARS)
+                else json.loads(json.dumps(v)))
             for k, v in attrs.items()}
+
+
+_SCALARS = (str, int, float, bool, type(None))

@@ -18,7 +18,7 @@ from circuitc import keys as K
 from circuitc.distribution import sample
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import input_groups, ones_fraction, packed_values
+from circuitc.passes._rewrite import input_groups, ones_fraction, packed_chunks
 
 Poly = dict[tuple[str, ...], int]
 
@@ -51,8 +51,10 @@ def polarity(
     groups = input_groups(circuit, groups)
     new = circuit.copy()
     x = sample(new, samples, seed, groups)
-    rows, values = packed_values(new, x)
-    on = dict(zip(rows, ones_fraction(values, samples)))
+    rows, ones = {}, 0.0
+    for rows, values, n in packed_chunks(new, x):  # bounded memory on wide circuits
+        ones = ones + ones_fraction(values, n) * n
+    on = {node: float(ones[row]) / samples for node, row in rows.items()}
 
     flipped = {g for g in new.gates() if complement and on[g] > 0.5}
     for node, data in new.graph.nodes(data=True):

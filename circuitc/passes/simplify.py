@@ -58,7 +58,10 @@ def simplify(circuit: Circuit) -> tuple[Circuit, dict]:
 
 
 def _signature(circuit: Circuit) -> list:
-    return sorted((n, d[K.OP], d[K.OPERANDS]) for n, d in circuit.graph.nodes(data=True))
+    """The structure up to the operand order of commutative gates (a round sorts them, and that
+    alone changes nothing a further round would do: stopping there saves a whole rebuild)."""
+    return sorted((n, d[K.OP], d[K.OPERANDS] if d[K.OP] == K.OP_MUX else tuple(sorted(d[K.OPERANDS])))
+                  for n, d in circuit.graph.nodes(data=True))
 
 
 class _Builder:

@@ -15,7 +15,7 @@ import numpy as np
 from circuitc import keys as K
 from circuitc.distribution import describe, is_sparse, sample
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import input_groups, packed_values, per_sample_counts
+from circuitc.passes._rewrite import input_groups, packed_chunks, per_sample_counts
 
 DENSE_FRACTION = 0.25  # a level with at least this fraction of its wires on (mean) is "dense"
 
@@ -41,22 +41,28 @@ def sparsity(
     """
     groups = input_groups(circuit, groups)
     x = sample(circuit, samples, seed, groups)
-    rows, values = packed_values(circuit, x)
     fallback = circuit.node_levels()
-    by_level: dict[int, list[int]] = defaultdict(list)
+    by_level: dict[int, list[str]] = defaultdict(list)
+    flipped: list[str] = []
     for node in circuit.topological_order():
         data = circuit.graph.nodes[node]
         if data[K.OP] == K.OP_INPUT or data[K.OP] in K.GATE_OPS:
             if data.get(K.COMPLEMENTED):
-                values[rows[node]] = ~values[rows[node]]
-                if samples % 64:  # keep the padding bits of the last word clear
-                    values[rows[node], -1] &= np.uint64((1 << (samples % 64)) - 1)
-            by_level[data.get(K.LEVEL, fallback[node])].append(rows[node])
+                flipped.append(node)
+            by_level[data.get(K.LEVEL, fallback[node])].append(node)
+    parts: dict[int, list[np.ndarray]] = defaultdict(list)
+    for rows, values, n in packed_chunks(circuit, x):  # bounded memory on wide circuits
+        for node in flipped:  # stored values; the padding bits of the last word stay clear
+            values[rows[node]] = ~values[rows[node]]
+            if n % 64:
+                values[rows[node], -1] &= np.uint64((1 << (n % 64)) - 1)
+        for lv, nodes in by_level.items():
+            parts[lv].append(per_sample_counts(values[[rows[v] for v in nodes]], n))
 
     table = []
     for lv in range(max(by_level, default=-1) + 1):
         ids = by_level.get(lv, [])
-        counts = per_sample_counts(values[ids], samples) if ids else np.zeros(samples, np.int64)
+        counts = (np.concatenate(parts[lv]) if parts.get(lv) else np.zeros(samples, np.int64))
         mean = float(counts.mean()) if samples else 0.0
         p999 = float(np.percentile(counts, 99.9)) if samples else 0.0
         peak = int(counts.max()) if samples else 0

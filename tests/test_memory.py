@@ -1,0 +1,72 @@
+"""The memory estimates of circuitc.memory against the peak measured in a fresh process, and the
+CLI refusing up front with the estimate."""
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from circuitc import memory
+from circuitc.cli import main
+from circuitc.frontend import parse_file
+from circuitc.gen import uand_circ
+
+PEAK = """
+import resource, sys
+from circuitc.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    assert not exit.code, exit.code
+try:  # this process's own peak: ru_maxrss may carry the forking parent's over the exec
+    status = open("/proc/self/status").read()
+    print(int(status.split("VmHWM:")[1].split()[0]) * 1024)
+except OSError:
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def measured_peak(*args: str, cwd) -> int:
+    """Peak resident bytes of `circuitc ARGS` run in its own process."""
+    out = subprocess.run([sys.executable, "-c", PEAK, *args], cwd=cwd, capture_output=True,
+                         text=True, check=True).stdout
+    return int(out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("m, mode", [(40, "superposed"), (30, "exact")])
+def test_compile_and_eval_estimates_are_within_a_factor_of_two_of_the_peak(tmp_path, m, mode):
+    (tmp_path / "u.circ").write_text(uand_circ(m))
+    estimate = memory.estimate_compile(parse_file(tmp_path / "u.circ"), mode, "uand", 2000)
+    peak = measured_peak("compile", "u.circ", "--mode", mode, "--samples", "2000", "-o",
+                         "u.npz", "--json", cwd=tmp_path)
+    assert estimate.total / 2 <= peak <= 2 * estimate.total, (peak, estimate.describe())
+    estimate = memory.estimate_eval(tmp_path / "u.npz", 2000)
+    peak = measured_peak("eval", "u.npz", "--samples", "2000", "--json", cwd=tmp_path)
+    assert estimate.total / 2 <= peak <= 2 * estimate.total, (peak, estimate.describe())
+
+
+def test_a_compile_over_the_budget_is_refused_up_front_with_the_estimate(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "u.circ").write_text(uand_circ(20))
+    runner = CliRunner()
+    result = runner.invoke(main, ["compile", "u.circ", "--mode", "superposed", "--max-memory",
+                                  "50M", "-o", "u.npz"])
+    assert result.exit_code == 1
+    assert "u.circ: error: compiling this circuit would need about" in result.output
+    assert "more than --max-memory 0.05 GB" in result.output
+    assert not (tmp_path / "u.npz").exists()
+    assert runner.invoke(main, ["compile", "u.circ", "-o", "u.npz", "--json"]).exit_code == 0
+    result = runner.invoke(main, ["eval", "u.npz", "--max-memory", "1M"])
+    assert result.exit_code == 1 and "evaluating this network would need" in result.output
+
+
+@pytest.mark.parametrize("text, size", [("4G", 4 << 30), ("512M", 512 << 20), ("1.5GB", 3 << 29),
+                                        ("1000", 1000), ("2GiB", 2 << 30)])
+def test_sizes(text, size):
+    assert memory.parse_size(text) == size
+
+
+def test_bad_size_is_a_clear_error():
+    with pytest.raises(ValueError, match="--max-memory takes a size"):
+        memory.parse_size("lots")
