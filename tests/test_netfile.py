@@ -187,7 +187,7 @@ def _meta_change(key, value):
     return change
 
 
-@pytest.mark.parametrize("change, message", [
+MLP_CORRUPTIONS = [
     (lambda a: a.pop("meta"), "missing key 'meta'"),
     (lambda a: a.update(meta=np.array("{nope")), "not valid JSON"),
     (lambda a: a.update(meta=np.array(json.dumps({"format": "other"}))), "meta.format"),
@@ -199,27 +199,23 @@ def _meta_change(key, value):
     (_meta_change("levels", 3), "meta.levels is missing or not a list"),
     (_meta_change("inputs", ["nope"]), "inputs or outputs differ"),
     (lambda a: a.update(circuit=np.array('{"nodes": 5}')), "embedded circuit is not a circuit"),
-])
-def test_corrupted_files(net, tmp_path, change, message):
-    good = tmp_path / "good.npz"
-    net.save(good)
-    bad = tmp_path / "bad.npz"
-    _rewrite(good, bad, change)
-    with pytest.raises(CircuitError, match=message):
-        load(bad)
-
-
-@pytest.mark.parametrize("change, message", [
+]
+RESIDUAL_CORRUPTIONS = [
     (lambda a: a.update({"layers.0.mlp_in.b": np.zeros(9999, np.float32)}),
      "layers.0.mlp_in.b"),
     (lambda a: [a.pop(k) for k in list(a) if k.startswith("layers.1.mlp_out.W")],
      "missing matrix 'layers.1.mlp_out.W'"),
     (lambda a: a.update({"layers.0.mlp_out.b": np.zeros(3, np.float32)}), "layers.0.mlp_out.b"),
     (_meta_change("architecture", "transformer"), "meta.architecture 'transformer'"),
-])
-def test_corrupted_residual_files(residual_net, tmp_path, change, message):
+]
+
+
+@pytest.mark.parametrize("which, change, message",
+                         [("net", *c) for c in MLP_CORRUPTIONS]
+                         + [("residual_net", *c) for c in RESIDUAL_CORRUPTIONS])
+def test_corrupted_files(request, which, tmp_path, change, message):
     good = tmp_path / "good.npz"
-    residual_net.save(good)
+    request.getfixturevalue(which).save(good)
     bad = tmp_path / "bad.npz"
     _rewrite(good, bad, change)
     with pytest.raises(CircuitError, match=message):
