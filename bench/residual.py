@@ -53,11 +53,28 @@ def one(path: Path, samples: int) -> dict:
     ands = circuit.stats()["gates_by_kind"].get("and", 0)
     return {"circuit": str(path.relative_to(SHARED)), "source_gates": source, "ands": ands,
             "relus": net.neurons, "relus_per_gate": net.neurons / max(source, 1),
-            "relus_per_and": net.neurons / max(ands, 1),
             "chain_relus": chain, "layers": len(net.layers), "stream": net.embed.shape[1],
             "live": live, "bit_errors": report["bit_errors"], "inputs": report["inputs"],
             "samples": report["samples"], "compile_s": compile_s, "eval_s": eval_s,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+HEADER = ("| circuit | gates | ANDs (AIG) or gates | ReLUs | ReLUs per gate | chain ReLUs | layers | stream D | live "
+          "| bit errors | compile s | eval s | peak MB |\n|---|---|---|---|---|---|---|---|---|"
+          "---|---|---|---|")
+
+
+def format_row(row: dict) -> str:
+    """A Markdown row. An AIG's gates are its ANDs (its NOTs mark edges); in other formats every
+    gate of the source counts."""
+    if "failed" in row:
+        return f"| {row['circuit']} | failed: {row['failed']} |"
+    ands = row["ands"] if row["circuit"].endswith(".aig") else row["source_gates"]
+    return (f"| {row['circuit']} | {row['source_gates']} | {ands} | {row['relus']} | "
+            f"{row['relus'] / max(ands, 1):.2f} | {row['chain_relus']} | {row['layers']} | "
+            f"{row['stream']} | {row['live']} | {row['bit_errors']} ({row['inputs']} "
+            f"{row['samples']}) | {row['compile_s']:.1f} | {row['eval_s']:.1f} | "
+            f"{row['peak_mb']:.0f} |")
 
 
 def main() -> None:
@@ -66,15 +83,20 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--table", type=Path, help="only print the table of a saved --json")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.table:
+        print(HEADER)
+        for row in json.loads(args.table.read_text()):
+            if not args.names or any(n in row["circuit"] for n in args.names):
+                print(format_row(row))
+        return
     if args.one:
         print(json.dumps(one(args.one, args.samples)))
         return
     rows = []
-    print("| circuit | source gates | of them AND | ReLUs | ReLUs/gate | ReLUs/AND | chain ReLUs "
-          "| layers | stream D | live | bit errors | compile s | eval s | peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(HEADER)
     for path in circuits():
         if args.names and not any(n in path.name for n in args.names):
             continue
@@ -88,17 +110,9 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             row = {"circuit": str(path.relative_to(SHARED)), "failed": f"> {args.timeout:.0f} s"}
         rows.append(row)
-        if "failed" in row:
-            print(f"| {row['circuit']} | failed: {row['failed']} |", flush=True)
-        else:
-            print(f"| {row['circuit']} | {row['source_gates']} | {row['ands']} | {row['relus']} | "
-                  f"{row['relus_per_gate']:.2f} | {row['relus_per_and']:.2f} | "
-                  f"{row['chain_relus']} | {row['layers']} | "
-                  f"{row['stream']} | {row['live']} | {row['bit_errors']} ({row['inputs']} "
-                  f"{row['samples']}) | {row['compile_s']:.1f} | {row['eval_s']:.1f} | "
-                  f"{row['peak_mb']:.0f} |", flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1) + "\n")
+        print(format_row(row), flush=True)
+        if args.json:  # after every circuit: a long run stopped early keeps what it measured
+            args.json.write_text(json.dumps(rows, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -48,3 +48,17 @@ def test_natural_takes_ascii_digits_only():
     assert limits.natural("042") == 42
     assert limits.natural("\u00b9") is None and limits.natural("\u0663") is None
     assert limits.natural("-1") is None and limits.natural("") is None
+
+
+@pytest.mark.parametrize("body, message", [
+    ("y = a & 0x_;", "syntax error"),  # no digits after the prefix: not a literal
+    ("wire t; for i in 0..10**30 { t = a; } y = a;", "would unroll 1000000000000000000000000000000"),
+    ("y = zext<1000000000000>(a);", "would have 1000000000000 bits"),
+])
+def test_language_sizes_are_refused_with_a_located_error(body, message):
+    import circuitc
+
+    start = time.perf_counter()
+    with pytest.raises(CircuitError, match=message) as error:
+        circuitc.parse_text(f"circuit c(a) -> (y) {{ {body} }}")
+    assert error.value.errors[0].line == 1 and time.perf_counter() - start < 2

@@ -280,12 +280,12 @@ class Elaborator(WireExpressions):
                        f"'{var}' would never run; {fix}", lo_tree)
             return None
         end = hi + (1 if step > 0 else -1) if str(dots) == "..=" else hi
-        values = range(lo, end, step)
-        if len(values) > self.max_gates:
-            self.error(f"loop '{var}' would unroll {len(values)} times "
-                       f"(at most {self.max_gates})", stmt)
+        count = max(0, -((lo - end) // step))  # len(range(...)), which overflows past 2**63
+        if count > self.max_gates:
+            self.error(f"loop '{var}' would unroll {count} times (at most {self.max_gates})",
+                       stmt)
             raise Abort
-        return values
+        return range(lo, end, step)
 
     def local_wires(self, scope: Scope, stmt: Tree, env: dict, loop: str) -> dict:
         """Give the wires a declaration in a loop body declares names of their own for this

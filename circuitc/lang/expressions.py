@@ -489,6 +489,10 @@ class WireExpressions(Source, ABC):
         width = self.cval(args[0], env)
         if width is None:
             return None
+        if width > self.max_gates:
+            self.error(f"'{name}<{width}>' would have {width} bits (at most {self.max_gates})",
+                       args[0])
+            return None
         bits = self.own_bits(value, at)
         if width < len(bits):
             self.error(f"'{name}<{width}>' cannot narrow '{self.snippet(at)}' of "
