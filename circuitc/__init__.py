@@ -17,10 +17,11 @@ from circuitc.frontend import parse_file, parse_text
 from circuitc.graph import Circuit
 from circuitc.netfile import load
 from circuitc.network import Network
+from circuitc.score import score
 from circuitc.truth import GroundTruth, ground_truth, hook_names
 
 __all__ = [
     "Circuit", "CircuitError", "CompileOptions", "Diagnostic", "GroundTruth", "Network",
     "__version__", "activations", "compile", "evaluate", "ground_truth", "hook_names", "load",
-    "parse_file", "parse_text",
+    "parse_file", "parse_text", "score",
 ]
