@@ -40,7 +40,7 @@ from circuitc.truth import ground_truth, hook_names
 
 MODEL, CONFIG, CIRCUIT, TRUTH = "model.safetensors", "config.json", "circuit.json", \
     "ground_truth.json"
-ARCHITECTURE = "circuitc-mlp"
+FORMAT = "circuitc-mlp"  # the format of the .npz whose keys the directory holds
 TEXT_KEYS = ("meta", "circuit", "readout.W.same_as")  # .npz keys that live in JSON files here
 
 
@@ -100,8 +100,9 @@ def config(net: Network, tensors: dict[str, np.ndarray]) -> dict[str, Any]:
         elif name not in layouts:
             layouts[name] = {"layout": "dense", "shape": list(tensors[name].shape)}
     return {
-        "architecture": ARCHITECTURE,
+        "format": FORMAT,
         "format_version": net.meta["format_version"],
+        "architecture": net.architecture,
         "circuitc_version": circuitc.__version__,
         "n_inputs": len(net.input_names),
         "n_outputs": len(net.output_names),
