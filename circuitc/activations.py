@@ -20,11 +20,11 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import numpy as np
 
 from circuitc import distribution as D
+from circuitc.atomic import atomic_file
 from circuitc.network import Network
 from circuitc.progress import progress
 from circuitc.simulate import Schedule, pack, unpack
@@ -38,14 +38,14 @@ class WireLabels:
     """The exact stored values of a hook's wires for batches of inputs (one simulator schedule)."""
 
     def __init__(self, net: Network, hook: str):
+        self.truth = ground_truth(net, hook)
         self.schedule = Schedule.of(net.circuit)
-        if hook in (INPUT, READOUT):
+        if hook in (INPUT, READOUT):  # ports: named by port bit, found by position
             self.rows = self.schedule.inputs if hook == INPUT else self.schedule.outputs
-            self.flip = np.zeros(len(self.rows), dtype=bool)
         else:
-            truth = ground_truth(net, hook)
-            self.rows = np.array([self.schedule.rows[w] for w in truth.wires], dtype=np.int64)
-            self.flip = np.array(truth.complemented, dtype=bool).reshape(-1)
+            self.rows = np.array([self.schedule.rows[w] for w in self.truth.wires],
+                                 dtype=np.int64)
+        self.flip = np.array(self.truth.complemented, dtype=bool).reshape(-1)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         values = self.schedule.run(pack(np.asarray(x, dtype=bool)))
@@ -67,7 +67,12 @@ def activations(net: Network, hook: str, n: int | None = None, seed: int = 0,
     """Yield (acts [B, d] float32, wire_values [B, F] bool) for `n` inputs drawn from the declared
     distribution (seeded per batch), or for `inputs` (one array [N, n_inputs], split into
     batches, or an iterable of such batches; `n` then limits how many are used)."""
-    labels = WireLabels(net, hook)
+    return _stream(net, hook, WireLabels(net, hook), n, seed, batch, inputs)
+
+
+def _stream(net: Network, hook: str, labels: WireLabels, n: int | None, seed: int,
+            batch: int | None, inputs: np.ndarray | Iterable[np.ndarray] | None = None,
+            ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     batch = batch or default_batch(net, hook, len(labels.rows))
     for x in _input_batches(net, n, seed, batch, inputs):
         yield run_to_hook(net, hook, x), labels(x)
@@ -99,39 +104,27 @@ def save_activations(net: Network, hook: str, path: str | os.PathLike, n: int, s
     """Write `activations(net, hook, n, seed, batch)` to an uncompressed .npz, batch by batch:
     `activations` float32 [n, d], `wire_values` bool [n, F] and `meta` (0-d JSON: hook, wires,
     complemented, n, seed, batch, network source). Memory stays one batch; the labels go to a
-    temporary file first, since a zip member is written whole before the next. Atomic: the
-    file is complete or absent. Returns the meta."""
-    truth_wires = WireLabels(net, hook)
-    batch = batch or default_batch(net, hook, len(truth_wires.rows))
-    truth = ground_truth(net, hook)
-    meta = {"hook": hook, "wires": truth.wires, "complemented": truth.complemented, "n": n, "seed": seed,
-            "batch": batch, "d": hook_width(net, hook), "network": net.meta.get("source", {}),
-            "circuit_name": net.meta.get("circuit_name")}
-    path = Path(path)
-    d, F = meta["d"], len(truth_wires.rows)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    os.close(fd)
-    labels_tmp = tmp + ".labels"
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf, \
-                open(labels_tmp, "w+b") as labels, \
-                progress(n, f"activations {hook}", unit="sample", enabled=show_progress) as bar:
-            with _member(zf, "activations", np.float32, (n, d)) as out:
-                for acts, values in activations(net, hook, n, seed, batch):
-                    out.write(np.ascontiguousarray(acts, dtype=np.float32).tobytes())
-                    labels.write(np.ascontiguousarray(values, dtype=bool).tobytes())
-                    bar.update(len(acts))
-            labels.seek(0)
-            with _member(zf, "wire_values", np.bool_, (n, F)) as out:
-                shutil.copyfileobj(labels, out, 1 << 24)
-            text = np.array(json.dumps(meta, sort_keys=True))
-            with _member(zf, "meta", text.dtype, ()) as out:
-                out.write(text.tobytes())
-        os.replace(tmp, path)
-    finally:
-        for name in (tmp, labels_tmp):
-            if os.path.exists(name):
-                os.unlink(name)
+    temporary file first, since a zip member is written whole before the next. Atomic
+    (`atomic_file`): the file is complete or absent. Returns the meta."""
+    labels = WireLabels(net, hook)
+    batch = batch or default_batch(net, hook, len(labels.rows))
+    meta = {"hook": hook, "wires": labels.truth.wires, "complemented": labels.truth.complemented,
+            "n": n, "seed": seed, "batch": batch, "d": hook_width(net, hook),
+            "network": net.meta.get("source", {}), "circuit_name": net.meta.get("circuit_name")}
+    with atomic_file(path) as handle, tempfile.TemporaryFile() as spool, \
+            zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as zf, \
+            progress(n, f"activations {hook}", unit="sample", enabled=show_progress) as bar:
+        with _member(zf, "activations", np.float32, (n, meta["d"])) as out:
+            for acts, values in _stream(net, hook, labels, n, seed, batch):
+                out.write(np.ascontiguousarray(acts, dtype=np.float32).tobytes())
+                spool.write(np.ascontiguousarray(values, dtype=bool).tobytes())
+                bar.update(len(acts))
+        spool.seek(0)
+        with _member(zf, "wire_values", np.bool_, (n, len(labels.rows))) as out:
+            shutil.copyfileobj(spool, out, 1 << 24)
+        text = np.array(json.dumps(meta, sort_keys=True))
+        with _member(zf, "meta", text.dtype, ()) as out:
+            out.write(text.tobytes())
     return meta
 
 

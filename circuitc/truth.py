@@ -87,11 +87,6 @@ def parse_hook(net: Network, hook: str) -> tuple[int, str]:
                      f"{READOUT}")
 
 
-def check_hook(net: Network, hook: str) -> None:
-    """ValueError (naming the hooks there are) unless `hook` is one of hook_names(net)."""
-    parse_hook(net, hook)
-
-
 def hook_width(net: Network, hook: str) -> int:
     """The width of the activations at `hook`."""
     t, site = parse_hook(net, hook)
