@@ -14,7 +14,7 @@ and on thousands of mutated ones).
 Why: Lark's LALR parser does Python work per reduction, and a C-precedence expression grammar
 reduces through a dozen unit rules per operand (`expr -> or_expr -> ... -> primary`), each also
 computing positions; that ran at ~0.1 MB/s (docs/benchmarks.md has the profile). Here a file is
-cut into tokens by one regular expression (`re.finditer`, in C), and expressions are parsed by
+cut into tokens by one regular expression (`re.findall`, in C), and expressions are parsed by
 precedence climbing: a fixed amount of Python work per token and per tree node, whatever the
 nesting, and memory linear in the file (token lists and the tree).
 
