@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from circuitc.lowering.construction import (GateLayer, LevelLayer, LevelSpec, Monomial,
                                             monomial_incidence, via_monomials)
+from circuitc.passes.monomials import signed_moebius
 
 
 SIGNED_MAX_VARIABLES = 8  # build_exact_gates tries all 2^n complement sets of a gate's n wires
@@ -119,15 +120,6 @@ def _signed_terms(key: tuple[tuple[int, int], ...], n: int) -> tuple[list, int]:
         f = f.reshape(-1, 2, 1 << i)
         f[:, 1, :] += f[:, 0, :]
         f = f.reshape(-1)
-    flips = np.arange(size)
-    table = f[flips[:, None] ^ flips[None, :]]  # row N: the table with the variables of N flipped
-    for i in range(n):  # Moebius transform of every row at once
-        table = table.reshape(size, -1, 2, 1 << i)
-        table[:, :, 1, :] -= table[:, :, 0, :]
-    table = table.reshape(size, size)
-    count = np.count_nonzero(table[:, 1:], axis=1)
-    ones = np.array([bin(N).count("1") for N in range(size)])
-    best = int(np.lexsort((flips, ones, count))[0])
-    coefs = table[best]
+    best, coefs = signed_moebius(f)
     terms = [(S & ~best, S & best, int(coefs[S])) for S in range(1, size) if coefs[S]]
     return terms, int(coefs[0])
