@@ -17,11 +17,10 @@ and sequential mapping with priority cuts", ICCAD 2007):
    local area (the area a cut adds to the current mapping, found by referencing and
    dereferencing its cone), each keeping the previous best cut so that a feasible one remains.
 
-A LUT's area is the neurons the exact layers spend on it: the terms of degree >= 1 of its
-fewest-term *signed* polynomial (`monomials.signed_moebius`, as `lowering/exact.py` builds it),
-one ReLU each: an AND of literals is one whatever its complemented inputs (its plain polynomial
-has 2^j monomials for j of them), a k-input XOR 2^k - 1. Terms shared between LUTs are counted
-once per LUT. Inverters are free: the mapper works on an AIG view (see `_Mapper`) where a
+A LUT's area is the neurons the exact layers spend on it: the cubes (products of literals, one
+ReLU each) of its cheapest form, `lowering/terms.py`: an AND of literals is one whatever its
+complemented inputs (its plain polynomial has 2^j monomials for j of them), a k-input XOR
+2^(k-1) (its polynomial 2^k - 1). Cubes shared between LUTs are counted once per LUT. Inverters are free: the mapper works on an AIG view (see `_Mapper`) where a
 NOT is a complemented edge, folded into the truth tables of the LUTs that read it.
 """
 
@@ -33,10 +32,8 @@ from collections import Counter
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
+from circuitc.lowering.terms import neurons as _neurons
 from circuitc.passes._rewrite import add_node, add_outputs, shell
-import numpy as np
-
-from circuitc.passes.monomials import signed_moebius
 
 Cut = frozenset  # leaf node indices
 DEFAULT_CUTS = 8  # C, the priority cuts kept per node (ABC's default is 8)
@@ -447,21 +444,6 @@ def _projections(n: int) -> list[int]:
     if n not in _PROJECTIONS:
         _PROJECTIONS[n] = [sum(1 << r for r in range(1 << n) if r >> j & 1) for j in range(n)]
     return _PROJECTIONS[n]
-
-
-_NEURONS: dict[tuple[int, int], int] = {}
-
-
-def _neurons(table: int, n: int) -> int:
-    """The ReLUs of a LUT with this truth table over n variables: the terms of degree >= 1 of
-    its fewest-term signed polynomial."""
-    key = (table, n)
-    if key not in _NEURONS:
-        size = 1 << n
-        rows = np.frombuffer(table.to_bytes(max(size // 8, 1), "little"), np.uint8)
-        _, coefs = signed_moebius(np.unpackbits(rows, bitorder="little")[:size])
-        _NEURONS[key] = int(np.count_nonzero(coefs[1:]))
-    return _NEURONS[key]
 
 
 def _support(table: int, variables: list[int]) -> tuple[int, list[int]]:

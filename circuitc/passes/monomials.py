@@ -100,30 +100,6 @@ def moebius(table: int, n_vars: int) -> list[int]:
     return c
 
 
-def signed_moebius(table: np.ndarray) -> tuple[int, np.ndarray]:
-    """The signed polynomial of a truth table with the fewest terms: (N, c).
-
-    `table` holds the 2^n values (integers; row r = the value when variable i is bit i of r).
-    Substituting w_j -> 1 - w_j for the variables j in a complement set N flips the table's rows
-    by N, and the Moebius transform of the flipped table gives the coefficients c[S] of the
-    products of literals prod_{i in S-N} w_i prod_{j in S&N} (1 - w_j). Every N is tried (2^n of
-    them, at once); the one with the fewest terms of degree >= 1 wins, ties broken by fewest
-    complemented variables, then the smallest N. a & ~b: N = {b}, one term w_a (1 - w_b) where
-    the plain polynomial a - ab has two; the NOR of k wires: one term, plain 2^k - 1.
-    """
-    size = len(table)
-    flips = np.arange(size)
-    c = np.asarray(table, dtype=np.int64)[flips[:, None] ^ flips[None, :]]  # row N: flipped by N
-    for i in range(size.bit_length() - 1):  # Moebius transform of every row at once
-        c = c.reshape(size, -1, 2, 1 << i)
-        c[:, :, 1, :] -= c[:, :, 0, :]
-    c = c.reshape(size, size)
-    count = np.count_nonzero(c[:, 1:], axis=1)
-    ones = np.array([N.bit_count() for N in range(size)])
-    best = int(np.lexsort((flips, ones, count))[0])
-    return best, c[best]
-
-
 @lru_cache(maxsize=4096)
 def _moebius(op: str, pattern: tuple[int, ...], n_vars: int) -> tuple[int, ...]:
     """Coefficients by bitmask of variables: c[S] = sum over T <= S of (-1)^|S-T| f(T)."""
