@@ -92,3 +92,26 @@ def test_compiled_network_has_the_chosen_depth_and_no_errors():
         result = evaluate(net, samples=2000, seed=1)
         assert result["bit_errors"] == 0
         assert all(level["max_abs_error"] < 1e-4 for level in result["levels"])  # every wire
+
+
+def test_cli_optimize(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from circuitc.cli import main
+    from conftest import EXAMPLES
+
+    run = CliRunner().invoke
+    adder = str(EXAMPLES / "ripple_adder.circ")
+    checked = run(main, ["check", adder, "--optimize", "depth", "--json"])
+    assert checked.exit_code == 0, checked.output
+    lut = json.loads(checked.output)["plan"]["passes"]["lutmap"]
+    assert lut["objective"] == "depth" and len(lut["candidates"]) == 3
+    assert lut["depth_after"] == min(r["depth"] for r in lut["candidates"])
+    net = tmp_path / "a.npz"
+    compiled = run(main, ["compile", adder, "--optimize", "neurons", "-o", str(net)])
+    assert compiled.exit_code == 0, compiled.output
+    assert run(main, ["eval", str(net)]).exit_code == 0
+    both = run(main, ["compile", adder, "--optimize", "depth", "--lut", "4", "-o", str(net)])
+    assert both.exit_code == 1 and "give one of them" in both.output
