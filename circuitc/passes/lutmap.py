@@ -20,8 +20,9 @@ and sequential mapping with priority cuts", ICCAD 2007):
 A LUT's area is the neurons the exact layers spend on it: the cubes (products of literals, one
 ReLU each) of its cheapest form, `lowering/terms.py`: an AND of literals is one whatever its
 complemented inputs (its plain polynomial has 2^j monomials for j of them), a k-input XOR
-2^(k-1) (its polynomial 2^k - 1). Cubes shared between LUTs are counted once per LUT. Inverters are free: the mapper works on an AIG view (see `_Mapper`) where a
-NOT is a complemented edge, folded into the truth tables of the LUTs that read it.
+2^(k-1) (its polynomial 2^k - 1). Cubes shared between LUTs are counted once per LUT.
+Inverters are free: the mapper works on an AIG view (see `_Mapper`) where a NOT is a
+complemented edge, folded into the truth tables of the LUTs that read it.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def lutmap(circuit: Circuit, k: int = 6, cuts: int = DEFAULT_CUTS) -> tuple[Circ
     and inverter twins merged: no level for a NOT, so a & ~b is one gate, a - ab).
     k must be in 2..keys.LUT_MAX_INPUTS and cuts at least 0 (CircuitError otherwise).
     Report: k, cuts, depth before (the circuit's levels) and after, luts, neurons (the area:
-    signed terms of degree >= 1, summed over the LUTs), LUT sizes (operands -> count), and per
+    the cubes of each LUT's cheapest form, summed over the LUTs), LUT sizes (operands -> count), and per
     mapping round its depth, LUTs and neurons.
     """
     if not isinstance(k, int) or not 2 <= k <= K.LUT_MAX_INPUTS:
