@@ -183,7 +183,8 @@ class _Parser:
             values, kinds = list(compress(values, keep)), list(compress(kinds, keep))
         kinds.append("$END")
         # offsets as machine integers (8 bytes a token, not a Python int's 40), read as ints
-        self.kinds, self.values, self.starts = kinds, values, array("q", at.astype(np.int64).tobytes())
+        self.kinds, self.values = kinds, values
+        self.starts = array("q", at.astype(np.int64).tobytes())
         # A token's line and column are found when asked for (a few tokens per statement are)
         self.newlines = np.flatnonzero(chars == 10).tolist()
         self.i = 0

@@ -59,8 +59,8 @@ def lutmap(circuit: Circuit, k: int = 6, cuts: int = DEFAULT_CUTS) -> tuple[Circ
     and inverter twins merged: no level for a NOT, so a & ~b is one gate, a - ab).
     k must be in 2..keys.LUT_MAX_INPUTS and cuts at least 0 (CircuitError otherwise).
     Report: k, cuts, depth before (the circuit's levels) and after, luts, neurons (the area:
-    the cubes of each LUT's cheapest form, summed over the LUTs), LUT sizes (operands -> count), and per
-    mapping round its depth, LUTs and neurons.
+    the cubes of each LUT's cheapest form, summed over the LUTs), LUT sizes (operands ->
+    count), and per mapping round its depth, LUTs and neurons.
     """
     if not isinstance(k, int) or not 2 <= k <= K.LUT_MAX_INPUTS:
         raise CircuitError(f"LUT size must be an integer from 2 to {K.LUT_MAX_INPUTS}, got {k!r}")
