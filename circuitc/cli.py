@@ -254,19 +254,23 @@ def import_command(file, output, fmt):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output file (default: stdout).")
 @click.option("--after-passes", is_flag=True,
               help="Export the circuit after the compiler passes (monomial form, levelized).")
+@click.option("--lut", type=click.IntRange(2, 8), metavar="K",
+              help="With --after-passes: map into K-input LUTs (2..8), as `compile --lut`.")
 @param_option
 @format_option
 @_handle_errors
-def export(file, target, output, after_passes, params, fmt):
+def export(file, target, output, after_passes, lut, params, fmt):
     """Write the circuit of FILE (after elaboration) in another format."""
     from circuitc.formats import EXPORTERS
-    from circuitc.passes import run_passes
+    from circuitc.passes import PassOptions, run_passes
 
+    if lut is not None and not after_passes:
+        raise ValueError("--lut maps the circuit in the passes: give --after-passes with it")
     warnings: list[Diagnostic] = []
     circuit = _load(file, params, fmt, warnings)
     _print_warnings(warnings)
     if after_passes:
-        circuit, _ = run_passes(circuit)
+        circuit, _ = run_passes(circuit, PassOptions(lut=lut))
     text = EXPORTERS[target](circuit)
     if output:
         write_atomic(output, text.encode())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ from circuitc.graph import Circuit
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "circuits"
-SHARED = REPO.parent / "shared"
+# ../shared beside the repository; CIRCUITC_SHARED points elsewhere (a git worktree, say)
+SHARED = Path(os.environ.get("CIRCUITC_SHARED") or REPO.parent / "shared")
 
 _ARITY = {K.OP_NOT: (1, 1), K.OP_BUF: (1, 1), K.OP_MUX: (3, 3), K.OP_MAJ: (3, 3)}
 

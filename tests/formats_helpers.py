@@ -9,9 +9,9 @@ import numpy as np
 from circuitc import keys as K
 from circuitc.graph import Circuit
 from circuitc.simulate import all_inputs, simulate
+from conftest import SHARED  # noqa: F401  (re-exported to the format tests)
 
 DATA = Path(__file__).resolve().parent / "data" / "formats"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def inputs_for(circuit: Circuit, n: int = 256, seed: int = 0) -> np.ndarray:

@@ -103,8 +103,12 @@ def write_bench(circuit: Circuit) -> str:
 
     Signals keep their node ids (characters a .bench name cannot hold become '_', made unique).
     MUX/MAJ are rewritten into AND/OR/NOT (see `circuitc.formats.basis`). An output whose port name
-    differs from its driver's signal gets a BUFF named after the port when that name is free,
-    else a fresh one. Constants are `XOR(x, x)` / `XNOR(x, x)` of the first input (standard .bench
+    differs from its driver's signal gets a BUFF named after the port, which is kept for it before
+    the gates are named (an equivalence checker pairs outputs by name), or a fresh name only when
+    an input already has the port's name; an output driven through buffers by the signal of its
+    name (as the passes leave it: levelize carries it to the last level) is that signal. XOR and
+    XNOR of one operand become BUFF and NOT, of more than two chains of two-input XORs (what
+    ABC and most .bench readers take). Constants are `XOR(x, x)` / `XNOR(x, x)` of the first input (standard .bench
     has no constants), or the extension `CONST0()` / `CONST1()` when there is no input.
     """
     from circuitc.formats.basis import basic_gates
@@ -124,6 +128,12 @@ def write_bench(circuit: Circuit) -> str:
 
     for node in circuit.inputs:
         claim(node, node)
+    ports = {out: _UNSAFE.sub("_", circuit.graph.nodes[out][K.NAME]) for out in circuit.outputs}
+    drivers = {out: _through_buffers(circuit, circuit.driver(out), ports[out])
+               for out in circuit.outputs}
+    kept = {out for out, port in ports.items()
+            if port not in used and _UNSAFE.sub("_", drivers[out]) != port}
+    used.update(ports[out] for out in kept)
     gates = basic_gates(circuit, set(circuit.graph.nodes))
     for node, _, _ in gates:
         claim(node, node)
@@ -140,15 +150,31 @@ def write_bench(circuit: Circuit) -> str:
             else:
                 body.append(f"{name} = {'XNOR' if value else 'XOR'}({first}, {first})")
     for node, op, operands in gates:
-        body.append(f"{names[node]} = {_WRITE_OPS[op]}({', '.join(names[o] for o in operands)})")
+        args = [names[o] for o in operands]
+        if op in (K.OP_XOR, K.OP_XNOR):
+            while len(args) > 2:
+                chain = claim((node, len(args)), f"{names[node]}_x")
+                body.append(f"{chain} = XOR({args[0]}, {args[1]})")
+                args[:2] = [chain]
+            if len(args) == 1:  # the parity of one signal: that signal or its complement
+                op = K.OP_BUF if op == K.OP_XOR else K.OP_NOT
+        body.append(f"{names[node]} = {_WRITE_OPS[op]}({', '.join(args)})")
     outputs = []
     for out in circuit.outputs:
-        port, driver = circuit.graph.nodes[out][K.NAME], names[circuit.driver(out)]
-        if _UNSAFE.sub("_", port) == driver:
+        port, driver = ports[out], names[drivers[out]]
+        if port == driver:
             outputs.append(driver)
         else:
-            name = claim(out, port)
+            name = port if out in kept else claim(out, port)
             body.append(f"{name} = BUFF({driver})")
             outputs.append(name)
     lines += [f"OUTPUT({n})" for n in outputs]
     return "\n".join(lines + [""] + body) + "\n"
+
+
+def _through_buffers(circuit: Circuit, node: str, name: str) -> str:
+    """The signal named `name` when `node` is a chain of buffers of it, else `node`."""
+    source = node
+    while circuit.op(source) == K.OP_BUF and _UNSAFE.sub("_", source) != name:
+        source = circuit.operands(source)[0]
+    return source if _UNSAFE.sub("_", source) == name else node
