@@ -40,8 +40,8 @@ ISCAS = ["c17", "c432", "c499", "c880", "c1355", "c1908", "c2670", "c3540", "c53
          "c7552"]
 SHARED_CASES = (
     [(f"iscas85/{c}.bench", None) for c in ISCAS]
-    + [(f"iscas85/{c}.bench", 4) for c in ("c432", "c499", "c1908", "c3540", "c6288", "c7552")]
-    + [(f"iscas85/{c}.bench", 6) for c in ("c17", "c880", "c1355", "c2670", "c5315")]
+    + [(f"iscas85/{c}.bench", 4) for c in ("c432", "c499", "c1908", "c3540", "c5315", "c7552")]
+    + [(f"iscas85/{c}.bench", 6) for c in ("c17", "c880", "c1355", "c2670")]
     + [(f"epfl/random_control/{c}.aig", None)
        for c in ("ctrl", "int2float", "router", "dec", "cavlc", "i2c", "priority")]
     + [("epfl/arithmetic/bar.aig", None)]
@@ -151,8 +151,11 @@ def test_shared_circuit_after_the_passes_is_proven_equivalent(abc, shared_circui
     assert cec(abc, original, exported) == "equivalent"
 
 
-@pytest.mark.parametrize("lut", [None, 4])
-@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.circ")))
+EXAMPLE_CASES = [(p.name, lut) for p in sorted(EXAMPLES.glob("*.circ")) for lut in (None, 4)
+                 if not (lut and p.name == "u_and.circ")]  # 4950 ANDs of 2: nothing to map
+
+
+@pytest.mark.parametrize("example, lut", EXAMPLE_CASES)
 def test_example_after_the_passes_is_proven_equivalent(abc, tmp_path, example, lut):
     circuit = parse_file(EXAMPLES / example)
     (tmp_path / "original.bench").write_text(write_bench(circuit))
