@@ -150,7 +150,8 @@ def check(file, max_fanin, no_polarity, balance, lut, optimize, bound, max_depth
     groups = D.whole_circuit(circuit, dist) if dist else None
     _, report = run_passes(circuit, PassOptions(
         max_fanin=max_fanin, polarity=not no_polarity, balance=balance, lut=lut,
-        optimize=optimize, samples=samples, seed=seed, sparsity_bound=bound, max_depth=max_depth, distribution=groups))
+        optimize=optimize, samples=samples, seed=seed, sparsity_bound=bound, max_depth=max_depth,
+        distribution=groups), show_progress=not as_json)
     stats = circuit.stats() | {"distribution": D.describe(circuit, groups),
                                "warnings": [w.format() for w in warnings],
                                "plan": report.to_dict()}
@@ -270,7 +271,7 @@ def export(file, target, output, after_passes, lut, params, fmt):
     circuit = _load(file, params, fmt, warnings)
     _print_warnings(warnings)
     if after_passes:
-        circuit, _ = run_passes(circuit, PassOptions(lut=lut))
+        circuit, _ = run_passes(circuit, PassOptions(lut=lut), show_progress=True)
     text = EXPORTERS[target](circuit)
     if output:
         write_atomic(output, text.encode())
@@ -324,7 +325,7 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
     ACTIVE wires on (measured; the activity per level is in the file's header)."""
     from circuitc.gen import sparse_circ
 
-    _emit(sparse_circ(wires, levels, active, seed, inputs=inputs), output)
+    _emit(sparse_circ(wires, levels, active, seed, inputs=inputs, show_progress=True), output)
 
 
 # ---- compile, run, eval, info -------------------------------------------------------------------
@@ -388,7 +389,7 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, optim
         input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width,
         architecture=architecture), show_progress=not as_json)
     output = output or Path(file).with_suffix(".npz").name
-    net.save(output)
+    net.save(output, show_progress=not as_json)
     summary = _summary(net) | {"output": str(output)}
     if as_json:
         click.echo(json.dumps(summary, indent=2))

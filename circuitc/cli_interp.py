@@ -59,7 +59,7 @@ def convert(network, target, output, force):
     else:
         if Path(output).is_dir():
             raise ValueError(f"{output} is a directory; give a file name for --to npz")
-        net.save(output)
+        net.save(output, show_progress=True)
     click.echo(f"wrote {output}")
 
 

@@ -43,7 +43,8 @@ class CompileOptions:
 def compile(circuit: Circuit, options: CompileOptions | None = None, *,
             show_progress: bool = False, **kwargs) -> Network:
     """Compile `circuit` to a ReLU network. Keyword arguments set CompileOptions fields;
-    show_progress draws a bar for the long checks on a terminal (stderr)."""
+    show_progress draws bars for the passes, the width search and the checks on a terminal
+    (stderr)."""
     options = options or CompileOptions(**kwargs)
     groups = D.whole_circuit(circuit, options.distribution) if options.distribution else None
     source = Source.of(circuit)
@@ -54,7 +55,7 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, *,
     compiled, report = run_passes(held.pop(), PassOptions(
         max_fanin=options.max_fanin, polarity=options.polarity, lut=options.lut,
         optimize=options.optimize, samples=options.samples,
-        seed=options.seed, distribution=groups))
+        seed=options.seed, distribution=groups), show_progress=show_progress)
     if groups:
         compiled.distribution = groups  # eval samples what the network was compiled for
     plan = plan_and_lower(compiled, PlanOptions(

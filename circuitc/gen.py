@@ -52,6 +52,7 @@ import numpy as np
 from circuitc import keys as K
 from circuitc.distribution import format_spec, sample
 from circuitc.graph import Circuit
+from circuitc.progress import progress
 from circuitc.simulate import pack, unpack
 
 GEN_OPS = ("and", "or", "xor", "andnot")
@@ -152,6 +153,7 @@ def sparse_circuit(
     ops: Sequence[str] = GEN_OPS,
     samples: int = 2000,
     split: float = SPLIT,
+    show_progress: bool = False,
 ) -> tuple[Circuit, dict]:
     """A random layered circuit that stays about `active`-sparse on every level, and its report.
 
@@ -168,7 +170,8 @@ def sparse_circuit(
     `max` of the number of wires on per sample; `never_on` (wires on in no sample); for gate
     levels also `copies` (gates equal to one of their operands on every sample), `both_on` (gates
     whose two operands were on together in some sample) and `blocks` (block counts by kind).
-    ValueError, listing every problem at once, for bad arguments.
+    ValueError, listing every problem at once, for bad arguments. show_progress draws a bar, one
+    step per level, on a terminal (stderr).
     """
     m = wires if inputs is None else inputs
     allowed = _check_sparse(wires, levels, active, m, ops, samples, split)
@@ -187,6 +190,7 @@ def sparse_circuit(
     per_level = [_stats(0, prev_vals[:, words:], samples)]
     pending: list[tuple[int, int, int]] = []  # split triangles of the previous level, to join
     dup = 0.0  # fraction of the previous level's features that it holds twice
+    bar = progress(levels, "generate", unit="level", enabled=show_progress)
     for level in range(1, levels + 1):
         fresh = np.setdiff1d(np.arange(len(prev_ids)), np.array(pending, dtype=np.int64).ravel())
         fresh = rng.permutation(fresh)
@@ -239,6 +243,8 @@ def sparse_circuit(
         per_level.append({**row, "blocks": dict(sorted(blocks.items()))})
         prev_ids, pending = names, new_pending
         dup = 3 * t / wires
+        bar.update()
+    bar.close()
     circuit.add_output_vector("y", prev_ids)
 
     report = {
@@ -261,13 +267,14 @@ def sparse_circ(
     ops: Sequence[str] = GEN_OPS,
     samples: int = 2000,
     split: float = SPLIT,
+    show_progress: bool = False,
 ) -> str:
     """`sparse_circuit(...)` as .circ text: a comment header with the arguments and the measured
     activity per level, then one flat assignment per gate in level order (`l3_17 = l2_5 & l2_9;`,
     a & ~b written `mux(b, 0, a)`), then the outputs. Parsing it gives the same nodes, ops and
     operands as the Circuit."""
     circuit, report = sparse_circuit(wires, levels, active, seed, inputs=inputs, ops=ops,
-                                     samples=samples, split=split)
+                                     samples=samples, split=split, show_progress=show_progress)
     return write_sparse_circ(circuit, report)
 
 

@@ -27,6 +27,7 @@ from circuitc.atomic import atomic_file
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 from circuitc.network import Affine, Block, Matrix, Network, dumps_meta
+from circuitc.progress import progress
 
 FORMAT_NAME = "circuitc-mlp"
 FORMAT_VERSION = 3  # 2 added meta.architecture ("mlp" or "residual"); version 1 is "mlp";
@@ -80,18 +81,23 @@ def _put_matrix(arrays: dict[str, np.ndarray], name: str, matrix: Matrix) -> Non
         arrays[name] = csr.toarray()
 
 
-def save(net: Network, path: str | os.PathLike) -> None:
+def save(net: Network, path: str | os.PathLike, show_progress: bool = False) -> None:
     """Write `net` to `path` atomically and reproducibly (fixed zip timestamps), member by
-    member into a temporary file beside `path` that is renamed into place when complete."""
-    with atomic_file(path) as handle:
+    member into a temporary file beside `path` that is renamed into place when complete;
+    show_progress draws a bar (bytes compressed) on a terminal (stderr)."""
+    arrays = to_arrays(net)
+    with atomic_file(path) as handle, \
+            progress(sum(a.nbytes for a in arrays.values()), f"save {os.path.basename(path)}",
+                     unit="B", enabled=show_progress) as bar:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for key, array in to_arrays(net).items():
+            for key, array in arrays.items():
                 info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 with archive.open(info, "w", force_zip64=array.nbytes > 1 << 30) as member:
                     np.lib.format.write_array(member, np.asarray(array, order="C"),
                                               allow_pickle=False)
+                bar.update(array.nbytes)
 
 
 # ---- loading ------------------------------------------------------------------------------------

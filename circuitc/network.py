@@ -230,10 +230,11 @@ class Network:
 
         return ground_truth(self, hook)
 
-    def save(self, path: str) -> None:
+    def save(self, path: str, show_progress: bool = False) -> None:
+        """Write the network file (circuitc.netfile.save); show_progress: a bar on a terminal."""
         from circuitc.netfile import save
 
-        save(self, path)
+        save(self, path, show_progress)
 
     def __repr__(self) -> str:
         widths = [self.embed.shape[1]] + [l.shape[1] for l in self.layers]

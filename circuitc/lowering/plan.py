@@ -68,6 +68,7 @@ from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
 from circuitc.network import Affine
 from circuitc.onbits import Truth, sample_truth
+from circuitc.progress import progress
 
 MODES = ("exact", "superposed", "auto")
 CONSTRUCTIONS = ("uand", "clamped")
@@ -94,7 +95,7 @@ class PlanOptions:
     margin: float = 0.05
     correct_width: int | None = None  # a correction layer after each superposed level
     architecture: str = "auto"  # exact mode: mlp | residual | auto (residual when buffers)
-    show_progress: bool = False  # a bar for the whole-network checks (terminal only)
+    show_progress: bool = False  # bars for the width search and the checks (terminal only)
 
 
 @dataclass
@@ -140,7 +141,12 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
 
     plan.embed, input_readoff = _embedding(n_in, options)
     search = _Search(circuit, options, plan.embed, input_readoff, levels)
-    plan.levels = [search.choose(spec) for spec in levels[1]]
+    with progress(len(levels[1]), "width search", unit="level",
+                  enabled=options.show_progress) as bar:
+        plan.levels = []
+        for spec in levels[1]:
+            plan.levels.append(search.choose(spec))
+            bar.update()
     # The widths were picked as the smallest that pass the validation sample, which favours
     # widths that were lucky on it: the whole network is checked on fresh inputs, and widened
     # where that check fails.

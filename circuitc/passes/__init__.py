@@ -24,6 +24,7 @@ from circuitc.passes.monomials import monomials
 from circuitc.passes.polarity import polarity
 from circuitc.passes.simplify import simplify
 from circuitc.passes.sparsity import sparsity
+from circuitc.progress import progress
 
 __all__ = ["PassOptions", "PassReport", "run_passes", "simplify", "fanin", "lutmap", "choose_lut",
            "monomials", "polarity", "levelize", "sparsity", "depth"]
@@ -78,11 +79,12 @@ class PassReport:
         return "\n".join(lines)
 
 
-def run_passes(circuit: Circuit,
-               options: PassOptions | None = None) -> tuple[Circuit, PassReport]:
+def run_passes(circuit: Circuit, options: PassOptions | None = None, *,
+               show_progress: bool = False) -> tuple[Circuit, PassReport]:
     """Run the whole pipeline on a copy of `circuit`; CircuitError (every problem at once) when
     the circuit is malformed or an option is unusable. The result satisfies levelize's contract:
-    every gate has POLY over stored operand values at the level just before its own."""
+    every gate has POLY over stored operand values at the level just before its own.
+    show_progress draws a bar, one step per pass, on a terminal (stderr)."""
     o = options or PassOptions()
     if o.lut is not None and o.optimize is not None:
         raise ValueError("lut (--lut K) fixes the LUT size and optimize (--optimize) chooses it: "
@@ -91,23 +93,34 @@ def run_passes(circuit: Circuit,
     if problems:
         raise CircuitError([Diagnostic(p, circuit.name) for p in problems])
     report = PassReport(circuit.name)
-    c, report.passes["simplify"] = simplify(circuit)
-    del circuit  # a caller that handed the graph over (compile from the CLI) lets it go here
     # With LUTs, the LUT size bounds the degree; fanin only makes the gates small enough to map.
     k = o.max_fanin if o.lut is None else min(o.max_fanin, o.lut)
-    c, report.passes["fanin"] = fanin(c, k)
-    c, report.passes["resimplify"] = simplify(c)
-    if o.lut is not None:
-        c, report.passes["lutmap"] = lutmap(c, o.lut)
-    elif o.optimize is not None and k <= K.LUT_MAX_INPUTS:
-        c, report.passes["lutmap"] = choose_lut(c, o.optimize, max(k, 2))
-    elif o.fold_inverters and k <= K.LUT_MAX_INPUTS:
-        c, report.passes["lutmap"] = lutmap(c, max(k, 2), cuts=0)
-    c, report.passes["monomials"] = monomials(c)
-    c, report.passes["polarity"] = polarity(c, o.samples, o.seed, o.distribution, o.polarity)
-    c, report.passes["levelize"] = levelize(c, o.balance)
-    report.passes["sparsity"] = sparsity(c, o.sparsity_bound, o.samples, o.seed, o.distribution)
-    report.passes["depth"] = depth(c, o.max_depth, o.uncorrected_depth_limit)
+    mapping = o.lut is not None or (k <= K.LUT_MAX_INPUTS and (o.optimize is not None
+                                                                 or o.fold_inverters))
+    with progress(8 + mapping, "passes", unit="pass", enabled=show_progress) as bar:
+        def run(name: str, one_pass, *args):
+            bar.set_postfix_str(name)
+            result = one_pass(*args)
+            bar.update()
+            return result
+
+        c, report.passes["simplify"] = run("simplify", simplify, circuit)
+        del circuit  # a caller that handed the graph over (compile from the CLI) lets it go here
+        c, report.passes["fanin"] = run("fanin", fanin, c, k)
+        c, report.passes["resimplify"] = run("resimplify", simplify, c)
+        if o.lut is not None:
+            c, report.passes["lutmap"] = run("lutmap", lutmap, c, o.lut)
+        elif o.optimize is not None and k <= K.LUT_MAX_INPUTS:
+            c, report.passes["lutmap"] = run("lutmap", choose_lut, c, o.optimize, max(k, 2))
+        elif mapping:
+            c, report.passes["lutmap"] = run("lutmap", lutmap, c, max(k, 2), 0)
+        c, report.passes["monomials"] = run("monomials", monomials, c)
+        c, report.passes["polarity"] = run("polarity", polarity, c, o.samples, o.seed,
+                                           o.distribution, o.polarity)
+        c, report.passes["levelize"] = run("levelize", levelize, c, o.balance)
+        report.passes["sparsity"] = run("sparsity", sparsity, c, o.sparsity_bound, o.samples,
+                                        o.seed, o.distribution)
+        report.passes["depth"] = run("depth", depth, c, o.max_depth, o.uncorrected_depth_limit)
     for shape, act in zip(report.passes["levelize"]["levels"], report.passes["sparsity"]["levels"]):
         report.levels.append({**shape, **{k: act[k] for k in
                                           ("mean", "p999", "max", "dense", "sparse_ok")}})
