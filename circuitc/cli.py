@@ -131,13 +131,14 @@ def main(debug: bool) -> None:
 @click.option("--samples", default=10_000, show_default=True, type=click.IntRange(min=1),
               help="Samples of the input distribution for the activity measurements.")
 @click.option("--seed", default=0, show_default=True)
+@max_memory_option
 @dist_option
 @param_option
 @format_option
 @json_option
 @_handle_errors
 def check(file, max_fanin, no_polarity, balance, lut, optimize, bound, max_depth, samples, seed,
-          dist, params, fmt, as_json) -> None:
+          max_memory, dist, params, fmt, as_json) -> None:
     """Parse FILE, run the compiler passes and report the plan per level.
 
     Reports inputs, outputs, gates by kind, depth and warnings, then per level of the compiled
@@ -147,6 +148,8 @@ def check(file, max_fanin, no_polarity, balance, lut, optimize, bound, max_depth
 
     warnings: list[Diagnostic] = []
     circuit = _load(file, params, fmt, warnings)
+    memory.check(memory.estimate_passes(circuit, samples), _budget(max_memory),
+                 "running the passes on this circuit", file)
     groups = D.whole_circuit(circuit, dist) if dist else None
     _, report = run_passes(circuit, PassOptions(
         max_fanin=max_fanin, polarity=not no_polarity, balance=balance, lut=lut,
@@ -257,10 +260,11 @@ def import_command(file, output, fmt):
               help="Export the circuit after the compiler passes (monomial form, levelized).")
 @click.option("--lut", type=click.IntRange(2, 8), metavar="K",
               help="With --after-passes: map into K-input LUTs (2..8), as `compile --lut`.")
+@max_memory_option
 @param_option
 @format_option
 @_handle_errors
-def export(file, target, output, after_passes, lut, params, fmt):
+def export(file, target, output, after_passes, lut, max_memory, params, fmt):
     """Write the circuit of FILE (after elaboration) in another format."""
     from circuitc.formats import EXPORTERS
     from circuitc.passes import PassOptions, run_passes
@@ -271,6 +275,8 @@ def export(file, target, output, after_passes, lut, params, fmt):
     circuit = _load(file, params, fmt, warnings)
     _print_warnings(warnings)
     if after_passes:
+        memory.check(memory.estimate_passes(circuit), _budget(max_memory),
+                     "running the passes on this circuit", file)
         circuit, _ = run_passes(circuit, PassOptions(lut=lut), show_progress=True)
     text = EXPORTERS[target](circuit)
     if output:

@@ -47,12 +47,13 @@ class Estimate:
     parts: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
-        parts = ", ".join(f"{k} {gb(v)}" for k, v in self.parts.items() if v >= 1 << 20)
-        return f"about {gb(self.total)} ({parts})"
+        parts = ", ".join(f"{k} {size(v)}" for k, v in self.parts.items() if v >= 1 << 20)
+        return f"about {size(self.total)} ({parts})"
 
 
-def gb(n: float) -> str:
-    return f"{n / 1e9:.2f} GB"
+def size(n: float) -> str:
+    """Bytes for people: GB from a gigabyte on, else MB (a 1M budget is not '0.00 GB')."""
+    return f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB"
 
 
 def physical_memory() -> int:
@@ -83,18 +84,29 @@ def _block_bytes(rows: int, columns: int) -> int:
     return BLOCK_COPIES * min(BLOCK_BYTES, 4 * rows * columns)
 
 
+def _passes_parts(circuit: Circuit, samples: int) -> dict[str, int]:
+    nodes = circuit.graph.number_of_nodes()
+    edges = circuit.graph.number_of_edges()
+    return {"base": BASE,
+            "graphs": int(GRAPH_COPIES * (NODE_BYTES * nodes + EDGE_BYTES * edges)),
+            "samples": samples * len(circuit.inputs)
+            + min(SIM_BYTES, 8 * nodes * -(-samples // 64))}
+
+
+def estimate_passes(circuit: Circuit, samples: int = 10_000) -> Estimate:
+    """The peak memory of running the passes on `circuit` (parsed) with `samples` samples
+    (`circuitc check`, `export --after-passes`)."""
+    parts = _passes_parts(circuit, samples)
+    return Estimate(sum(parts.values()), parts)
+
+
 def estimate_compile(circuit: Circuit, mode: str = "exact", construction: str = "uand",
                      samples: int = 10_000) -> Estimate:
     """The peak memory of compiling `circuit` (parsed, before the passes) with these options."""
-    nodes = circuit.graph.number_of_nodes()
-    edges = circuit.graph.number_of_edges()
     gates = len(circuit.gates())
     widest = max((len(level) for level in circuit.levels()), default=0)
-    parts = {"base": BASE,
-             "graphs": int(GRAPH_COPIES * (NODE_BYTES * nodes + EDGE_BYTES * edges)),
-             "samples": samples * len(circuit.inputs)
-             + min(SIM_BYTES, 8 * nodes * -(-samples // 64)),
-             "blocks": _block_bytes(min(BATCH, samples), widest)}
+    parts = _passes_parts(circuit, samples) | {
+        "blocks": _block_bytes(min(BATCH, samples), widest)}
     if mode == "exact":
         parts["network"] = 3 * gates * NONZERO_BYTES
         parts["activations"] = ACTIVATION_COPIES * min(BATCH, samples) * widest * 4
@@ -128,6 +140,6 @@ def check(estimate: Estimate, budget: int, what: str, path: str | os.PathLike) -
     """CircuitError, before anything is built, when `estimate` is above `budget`."""
     if estimate.total > budget:
         raise CircuitError(Diagnostic(
-            f"{what} would need {estimate.describe()}, more than --max-memory {gb(budget)}; "
+            f"{what} would need {estimate.describe()}, more than --max-memory {size(budget)}; "
             "raise --max-memory if the machine has it free, or use a smaller circuit",
             str(Path(path))))

@@ -1,6 +1,7 @@
 """The memory estimates of circuitc.memory against the peak measured in a fresh process, and the
 CLI refusing up front with the estimate."""
 
+import re
 import subprocess
 import sys
 
@@ -54,11 +55,24 @@ def test_a_compile_over_the_budget_is_refused_up_front_with_the_estimate(tmp_pat
                                   "50M", "-o", "u.npz"])
     assert result.exit_code == 1
     assert "u.circ: error: compiling this circuit would need about" in result.output
-    assert "more than --max-memory 0.05 GB" in result.output
+    assert "more than --max-memory 52.4 MB" in result.output
     assert not (tmp_path / "u.npz").exists()
     assert runner.invoke(main, ["compile", "u.circ", "-o", "u.npz", "--json"]).exit_code == 0
     result = runner.invoke(main, ["eval", "u.npz", "--max-memory", "1M"])
     assert result.exit_code == 1 and "evaluating this network would need" in result.output
+
+
+@pytest.mark.parametrize("command", [["check", "u.circ"], ["check", "u.circ", "--json"],
+                                     ["export", "u.circ", "--to", "bench", "--after-passes"]])
+def test_the_passes_over_the_budget_are_refused_up_front_with_the_estimate(tmp_path, monkeypatch,
+                                                                           command):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "u.circ").write_text(uand_circ(20))
+    result = CliRunner().invoke(main, [*command, "--max-memory", "1M"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert re.search(r"u\.circ: error: running the passes on this circuit would need about "
+                     r"[0-9.]+ MB \(base [0-9.]+ MB.*\), more than --max-memory 1\.0 MB; raise "
+                     r"--max-memory", result.output), result.output
 
 
 @pytest.mark.parametrize("text, size", [("4G", 4 << 30), ("512M", 512 << 20), ("1.5GB", 3 << 29),
