@@ -18,16 +18,24 @@ estimate, meant to be within a factor of two, not a bound):
 - an exact network: one neuron per monomial, and a forward batch holds ACTIVATION_COPIES dense
   [batch x width] float32 activations;
 - samples: the inputs (one byte each) and the simulation chunks; products stream in column
-  blocks of `circuitc.network.BLOCK_BYTES` (BLOCK_COPIES of them alive at once).
+  blocks of `circuitc.network.BLOCK_BYTES` (BLOCK_COPIES of them alive at once);
+- eval: the exact values of every level's wires on every sample, kept as on-entries
+  (TRUTH_ENTRY_BYTES each: a bool and an int64 index, twice while the chunks are stacked), as
+  many as the sparsity pass measured (the mean wires on per level, in the file's meta); one layer's
+  activations of a batch at a time.
+bench/memory.py measures these estimates against peaks at small and mid sizes (docs/robustness.md).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
@@ -39,6 +47,8 @@ UAND_HOSTS, CLAMPED_RELUS_PER_GATE = 64, 36
 ACTIVATION_COPIES, BATCH = 3, 2048
 BLOCK_COPIES, SIM_BYTES = 4, 128 << 20
 JSON_TO_GRAPH = 8  # a loaded circuit graph per byte of its JSON (the parse's dicts included)
+TRUTH_ENTRY_BYTES = 18
+META_READ_LIMIT = 256 << 20  # a meta larger than this is not read for the estimate
 
 
 @dataclass
@@ -123,6 +133,7 @@ def estimate_eval(path: str | os.PathLike, samples: int = 10_000) -> Estimate:
     (uncompressed member sizes) alone, before anything is loaded."""
     with zipfile.ZipFile(path) as archive:
         sizes = {info.filename.removesuffix(".npy"): info.file_size for info in archive.infolist()}
+        wires_on = _wires_on(archive, sizes.get("meta", 0))
     circuit = sizes.get("circuit", 0)
     arrays = sum(sizes.values()) - circuit
     readoffs = sum(v for k, v in sizes.items() if k.startswith("levels.") and ".readoff.W" in k)
@@ -130,10 +141,26 @@ def estimate_eval(path: str | os.PathLike, samples: int = 10_000) -> Estimate:
     columns = max([v // 4 for k, v in sizes.items() if k.endswith(".b")], default=0)
     parts = {"base": BASE, "circuit graph": JSON_TO_GRAPH * circuit,
              "network": arrays + readoffs,  # streamed products keep a CSC copy of read-offs
-             "activations": ACTIVATION_COPIES * min(BATCH, samples) * 4 * sum(widths),
+             "exact values": int(TRUTH_ENTRY_BYTES * samples * wires_on),
+             "activations": ACTIVATION_COPIES * min(BATCH, samples) * 4 * max(widths, default=0),
              "blocks": _block_bytes(min(BATCH, samples), columns)
              + min(SIM_BYTES, circuit)}
     return Estimate(sum(parts.values()), parts)
+
+
+def _wires_on(archive: zipfile.ZipFile, meta_bytes: int) -> float:
+    """The mean number of wires on per sample summed over the levels and the outputs, from the
+    sparsity pass's measurements in the file's meta; 0 when the meta cannot be read (the loader
+    then reports what is wrong with it)."""
+    if meta_bytes > META_READ_LIMIT:
+        return 0.0
+    try:
+        with archive.open("meta.npy") as member:
+            meta = json.loads(str(np.lib.format.read_array(member, allow_pickle=False)))
+        levels = meta["passes"]["levels"]
+        return float(sum(row["mean"] for row in levels)) + len(meta["outputs"]) / 2
+    except Exception:  # any damage: no estimate of this part, and load() says what is wrong
+        return 0.0
 
 
 def check(estimate: Estimate, budget: int, what: str, path: str | os.PathLike) -> None:
