@@ -17,7 +17,9 @@ estimate, meant to be within a factor of two, not a bound):
   that passed, the construction's transients);
 - an exact network: one neuron per monomial, and a forward batch holds ACTIVATION_COPIES dense
   [batch x width] float32 activations;
-- samples: the inputs (one byte each) and the simulation chunks; products stream in column
+- samples: drawing them (`circuitc.distribution.sample`) costs SAMPLE_BYTES per input bit and
+  sample (a float64 key and the bool), SUBSET_BYTES instead for a bit in a sparse or atmost
+  group (its argsort and ranks, int64, and the bool); then the simulation chunks; products stream in column
   blocks of `circuitc.network.BLOCK_BYTES` (BLOCK_COPIES of them alive at once);
 - eval: the exact values of every level's wires on every sample, kept as on-entries
   (TRUTH_ENTRY_BYTES each: a bool and an int64 index, twice while the chunks are stacked), as
@@ -46,6 +48,7 @@ NONZERO_BYTES = 40
 UAND_HOSTS, CLAMPED_RELUS_PER_GATE = 64, 36
 ACTIVATION_COPIES, BATCH = 3, 2048
 BLOCK_COPIES, SIM_BYTES = 4, 128 << 20
+SAMPLE_BYTES, SUBSET_BYTES = 9, 25
 JSON_TO_GRAPH = 8  # a loaded circuit graph per byte of its JSON (the parse's dicts included)
 TRUTH_ENTRY_BYTES = 18
 META_READ_LIMIT = 256 << 20  # a meta larger than this is not read for the estimate
@@ -99,8 +102,15 @@ def _passes_parts(circuit: Circuit, samples: int) -> dict[str, int]:
     edges = circuit.graph.number_of_edges()
     return {"base": BASE,
             "graphs": int(GRAPH_COPIES * (NODE_BYTES * nodes + EDGE_BYTES * edges)),
-            "samples": samples * len(circuit.inputs)
+            "samples": samples * _sampler_bytes(circuit)
             + min(SIM_BYTES, 8 * nodes * -(-samples // 64))}
+
+
+def _sampler_bytes(circuit: Circuit) -> int:
+    """Bytes per sample while the declared distribution is drawn (see the module docstring)."""
+    subset = sum(len(g["inputs"]) for g in circuit.distribution
+                 if g.get("kind") in ("sparse", "atmost"))
+    return SAMPLE_BYTES * (len(circuit.inputs) - subset) + SUBSET_BYTES * subset
 
 
 def estimate_passes(circuit: Circuit, samples: int = 10_000) -> Estimate:
