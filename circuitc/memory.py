@@ -31,6 +31,7 @@ bench/memory.py measures these estimates against peaks at small and mid sizes (d
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import zipfile
@@ -45,7 +46,7 @@ from circuitc.graph import Circuit
 BASE = 140 << 20
 NODE_BYTES, EDGE_BYTES, GRAPH_COPIES = 1000, 330, 2.5
 NONZERO_BYTES = 40
-UAND_HOSTS, CLAMPED_RELUS_PER_GATE = 64, 36
+UAND_HOSTS, CLAMPED_RELUS_PER_GATE, CLAMPED_WIDTH = 64, 36, 430
 ACTIVATION_COPIES, BATCH = 3, 2048
 BLOCK_COPIES, SIM_BYTES = 4, 128 << 20
 SAMPLE_BYTES, SUBSET_BYTES = 9, 25
@@ -131,10 +132,16 @@ def estimate_compile(circuit: Circuit, mode: str = "exact", construction: str = 
         parts["network"] = 3 * gates * NONZERO_BYTES
         parts["activations"] = ACTIVATION_COPIES * min(BATCH, samples) * widest * 4
     else:
+        from circuitc.lowering.plan import MAX_WIDTH_FACTOR
+
         hosts = UAND_HOSTS if construction == "uand" else CLAMPED_RELUS_PER_GATE
         parts["network"] = hosts * gates * NONZERO_BYTES
-        # the width is searched; superposition keeps it far below the level's (docs/uand.md)
-        parts["activations"] = ACTIVATION_COPIES * min(BATCH, samples) * 4 * min(widest, 4096)
+        # The width is searched. U-AND keeps it far below the level's (docs/uand.md); clamped
+        # levels take about CLAMPED_WIDTH sqrt(wires) ReLUs (19 a gate at 500 wires a level,
+        # 2 at 32,000: docs/deep.md, bench/memory.py), up to the search's limit.
+        width = min(widest, 4096) if construction == "uand" else \
+            min(MAX_WIDTH_FACTOR * widest, int(CLAMPED_WIDTH * math.sqrt(widest)))
+        parts["activations"] = ACTIVATION_COPIES * min(BATCH, samples) * 4 * width
     return Estimate(sum(parts.values()), parts)
 
 
