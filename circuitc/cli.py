@@ -258,8 +258,7 @@ def import_command(file, output, fmt):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output file (default: stdout).")
 @click.option("--after-passes", is_flag=True,
               help="Export the circuit after the compiler passes (monomial form, levelized).")
-@click.option("--lut", type=click.IntRange(2, 8), metavar="K",
-              help="With --after-passes: map into K-input LUTs (2..8), as `compile --lut`.")
+@lut_option
 @max_memory_option
 @param_option
 @format_option
