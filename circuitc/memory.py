@@ -174,8 +174,8 @@ def _wires_on(archive: zipfile.ZipFile, meta_bytes: int) -> float:
     try:
         with archive.open("meta.npy") as member:
             meta = json.loads(str(np.lib.format.read_array(member, allow_pickle=False)))
-        levels = meta["passes"]["levels"]
-        return float(sum(row["mean"] for row in levels)) + len(meta["outputs"]) / 2
+        means = [float(row["mean"]) for row in meta["passes"]["levels"]]
+        return sum(means) + means[-1]  # the outputs are the top level's wires (levelize)
     except Exception:  # any damage: no estimate of this part, and load() says what is wrong
         return 0.0
 
