@@ -19,8 +19,8 @@ estimate, meant to be within a factor of two, not a bound):
   [batch x width] float32 activations;
 - samples: drawing them (`circuitc.distribution.sample`) costs SAMPLE_BYTES per input bit and
   sample (a float64 key and the bool), SUBSET_BYTES instead for a bit in a sparse or atmost
-  group (its argsort and ranks, int64, and the bool); then the simulation chunks; products stream in column
-  blocks of `circuitc.network.BLOCK_BYTES` (BLOCK_COPIES of them alive at once);
+  group (its argsort and ranks, int64, and the bool); then the simulation chunks; products
+  stream in column blocks of `circuitc.network.BLOCK_BYTES` (BLOCK_COPIES of them alive at once);
 - eval: the exact values of every level's wires on every sample, kept as on-entries
   (TRUTH_ENTRY_BYTES each: a bool and an int64 index, twice while the chunks are stacked), as
   many as the sparsity pass measured (the mean wires on per level, in the file's meta); one layer's

@@ -108,8 +108,9 @@ def write_bench(circuit: Circuit) -> str:
     an input already has the port's name; an output driven through buffers by the signal of its
     name (as the passes leave it: levelize carries it to the last level) is that signal. XOR and
     XNOR of one operand become BUFF and NOT, of more than two chains of two-input XORs (what
-    ABC and most .bench readers take). Constants are `XOR(x, x)` / `XNOR(x, x)` of the first input (standard .bench
-    has no constants), or the extension `CONST0()` / `CONST1()` when there is no input.
+    ABC and most .bench readers take). Constants are `XOR(x, x)` / `XNOR(x, x)` of the first
+    input (standard .bench has no constants), or the extension `CONST0()` / `CONST1()` when there
+    is no input.
     """
     from circuitc.formats.basis import basic_gates
 
