@@ -23,9 +23,10 @@ estimate, meant to be within a factor of two, not a bound):
   stream in column blocks of `circuitc.network.BLOCK_BYTES` (BLOCK_COPIES of them alive at once);
 - eval: the exact values of every level's wires on every sample, kept as on-entries
   (TRUTH_ENTRY_BYTES each: a bool and an int64 index, twice while the chunks are stacked), as
-  many as the sparsity pass measured (the mean wires on per level, in the file's meta); one layer's
-  activations of a batch at a time.
-bench/memory.py measures these estimates against peaks at small and mid sizes (docs/robustness.md).
+  many as the sparsity pass measured (the mean wires on per level, in the file's meta); one
+  layer's activations of a batch at a time.
+bench/memory.py measures these estimates against peaks at small and mid sizes
+(docs/robustness.md).
 """
 
 from __future__ import annotations
