@@ -12,7 +12,6 @@ declared distribution) and measures:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from circuitc import distribution as D
-from circuitc.network import Affine, Layer, Matrix, Network, step
+from circuitc.network import Affine, Layer, Matrix, Network, run_layers
 from circuitc.onbits import Truth, sample_truth
 from circuitc.progress import progress
 from circuitc.simulate import all_inputs
@@ -108,7 +107,7 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
             rows = slice(start, start + batch)
             wrong = np.zeros(len(x[rows]), dtype=bool)
             expected = truth.expected[rows]
-            for t, h in enumerate(_activations(embed, layers, x[rows])):  # one layer at a time
+            for t, h in enumerate(run_layers(embed, layers, x[rows], in_place=True)):  # one layer at a time
                 for lv in read_at.get(t, ()):
                     readoff, stored = readoffs[lv], truth.stored[lv][rows]
                     for a, z in readoff.column_blocks(len(h)):
@@ -127,16 +126,6 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
                     bar.update()
             result.wrong_samples += int(wrong.sum())
     return result
-
-
-def _activations(embed: Matrix, layers: list[Layer], x: np.ndarray) -> Iterator[np.ndarray]:
-    """h_0 .. h_L of a batch, one at a time (either architecture)."""
-    h = x.astype(np.float32) @ embed
-    h = np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
-    yield h
-    for layer in layers:
-        h = step(layer, h)
-        yield h
 
 
 def _outputs(result: Measured, y: np.ndarray, expected: sp.csr_array, cut: np.ndarray,

@@ -41,6 +41,7 @@ SPARSE_INPUT = 0.05  # below this fraction of nonzero activations, multiply spar
 # memory stays proportional to the nonzeros (plus one block), never to rows x columns.
 DENSE_W, DENSE_W_MAX = 0.03, 1 << 22
 BLOCK_BYTES = 64 << 20  # the largest dense block (of W, or of the output) one product makes
+GATHER_ROWS = 0.25  # a sparse W using at most this fraction of its rows is multiplied gathered
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Affine:
     b: np.ndarray
     _W_dense: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _W_csc: sp.csc_array | None = field(default=None, init=False, repr=False, compare=False)
+    _support: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __call__(self, h: np.ndarray) -> np.ndarray:
         """h @ W + b, dense float32 [n, columns]."""
@@ -74,8 +76,14 @@ class Affine:
         """(h @ W + b)[:, start:stop] as dense float32, without computing the other columns
         (without the bias when `bias` is false)."""
         W = self.W
+        support = self.support()
+        if support is not None:  # few rows used: gather them, multiply the small matrix
+            rows, W = support
+            h = h[:, rows]
+            if (start, stop) != (0, self.W.shape[1]):
+                W = W[:, start:stop]
         if not sp.issparse(W):
-            W = W[:, start:stop]
+            W = W[:, start:stop] if support is None else W
         elif self._dense_enough() and not self._blocked():
             if self._W_dense is None:
                 self._W_dense = W.toarray()
@@ -97,6 +105,38 @@ class Affine:
             out = out + self.b[start:stop]
         return out.astype(np.float32, copy=False)
 
+    def support(self) -> tuple[np.ndarray, Matrix] | None:
+        """(the rows of a sparse W holding nonzeros, W restricted to them), when those are at
+        most a GATHER_ROWS fraction of W's rows (a residual block reads a few stream dimensions
+        of thousands): h[:, rows] @ W[rows] costs the nonzeros, not rows x batch. The small
+        matrix is dense when it is dense enough for BLAS. None otherwise (cached)."""
+        if self._support is None:
+            self._support = (None,)
+            W = self.W
+            if sp.issparse(W) and W.shape[0] > 64:
+                rows = np.unique(sp.coo_array(W).row) if W.format != "csr" else \
+                    np.flatnonzero(np.diff(W.indptr))
+                if len(rows) <= GATHER_ROWS * W.shape[0]:
+                    small = sp.csr_array(sp.csr_array(W)[rows], dtype=np.float32)
+                    if small.nnz >= DENSE_W * small.shape[0] * small.shape[1] and \
+                            small.shape[0] * small.shape[1] <= DENSE_W_MAX:
+                        small = small.toarray()
+                    self._support = (rows.astype(np.int64), small)
+        return None if self._support[0] is None else self._support
+
+    def written(self) -> tuple[np.ndarray, Affine] | None:
+        """(the columns x @ W + b can make nonzero, the affine map onto just those), when those
+        are at most a GATHER_ROWS fraction of the columns: a residual block writes a few stream
+        dimensions. None otherwise (not cached: blocks cache it)."""
+        W = self.W
+        if not sp.issparse(W) or W.shape[1] <= 64:
+            return None
+        cols = np.union1d(np.unique(sp.coo_array(W).col), np.flatnonzero(self.b))
+        if len(cols) > GATHER_ROWS * W.shape[1]:
+            return None
+        return cols.astype(np.int64), Affine(sp.csr_array(sp.csc_array(W)[:, cols],
+                                                          dtype=np.float32), self.b[cols])
+
     def _dense_enough(self) -> bool:
         size = self.W.shape[0] * self.W.shape[1]
         return sp.issparse(self.W) and self.W.nnz >= DENSE_W * size
@@ -117,11 +157,25 @@ class Block:
     mlp_in: Affine  # [D, d]: stream -> hidden ReLUs (pre-activation)
     mlp_out: Affine  # [d, D]: hidden ReLUs -> what the block adds to the stream
 
+    _writes: tuple | None = field(default=None, init=False, repr=False, compare=False)
+
     def hidden(self, h: np.ndarray) -> np.ndarray:
         return np.maximum(self.mlp_in(h), 0.0)
 
     def __call__(self, h: np.ndarray) -> np.ndarray:
-        return h + self.mlp_out(self.hidden(h))
+        return self.update(np.array(h, dtype=np.float32))
+
+    def update(self, h: np.ndarray) -> np.ndarray:
+        """Add the block's output to the stream h in place (and return h): only the columns
+        mlp_out can write are touched, so a block costs its nonzeros, not the stream's width."""
+        if self._writes is None:
+            self._writes = self.mlp_out.written() or (None,)
+        if self._writes[0] is None:
+            h += self.mlp_out(self.hidden(h))
+        else:
+            cols, out = self._writes
+            h[:, cols] += out(self.hidden(h))
+        return h
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -137,9 +191,25 @@ def affines(layer: Layer) -> tuple[Affine, ...]:
     return (layer.mlp_in, layer.mlp_out) if isinstance(layer, Block) else (layer,)
 
 
-def step(layer: Layer, h: np.ndarray) -> np.ndarray:
-    """h_{t+1} from h_t through one layer of either architecture."""
-    return layer(h) if isinstance(layer, Block) else np.maximum(layer(h), 0.0)
+def step(layer: Layer, h: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """h_{t+1} from h_t through one layer of either architecture; with `in_place` a residual
+    block updates h itself instead of a copy (h_t is then gone)."""
+    if isinstance(layer, Block):
+        return layer.update(h) if in_place else layer(h)
+    return np.maximum(layer(h), 0.0)
+
+
+def run_layers(embed: Matrix, layers: list[Layer], x: np.ndarray,
+               in_place: bool = False) -> Iterator[np.ndarray]:
+    """h_0 .. h_L of a batch x [n, n_inputs], one at a time (either architecture). With
+    `in_place` a residual stream is updated in place: each h is valid until the next one is
+    asked for (streaming consumers); otherwise every h is a fresh array."""
+    h = np.asarray(x, dtype=np.float32) @ embed
+    h = np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
+    yield h
+    for layer in layers:
+        h = step(layer, h, in_place)
+        yield h
 
 
 @dataclass
@@ -158,13 +228,7 @@ class Network:
     def iter_activations(self, x: np.ndarray) -> Iterator[np.ndarray]:
         """h_0, h_1, ..., h_L one at a time for a batch x [n, n_inputs] of 0/1 values (only
         the current one is held)."""
-        x = np.asarray(x, dtype=np.float32)
-        h = x @ self.embed
-        h = np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
-        yield h
-        for layer in self.layers:
-            h = step(layer, h)
-            yield h
+        yield from run_layers(self.embed, self.layers, x)
 
     def activations(self, x: np.ndarray) -> list[np.ndarray]:
         """[h_0, h_1, ..., h_L] for a batch x [n, n_inputs] of 0/1 values."""
@@ -172,7 +236,7 @@ class Network:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The real-valued outputs y [n, n_outputs]."""
-        for h in self.iter_activations(x):
+        for h in run_layers(self.embed, self.layers, x, in_place=True):
             pass
         return self.readout(h)
 
