@@ -12,6 +12,7 @@ declared distribution) and measures:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +20,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from circuitc import distribution as D
+from circuitc import keys as K
 from circuitc.network import Affine, Layer, Matrix, Network, run_layers
 from circuitc.onbits import Truth, sample_truth
 from circuitc.progress import progress
 from circuitc.simulate import all_inputs
 
 BATCH = 2048  # samples per forward pass; wide read-offs are further cut into column blocks
+STREAM_BYTES = 256 << 20  # the widest activations of one batch (float32) stay below this
 
 
 def choose_inputs(net: Network, samples: int, seed: int, exhaustive_limit: int) -> tuple[np.ndarray, str]:
@@ -46,10 +49,20 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
     circuit = net.circuit
     x, how = choose_inputs(net, samples, seed, exhaustive_limit)
     levels = net.meta["levels"]
-    truth = sample_truth(circuit, [entry["wires"] for entry in levels], x,
-                         complemented=[entry["complemented"] for entry in levels])
-    m = measure(net.embed, net.layers, net.readoffs, [entry["layer"] for entry in levels],
-                net.readout, x, truth, net.threshold, label="eval", show_progress=show_progress)
+    checked = checked_columns(net)
+    wires = [[entry["wires"][j] for j in cols] for entry, cols in zip(levels, checked)]
+    complemented = [[entry["complemented"][j] for j in cols]
+                    for entry, cols in zip(levels, checked)]
+    readoffs = [r if len(cols) == r.shape[1] else
+                Affine(sp.csc_array(r.W)[:, cols], r.b[cols])
+                for r, cols in zip(net.readoffs, checked)]
+
+    def truth(rows: slice) -> Truth:  # simulated a batch at a time: memory grows with a batch
+        return sample_truth(circuit, wires, x[rows], complemented=complemented)
+
+    m = measure(net.embed, net.layers, readoffs, [entry["layer"] for entry in levels],
+                net.readout, x, truth, net.threshold, batch=batch_size(net), label="eval",
+                show_progress=show_progress)
     neurons = net.neurons
     gates = circuit.logic_gates()
     return {
@@ -61,12 +74,65 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
         "samples_with_errors": m.wrong_samples,
         "bit_errors_per_output": dict(zip(net.output_names, map(int, m.errors))),
         "levels": [dict(level=level, layer=entry["layer"], wires=len(entry["wires"]),
-                        **m.levels[level].result()) for level, entry in enumerate(levels)],
+                        checked=len(checked[level]), **m.levels[level].result())
+                   for level, entry in enumerate(levels)],
         "neurons": neurons,
         "gates": gates,
         "gates_per_relu": gates / neurons if neurons else None,
         "ok": bool(m.errors.sum() == 0),
     }
+
+
+def batch_size(net: Network) -> int:
+    """Samples per forward batch: BATCH, fewer when the widest activations of a batch would
+    pass STREAM_BYTES (a residual stream is inputs + gates wide)."""
+    widest = max([net.embed.shape[1]] + [layer.shape[1] for layer in net.layers])
+    return int(max(64, min(BATCH, STREAM_BYTES // (4 * max(widest, 1)))))
+
+
+def checked_columns(net: Network) -> list[np.ndarray]:
+    """Per level, the read-off columns eval compares with the exact values: all of them, except
+    on a residual stream a wire that is a copy of one checked before, unchanged since: an OP_BUF
+    of the wire last verified in the same stream dimension, stored alike, read by a pure
+    selection of that dimension which no block has written since that check. (A value carried
+    across k levels would otherwise be compared k times, and eval's memory would grow with
+    levels x live wires.) The skip rests on the network's weights and the circuit, not on
+    how the compiler built it."""
+    levels = net.meta["levels"]
+    every = [np.arange(len(entry["wires"])) for entry in levels]
+    if net.architecture != "residual" or not net.readoffs:
+        return every
+    D = net.embed.shape[1]
+    last_write = np.zeros(D, dtype=np.int64)  # the last layer t whose h_t a block changed
+    for t, layer in enumerate(net.layers):
+        written = layer.mlp_out.written()
+        if written is None:
+            last_write[:] = t + 1
+        else:
+            last_write[written[0]] = t + 1
+    graph = net.circuit.graph
+    verified: dict[int, tuple[str, bool, int]] = {}  # dim -> (wire, complemented, at layer)
+    checked = []
+    for entry, readoff, cols in zip(levels, net.readoffs, every):
+        t = entry["layer"]
+        W = sp.csc_array(readoff.W)
+        keep = []
+        for j, wire, flip in zip(cols, entry["wires"], entry["complemented"]):
+            lo, hi = W.indptr[j], W.indptr[j + 1]
+            pure = hi - lo == 1 and W.data[lo] == 1.0 and readoff.b[j] == 0.0
+            d = int(W.indices[lo]) if pure else -1
+            node = graph.nodes.get(wire, {})
+            seen = verified.get(d)
+            if pure and seen is not None and seen[2] <= t and seen[2] >= last_write[d] \
+                    and seen[1] == flip and node.get(K.OP) == K.OP_BUF \
+                    and tuple(node.get(K.OPERANDS, ())) == (seen[0],):
+                verified[d] = (wire, flip, seen[2])
+                continue
+            keep.append(j)
+            if pure:
+                verified[d] = (wire, flip, t)
+        checked.append(np.array(keep, dtype=np.int64))
+    return checked
 
 
 @dataclass
@@ -82,11 +148,12 @@ class Measured:
 
 
 def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_layers: list[int],
-            readout: Affine, x: np.ndarray, truth: Truth, threshold: np.ndarray | float,
-            batch: int = BATCH, label: str | None = None, show_progress: bool = False
-            ) -> Measured:
+            readout: Affine, x: np.ndarray, truth: Truth | Callable[[slice], Truth],
+            threshold: np.ndarray | float, batch: int = BATCH, label: str | None = None,
+            show_progress: bool = False) -> Measured:
     """Run the network on x in batches and compare every level's read-off and the outputs with
-    `truth` (see `circuitc.onbits`). Wide read-offs are computed a column block at a time
+    `truth` (see `circuitc.onbits`): the exact values of all of x, or a function giving them
+    for a slice of x's rows (one batch, so they need not be held for every sample). Wide read-offs are computed a column block at a time
     (`Affine.column_blocks`), and when the read-out is the top level's read-off matrix itself
     (the same object: U-AND and other circuits whose outputs are the top wires) the product is
     made once for both. Memory: the activations of one batch plus one block."""
@@ -106,10 +173,12 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
         for start in range(0, len(x), batch):
             rows = slice(start, start + batch)
             wrong = np.zeros(len(x[rows]), dtype=bool)
-            expected = truth.expected[rows]
+            part = truth(rows) if callable(truth) else \
+                Truth(truth.expected[rows], [stored[rows] for stored in truth.stored])
+            expected = part.expected
             for t, h in enumerate(run_layers(embed, layers, x[rows], in_place=True)):  # one layer at a time
                 for lv in read_at.get(t, ()):
-                    readoff, stored = readoffs[lv], truth.stored[lv][rows]
+                    readoff, stored = readoffs[lv], part.stored[lv]
                     for a, z in readoff.column_blocks(len(h)):
                         if lv == top and shared:
                             raw = readoff.columns(h, a, z, bias=False)

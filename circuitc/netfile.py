@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -35,22 +36,31 @@ READABLE_VERSIONS = (1, 2, 3)
 ARCHITECTURES = ("mlp", "residual")
 _CSR_PARTS = ("data", "indices", "indptr", "shape")
 LAYER_KINDS = ("compute", "correct")
+TALL = 8  # a sparse matrix with this many times more rows than columns is held as CSC
 
 
 # ---- writing ------------------------------------------------------------------------------------
 def to_arrays(net: Network) -> dict[str, np.ndarray]:
     """Every key of the file, in file order."""
-    arrays: dict[str, np.ndarray] = {
-        "meta": np.array(dumps_meta(net.meta)),
-        "circuit": np.frombuffer(net.circuit_json.encode("utf-8"), dtype=np.uint8),
-    }
+    return dict(iter_arrays(net))
+
+
+def iter_arrays(net: Network) -> Iterator[tuple[str, np.ndarray]]:
+    """Every key of the file and its array, in file order, one matrix at a time (so a writer
+    holds one matrix's CSR form, not the whole file's: a [D, d] matrix per level held as CSC
+    in memory has a D + 1 row pointer in the file)."""
+    yield "meta", np.array(dumps_meta(net.meta))
+    yield "circuit", np.frombuffer(net.circuit_json.encode("utf-8"), dtype=np.uint8)
+    arrays: dict[str, np.ndarray] = {}
     _put_matrix(arrays, "embed.W", net.embed)
+    yield from _drain(arrays)
     for t, layer in enumerate(net.layers):
         parts = {"mlp_in.": layer.mlp_in, "mlp_out.": layer.mlp_out} if isinstance(layer, Block) \
             else {"": layer}
         for part, affine in parts.items():
             _put_matrix(arrays, f"layers.{t}.{part}W", affine.W)
             arrays[f"layers.{t}.{part}b"] = np.asarray(affine.b, dtype=np.float32)
+            yield from _drain(arrays)
     top = len(net.readoffs) - 1
     if net.readoffs and net.readout.W is net.readoffs[top].W:  # the same matrix: store it once
         arrays["readout.W.same_as"] = np.array(f"levels.{top}.readoff.W")
@@ -58,10 +68,17 @@ def to_arrays(net: Network) -> dict[str, np.ndarray]:
         _put_matrix(arrays, "readout.W", net.readout.W)
     arrays["readout.b"] = np.asarray(net.readout.b, dtype=np.float32)
     arrays["decode.threshold"] = np.asarray(net.threshold, dtype=np.float32)
+    yield from _drain(arrays)
     for level, readoff in enumerate(net.readoffs):
         _put_matrix(arrays, f"levels.{level}.readoff.W", readoff.W)
         arrays[f"levels.{level}.readoff.b"] = np.asarray(readoff.b, dtype=np.float32)
-    return arrays
+        yield from _drain(arrays)
+
+
+def _drain(arrays: dict[str, np.ndarray]) -> Iterator[tuple[str, np.ndarray]]:
+    """Yield and forget the arrays put so far, in insertion order."""
+    yield from arrays.items()
+    arrays.clear()
 
 
 def _put_matrix(arrays: dict[str, np.ndarray], name: str, matrix: Matrix) -> None:
@@ -85,7 +102,7 @@ def save(net: Network, path: str | os.PathLike) -> None:
     member into a temporary file beside `path` that is renamed into place when complete."""
     with atomic_file(path) as handle:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for key, array in to_arrays(net).items():
+            for key, array in iter_arrays(net):
                 info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
@@ -273,7 +290,10 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
     if not np.isfinite(data).all():
         problem(f"'{name}.data' holds NaN or infinite values")
         return None
-    return sp.csr_array((data.astype(np.float32), indices, indptr), shape=(rows, cols))
+    csr = sp.csr_array((data.astype(np.float32), indices, indptr), shape=(rows, cols))
+    # A residual block's mlp_in and a level's read-off are [D, few]: held as CSC their index
+    # costs the columns, not D per level (the file keeps CSR; the conversion is one matrix).
+    return sp.csc_array(csr) if rows > TALL * max(cols, 1) and rows > 1024 else csr
 
 
 def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,

@@ -90,7 +90,7 @@ def lower_residual(circuit: Circuit) -> tuple[sp.csr_array, Lowered]:
         spec = LevelSpec(level, D, monomials, P, p0)
         built = build_exact_gates(spec)
         write = _select(stream, gates).W.T  # [gates, D]: gate g -> its dimension
-        blocks.append(Block(Affine(sp.csr_array(built.W, dtype=np.float32), built.b),
+        blocks.append(Block(Affine(sp.csc_array(built.W, dtype=np.float32), built.b),
                             Affine(sp.csr_array(built.R @ write, dtype=np.float32),
                                    np.asarray(built.r @ write, dtype=np.float32))))
         infos.append({"level": level, "construction": "exact", "monomials": len(monomials),
@@ -102,10 +102,12 @@ def lower_residual(circuit: Circuit) -> tuple[sp.csr_array, Lowered]:
 
 
 def _select(stream: Stream, wires: list[str]) -> Affine:
-    """The read-off [D, len(wires)] that picks each wire's dimension."""
-    cols = np.arange(len(wires))
-    rows = np.array([stream.dim[w] for w in wires], dtype=np.int64)
-    W = sp.csr_array((np.ones(len(wires), np.float32), (rows, cols)),
+    """The read-off [D, len(wires)] that picks each wire's dimension (CSC, like mlp_in: a
+    matrix per level with D rows must not cost D, or a deep circuit's network grows with
+    levels x D)."""
+    cols = np.arange(len(wires) + 1)
+    rows = np.array([stream.dim[w] for w in wires], dtype=np.int32)
+    W = sp.csc_array((np.ones(len(wires), np.float32), rows, cols),
                      shape=(stream.width, len(wires)))
     return Affine(W, np.zeros(len(wires), np.float32))
 
