@@ -96,8 +96,12 @@ def lower_residual(circuit: Circuit) -> tuple[sp.csr_array, Lowered]:
         infos.append({"level": level, "construction": "exact", "monomials": len(monomials),
                       "width": built.width, "writes": len(gates)})
         readoffs.append(_select(stream, wires[level]))
-    lowered = Lowered(blocks, readoffs, readout(circuit, wires, readoffs[-1]), wires, infos,
-                      list(range(len(wires))))
+    # The outputs' drivers are read where they were written (any level: without buffers a
+    # driver need not reach the last one).
+    drivers = list(dict.fromkeys(d for d in map(circuit.driver, circuit.outputs)
+                                 if circuit.op(d) not in K.CONST_OPS))
+    lowered = Lowered(blocks, readoffs, readout(circuit, [drivers], _select(stream, drivers)),
+                      wires, infos, list(range(len(wires))))
     return embed, lowered
 
 

@@ -39,6 +39,7 @@ class PassOptions:
     uncorrected_depth_limit: int = UNCORRECTED_LIMIT
     lut: int | None = None  # map into LUTs of this many inputs (2..8) for depth; None: no mapping
     fold_inverters: bool = True  # without lut: NOT gates fold into their readers (lutmap, cuts 0)
+    carry: bool = True  # levelize inserts buffers; False: levels only (the residual stream's form)
 
 
 @dataclass
@@ -78,7 +79,8 @@ def run_passes(circuit: Circuit,
                options: PassOptions | None = None) -> tuple[Circuit, PassReport]:
     """Run the whole pipeline on a copy of `circuit`; CircuitError (every problem at once) when
     the circuit is malformed or an option is unusable. The result satisfies levelize's contract:
-    every gate has POLY over stored operand values at the level just before its own."""
+    every gate has POLY over stored operand values at the level just before its own (with
+    `carry=False`: at earlier levels, and outputs may be driven from any level)."""
     o = options or PassOptions()
     problems = circuit.validate()
     if problems:
@@ -96,7 +98,7 @@ def run_passes(circuit: Circuit,
         c, report.passes["lutmap"] = lutmap(c, max(k, 2), cuts=0)
     c, report.passes["monomials"] = monomials(c)
     c, report.passes["polarity"] = polarity(c, o.samples, o.seed, o.distribution, o.polarity)
-    c, report.passes["levelize"] = levelize(c, o.balance)
+    c, report.passes["levelize"] = levelize(c, o.balance, o.carry)
     report.passes["sparsity"] = sparsity(c, o.sparsity_bound, o.samples, o.seed, o.distribution)
     report.passes["depth"] = depth(c, o.max_depth, o.uncorrected_depth_limit)
     for shape, act in zip(report.passes["levelize"]["levels"], report.passes["sparsity"]["levels"]):
