@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -128,17 +129,19 @@ class Problems:
 def load(path: str | os.PathLike) -> Network:
     """Read and validate a network file (.npz), or a portable directory written by
     `circuitc.portable.save` (safetensors + JSON). Raises CircuitError naming every problem."""
+    problem = Problems(str(path))
     if os.path.isdir(path):
         from circuitc.portable import read_arrays
-    else:
-        read_arrays = _read_arrays
-    problem = Problems(str(path))
-    arrays = read_arrays(path, problem)
-    problem.raise_if_any()
-    return from_arrays(arrays, problem)
+
+        arrays = read_arrays(path, problem)
+        problem.raise_if_any()
+        return from_arrays(arrays, problem)
+    with _read_arrays(path, problem) as members:
+        problem.raise_if_any()
+        return from_arrays(members, problem)
 
 
-def from_arrays(arrays: dict[str, np.ndarray], problem: Problems) -> Network:
+def from_arrays(arrays: Mapping[str, np.ndarray], problem: Problems) -> Network:
     """A validated Network from the keys of a network file (as `to_arrays` gives them); every
     problem found is raised at once as a CircuitError."""
     meta = _read_meta(arrays, problem)
@@ -150,7 +153,11 @@ def from_arrays(arrays: dict[str, np.ndarray], problem: Problems) -> Network:
     return net
 
 
-def _read_arrays(path: str | os.PathLike, problem: Problems) -> dict[str, np.ndarray]:
+@contextmanager
+def _read_arrays(path: str | os.PathLike, problem: Problems) -> Iterator[Mapping[str, np.ndarray]]:
+    """The file's members, each read when it is asked for (a deep residual network's file holds
+    a row pointer of the stream's width per level: read all at once they would cost levels x D
+    while each matrix is converted to CSC on reading); {} with a problem when unreadable."""
     try:
         if zipfile.is_zipfile(path):  # refuse what would unpack too large before unpacking it
             with zipfile.ZipFile(path) as archive:
@@ -158,14 +165,48 @@ def _read_arrays(path: str | os.PathLike, problem: Problems) -> dict[str, np.nda
             too_big = limits.NETWORK_BYTES.problem(size, "the archive", "unpacks to")
             if too_big:
                 problem(too_big)
-                return {}
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
+                yield {}
+                return
+        npz = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         problem("no such file")
-    except Exception as error:  # zip, zlib, npy header or data errors: a bad file, reported
-        problem(f"not a readable circuitc network file (.npz): {type(error).__name__}: {error}")
-    return {}
+        yield {}
+        return
+    except Exception as error:  # zip, zlib, npy header errors: a bad file, reported
+        problem(_unreadable(error))
+        yield {}
+        return
+    with npz:
+        yield _Members(npz, problem)
+
+
+def _unreadable(error: Exception) -> str:
+    return f"not a readable circuitc network file (.npz): {type(error).__name__}: {error}"
+
+
+class _Members(Mapping):
+    """The members of an open .npz, read on access; a member that fails to read is reported
+    (once) and reads as an empty array, which the validation then rejects."""
+
+    def __init__(self, npz, problem: Problems):
+        self.npz, self.problem, self.reported = npz, problem, False
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self.npz.files:
+            raise KeyError(key)
+        try:
+            return self.npz[key]
+        except Exception as error:  # zlib or npy data errors in this member
+            if not self.reported:
+                self.problem(_unreadable(error))
+                self.reported = True
+            return np.zeros(0, dtype=np.float32)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.npz.files)
+
+    def __len__(self) -> int:
+        return len(self.npz.files)
 
 
 def _read_meta(arrays: dict[str, np.ndarray], problem: Problems) -> dict[str, Any]:
