@@ -21,7 +21,8 @@ import scipy.sparse as sp
 
 from circuitc import distribution as D
 from circuitc import keys as K
-from circuitc.network import Affine, Layer, Matrix, Network, run_layers
+from circuitc.network import (Affine, Layer, Matrix, Network, run_layers,
+                              streams_transposed)
 from circuitc.onbits import Truth, sample_truth
 from circuitc.progress import progress
 from circuitc.simulate import all_inputs
@@ -163,7 +164,10 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
                       np.zeros(n_out, dtype=np.int64), samples=len(x))
     top = len(readoffs) - 1
     shared = readout.W is readoffs[top].W and level_layers[top] == len(layers)
-    blocks = sum(len(r.column_blocks(min(batch, len(x)))) for r in readoffs) + \
+    # a residual stream runs transposed (h.T): its read-offs are a few rows each, no blocks
+    transposed = streams_transposed(layers) and not shared
+    blocks = len(readoffs) + 1 if transposed else \
+        sum(len(r.column_blocks(min(batch, len(x)))) for r in readoffs) + \
         (0 if shared else len(readout.column_blocks(min(batch, len(x)))))
     read_at: dict[int, list[int]] = {}  # layer t -> the levels read from h_t
     for level, t in enumerate(level_layers):
@@ -176,9 +180,14 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
             part = truth(rows) if callable(truth) else \
                 Truth(truth.expected[rows], [stored[rows] for stored in truth.stored])
             expected = part.expected
-            for t, h in enumerate(run_layers(embed, layers, x[rows], in_place=True)):  # one layer at a time
+            for t, h in enumerate(run_layers(embed, layers, x[rows], in_place=True,
+                                             transposed=transposed)):  # one layer at a time
                 for lv in read_at.get(t, ()):
                     readoff, stored = readoffs[lv], part.stored[lv]
+                    if transposed:
+                        result.levels[lv].add(np.ascontiguousarray(readoff.apply_t(h).T), stored)
+                        bar.update()
+                        continue
                     for a, z in readoff.column_blocks(len(h)):
                         if lv == top and shared:
                             raw = readoff.columns(h, a, z, bias=False)
@@ -188,7 +197,11 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
                         else:
                             result.levels[lv].add(readoff.columns(h, a, z), stored[:, a:z])
                         bar.update()
-            if not shared:
+            if transposed:
+                _outputs(result, np.ascontiguousarray(readout.apply_t(h).T), expected, cut, 0,
+                         wrong)
+                bar.update()
+            elif not shared:
                 for a, z in readout.column_blocks(len(h)):
                     _outputs(result, readout.columns(h, a, z), expected[:, a:z], cut[a:z], a,
                              wrong)

@@ -190,12 +190,18 @@ class _Members(Mapping):
 
     def __init__(self, npz, problem: Problems):
         self.npz, self.problem, self.reported = npz, problem, False
+        self.names = {name.removesuffix(".npy"): name for name in npz.zip.namelist()}
+        self.keys_ = set(npz.files)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys_
 
     def __getitem__(self, key: str) -> np.ndarray:
-        if key not in self.npz.files:
+        if key not in self.keys_:
             raise KeyError(key)
-        try:
-            return self.npz[key]
+        try:  # straight from the zip: NpzFile looks a key up in a list (quadratic in members)
+            with self.npz.zip.open(self.names[key]) as member:
+                return np.lib.format.read_array(member, allow_pickle=False)
         except Exception as error:  # zlib or npy data errors in this member
             if not self.reported:
                 self.problem(_unreadable(error))
@@ -399,9 +405,9 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: Prob
         widths.append(None if layer is None else layer.shape[0 if residual else 1])
         if layer is not None:
             layers.append(layer)
-    known = {f"layers.{t}." for t in range(len(meta["layers"]))}
+    known = {str(t) for t in range(len(meta["layers"]))}  # keys "layers.{t}.<part>"
     stray = sorted(k for k in arrays if k.startswith("layers.")
-                   and not any(k.startswith(prefix) for prefix in known))
+                   and not (k.count(".") >= 2 and k.split(".", 2)[1] in known))
     if stray:
         problem(f"keys for layers meta does not list: {', '.join(stray)}")
     same_as = arrays.get("readout.W.same_as")

@@ -53,6 +53,7 @@ class Affine:
     _W_dense: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _W_csc: sp.csc_array | None = field(default=None, init=False, repr=False, compare=False)
     _support: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _T: Matrix | None = field(default=None, init=False, repr=False, compare=False)
 
     def __call__(self, h: np.ndarray) -> np.ndarray:
         """h @ W + b, dense float32 [n, columns]."""
@@ -104,6 +105,22 @@ class Affine:
         if bias:
             out = out + self.b[start:stop]
         return out.astype(np.float32, copy=False)
+
+    def apply_t(self, hT: np.ndarray) -> np.ndarray:
+        """(h @ W + b).T from hT = h.T [W's rows, n] (C-contiguous), as [W's columns, n]: the
+        transposed form a residual stream is streamed in. Gathering the rows W uses is then a
+        few contiguous rows (of h, it is a strided column gather, a page per sample), and
+        W.T @ hT is scipy's CSR x dense kernel (W.T cached, of the gathered rows only)."""
+        support = self.support()
+        W = self.W
+        if support is not None:
+            rows, W = support
+            hT = hT[rows]
+        if self._T is None:
+            self._T = sp.csr_array(W.T) if sp.issparse(W) else np.ascontiguousarray(W.T)
+        out = self._T @ hT
+        out = np.asarray(out.toarray() if sp.issparse(out) else out, dtype=np.float32)
+        return out + self.b[:, None]
 
     def support(self) -> tuple[np.ndarray, Matrix] | None:
         """(the rows of a sparse W holding nonzeros, W restricted to them), when those are at
@@ -177,6 +194,18 @@ class Block:
             h[:, cols] += out(self.hidden(h))
         return h
 
+    def update_t(self, hT: np.ndarray) -> np.ndarray:
+        """`update` on the transposed stream hT [D, n] (see `Affine.apply_t`), in place."""
+        if self._writes is None:
+            self._writes = self.mlp_out.written() or (None,)
+        hidden = np.maximum(self.mlp_in.apply_t(hT), 0.0)
+        if self._writes[0] is None:
+            hT += self.mlp_out.apply_t(hidden)
+        else:
+            cols, out = self._writes
+            hT[cols] += out.apply_t(hidden)
+        return hT
+
     @property
     def shape(self) -> tuple[int, int]:
         """(stream width, hidden ReLUs)."""
@@ -199,17 +228,30 @@ def step(layer: Layer, h: np.ndarray, in_place: bool = False) -> np.ndarray:
     return np.maximum(layer(h), 0.0)
 
 
-def run_layers(embed: Matrix, layers: list[Layer], x: np.ndarray,
-               in_place: bool = False) -> Iterator[np.ndarray]:
+def run_layers(embed: Matrix, layers: list[Layer], x: np.ndarray, in_place: bool = False,
+               transposed: bool = False) -> Iterator[np.ndarray]:
     """h_0 .. h_L of a batch x [n, n_inputs], one at a time (either architecture). With
     `in_place` a residual stream is updated in place: each h is valid until the next one is
-    asked for (streaming consumers); otherwise every h is a fresh array."""
+    asked for (streaming consumers); otherwise every h is a fresh array. With `transposed`
+    (residual blocks only; implies in place) it yields h.T [D, n], the stream as
+    `Block.update_t` keeps it."""
     h = np.asarray(x, dtype=np.float32) @ embed
     h = np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
+    if transposed:
+        h = np.ascontiguousarray(h.T)
+        yield h
+        for layer in layers:
+            yield layer.update_t(h)
+        return
     yield h
     for layer in layers:
         h = step(layer, h, in_place)
         yield h
+
+
+def streams_transposed(layers: list[Layer]) -> bool:
+    """Whether a forward pass streams h.T: residual blocks, whose steps touch a few rows."""
+    return bool(layers) and all(isinstance(layer, Block) for layer in layers)
 
 
 @dataclass
@@ -236,6 +278,10 @@ class Network:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The real-valued outputs y [n, n_outputs]."""
+        if streams_transposed(self.layers):
+            for hT in run_layers(self.embed, self.layers, x, transposed=True):
+                pass
+            return np.ascontiguousarray(self.readout.apply_t(hT).T)
         for h in run_layers(self.embed, self.layers, x, in_place=True):
             pass
         return self.readout(h)
