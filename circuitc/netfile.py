@@ -310,7 +310,10 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
         if not np.isfinite(m).all():
             problem(f"'{name}' holds NaN or infinite values")
             return None
-        return m.astype(np.float32, copy=False)
+        m = m.astype(np.float32, copy=False)
+        # the writer keeps a [D, 2] matrix dense (its CSR row pointer is larger); in memory a
+        # tall, mostly zero one is sparse like the others, so a product gathers its few rows
+        return sp.csc_array(m) if _tall(*m.shape) and np.count_nonzero(m) < m.size // 4 else m
     parts = {p: arrays.get(f"{name}.{p}") for p in _CSR_PARTS}
     if all(v is None for v in parts.values()):
         problem(f"missing matrix '{name}' (neither '{name}' nor '{name}.data' etc.)")
@@ -340,7 +343,11 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
     csr = sp.csr_array((data.astype(np.float32), indices, indptr), shape=(rows, cols))
     # A residual block's mlp_in and a level's read-off are [D, few]: held as CSC their index
     # costs the columns, not D per level (the file keeps CSR; the conversion is one matrix).
-    return sp.csc_array(csr) if rows > TALL * max(cols, 1) and rows > 1024 else csr
+    return sp.csc_array(csr) if _tall(rows, cols) else csr
+
+
+def _tall(rows: int, cols: int) -> bool:
+    return rows > TALL * max(cols, 1) and rows > 1024
 
 
 def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
