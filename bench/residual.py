@@ -36,19 +36,23 @@ def one(path: Path, samples: int) -> dict:
     import circuitc
     from circuitc.lowering.lower import level_wires
     from circuitc.lowering.residual import Stream, live_width
-    from circuitc.passes import run_passes
+    from circuitc.passes import PassOptions, run_passes
 
     circuit = circuitc.parse_file(path)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     net = circuitc.compile(circuit, mode="exact", architecture="residual", samples=1000)
-    compile_s = time.perf_counter() - start
-    compiled, _ = run_passes(circuit)  # for the live-wire count (not timed)
+    compile_s, compile_cpu = time.perf_counter() - start, time.process_time() - cpu
+    compile_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    compiled, _ = run_passes(circuit, PassOptions(carry=False))  # the live-wire count (untimed)
     wires = level_wires(compiled)
     live = live_width(compiled, wires, Stream.of(compiled, wires))
-    chain = sum(sum(row["monomials"].values()) for row in net.meta["passes"]["passes"]["levelize"]["levels"])
-    start = time.perf_counter()
+    levelized = net.meta["passes"]["passes"]["levelize"]
+    # the chain: the gates' monomials and one ReLU per buffer (counted, not built)
+    chain = sum(sum(row["monomials"].values()) for row in levelized["levels"]) + \
+        (0 if levelized.get("carried", True) else levelized["buffers"])
+    start, cpu = time.perf_counter(), time.process_time()
     report = circuitc.evaluate(net, samples=samples)
-    eval_s = time.perf_counter() - start
+    eval_s, eval_cpu = time.perf_counter() - start, time.process_time() - cpu
     source = net.meta["gates"]["source"]
     ands = circuit.stats()["gates_by_kind"].get("and", 0)
     return {"circuit": str(path.relative_to(SHARED)), "source_gates": source, "ands": ands,
@@ -56,12 +60,16 @@ def one(path: Path, samples: int) -> dict:
             "chain_relus": chain, "layers": len(net.layers), "stream": net.embed.shape[1],
             "live": live, "bit_errors": report["bit_errors"], "inputs": report["inputs"],
             "samples": report["samples"], "compile_s": compile_s, "eval_s": eval_s,
+            "compile_cpu_s": compile_cpu, "eval_cpu_s": eval_cpu, "compile_peak_mb": compile_mb,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 HEADER = ("| circuit | gates | ANDs (AIG) or gates | ReLUs | ReLUs per gate | chain ReLUs | layers | stream D | live "
           "| bit errors | compile s | eval s | peak MB |\n|---|---|---|---|---|---|---|---|---|"
           "---|---|---|---|")
+HEADER_CPU = ("| circuit | ANDs (AIG) or gates | ReLUs | ReLUs per gate | chain ReLUs | layers "
+              "| stream D | live | bit errors | compile CPU s (wall) | compile peak MB "
+              "| eval CPU s (wall) | peak MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def format_row(row: dict) -> str:
@@ -77,6 +85,20 @@ def format_row(row: dict) -> str:
             f"{row['peak_mb']:.0f} |")
 
 
+def format_row_cpu(row: dict) -> str:
+    """A Markdown row with CPU seconds (wall in parentheses: the machine is shared) and the
+    compile's own peak."""
+    if "failed" in row:
+        return f"| {row['circuit']} | failed: {row['failed']} |"
+    ands = row["ands"] if row["circuit"].endswith(".aig") else row["source_gates"]
+    return (f"| {row['circuit']} | {ands} | {row['relus']} | "
+            f"{row['relus'] / max(ands, 1):.2f} | {row['chain_relus']} | {row['layers']} | "
+            f"{row['stream']} | {row['live']} | {row['bit_errors']} ({row['inputs']} "
+            f"{row['samples']}) | {row['compile_cpu_s']:.1f} ({row['compile_s']:.1f}) | "
+            f"{row['compile_peak_mb']:.0f} | {row['eval_cpu_s']:.1f} ({row['eval_s']:.1f}) | "
+            f"{row['peak_mb']:.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*")
@@ -87,16 +109,18 @@ def main() -> None:
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.table:
-        print(HEADER)
-        for row in json.loads(args.table.read_text()):
-            if not args.names or any(n in row["circuit"] for n in args.names):
-                print(format_row(row))
+        rows = [row for row in json.loads(args.table.read_text())
+                if not args.names or any(n in row["circuit"] for n in args.names)]
+        cpu = all("compile_cpu_s" in row or "failed" in row for row in rows)
+        print(HEADER_CPU if cpu else HEADER)
+        for row in rows:
+            print((format_row_cpu if cpu else format_row)(row))
         return
     if args.one:
         print(json.dumps(one(args.one, args.samples)))
         return
     rows = []
-    print(HEADER)
+    print(HEADER_CPU)
     for path in circuits():
         if args.names and not any(n in path.name for n in args.names):
             continue
@@ -110,7 +134,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             row = {"circuit": str(path.relative_to(SHARED)), "failed": f"> {args.timeout:.0f} s"}
         rows.append(row)
-        print(format_row(row), flush=True)
+        print(format_row_cpu(row), flush=True)
         if args.json:  # after every circuit: a long run stopped early keeps what it measured
             args.json.write_text(json.dumps(rows, indent=1) + "\n")
 
