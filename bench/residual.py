@@ -26,8 +26,8 @@ SHARED = REPO.parent / "shared" / "circuits"
 SUFFIXES = {".bench", ".aig", ".txt"}
 
 
-def circuits() -> list[Path]:
-    files = [p for p in SHARED.rglob("*") if p.suffix in SUFFIXES and "LICENSE" not in p.name
+def circuits(shared: Path = SHARED) -> list[Path]:
+    files = [p for p in shared.rglob("*") if p.suffix in SUFFIXES and "LICENSE" not in p.name
              and p.name != "README.md"]
     return sorted(files, key=lambda p: p.stat().st_size)
 
@@ -55,7 +55,7 @@ def one(path: Path, samples: int) -> dict:
     eval_s, eval_cpu = time.perf_counter() - start, time.process_time() - cpu
     source = net.meta["gates"]["source"]
     ands = circuit.stats()["gates_by_kind"].get("and", 0)
-    return {"circuit": str(path.relative_to(SHARED)), "source_gates": source, "ands": ands,
+    return {"circuit": str(path), "source_gates": source, "ands": ands,
             "relus": net.neurons, "relus_per_gate": net.neurons / max(source, 1),
             "chain_relus": chain, "layers": len(net.layers), "stream": net.embed.shape[1],
             "live": live, "bit_errors": report["bit_errors"], "inputs": report["inputs"],
@@ -105,6 +105,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--shared", type=Path, default=SHARED,
+                        help="the shared circuits folder (default: ../shared/circuits)")
     parser.add_argument("--table", type=Path, help="only print the table of a saved --json")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -121,18 +123,19 @@ def main() -> None:
         return
     rows = []
     print(HEADER_CPU)
-    for path in circuits():
+    for path in circuits(args.shared):
         if args.names and not any(n in path.name for n in args.names):
             continue
         try:
             done = subprocess.run([sys.executable, __file__, "--one", str(path), "--samples",
                                    str(args.samples)], capture_output=True, text=True,
                                   timeout=args.timeout)
-            row = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 \
-                else {"circuit": str(path.relative_to(SHARED)),
+            row = {**json.loads(done.stdout.strip().splitlines()[-1]),
+                   "circuit": str(path.relative_to(args.shared))} if done.returncode == 0 \
+                else {"circuit": str(path.relative_to(args.shared)),
                       "failed": done.stderr.strip().splitlines()[-1:]}
         except subprocess.TimeoutExpired:
-            row = {"circuit": str(path.relative_to(SHARED)), "failed": f"> {args.timeout:.0f} s"}
+            row = {"circuit": str(path.relative_to(args.shared)), "failed": f"> {args.timeout:.0f} s"}
         rows.append(row)
         print(format_row_cpu(row), flush=True)
         if args.json:  # after every circuit: a long run stopped early keeps what it measured
