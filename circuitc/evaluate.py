@@ -106,7 +106,7 @@ def checked_columns(net: Network) -> list[np.ndarray]:
     D = net.embed.shape[1]
     last_write = np.zeros(D, dtype=np.int64)  # the last layer t whose h_t a block changed
     for t, layer in enumerate(net.layers):
-        written = layer.mlp_out.written()
+        written = layer.writes()
         if written is None:
             last_write[:] = t + 1
         else:

@@ -131,13 +131,11 @@ class Affine:
             self._support = (None,)
             W = self.W
             if sp.issparse(W) and W.shape[0] > 64:
-                rows = np.unique(sp.coo_array(W).row) if W.format != "csr" else \
-                    np.flatnonzero(np.diff(W.indptr))
+                coo = sp.coo_array(W)
+                rows = np.unique(coo.row)
                 if len(rows) <= GATHER_ROWS * W.shape[0]:
-                    small = sp.csr_array(sp.csr_array(W)[rows], dtype=np.float32)
-                    if small.nnz >= DENSE_W * small.shape[0] * small.shape[1] and \
-                            small.shape[0] * small.shape[1] <= DENSE_W_MAX:
-                        small = small.toarray()
+                    small = _compact(np.searchsorted(rows, coo.row), coo.col, coo.data,
+                                     (len(rows), W.shape[1]))
                     self._support = (rows.astype(np.int64), small)
         return None if self._support[0] is None else self._support
 
@@ -148,11 +146,13 @@ class Affine:
         W = self.W
         if not sp.issparse(W) or W.shape[1] <= 64:
             return None
-        cols = np.union1d(np.unique(sp.coo_array(W).col), np.flatnonzero(self.b))
+        coo = sp.coo_array(W)
+        cols = np.union1d(coo.col, np.flatnonzero(self.b))
         if len(cols) > GATHER_ROWS * W.shape[1]:
             return None
-        return cols.astype(np.int64), Affine(sp.csr_array(sp.csc_array(W)[:, cols],
-                                                          dtype=np.float32), self.b[cols])
+        small = _compact(coo.row, np.searchsorted(cols, coo.col), coo.data,
+                         (W.shape[0], len(cols)))
+        return cols.astype(np.int64), Affine(small, self.b[cols])
 
     def _dense_enough(self) -> bool:
         size = self.W.shape[0] * self.W.shape[1]
@@ -165,6 +165,19 @@ class Affine:
     @property
     def shape(self) -> tuple[int, int]:
         return tuple(self.W.shape)  # type: ignore[return-value]
+
+
+def _compact(rows: np.ndarray, cols: np.ndarray, data: np.ndarray,
+             shape: tuple[int, int]) -> Matrix:
+    """The small matrix of a gathered product from its entries: dense when it is dense enough
+    for BLAS and small, else CSR (built from the arrays, no scipy slicing: the first forward
+    pass of a deep network builds one per layer)."""
+    size = shape[0] * shape[1]
+    if len(data) >= DENSE_W * size and size <= DENSE_W_MAX:
+        dense = np.zeros(shape, dtype=np.float32)
+        np.add.at(dense, (rows, cols), data)
+        return dense
+    return sp.csr_array((data.astype(np.float32), (rows, cols)), shape=shape)
 
 
 @dataclass
@@ -182,11 +195,16 @@ class Block:
     def __call__(self, h: np.ndarray) -> np.ndarray:
         return self.update(np.array(h, dtype=np.float32))
 
+    def writes(self) -> tuple[np.ndarray, Affine] | None:
+        """mlp_out.written(), cached: the stream columns this block can change."""
+        if self._writes is None:
+            self._writes = self.mlp_out.written() or (None,)
+        return None if self._writes[0] is None else self._writes
+
     def update(self, h: np.ndarray) -> np.ndarray:
         """Add the block's output to the stream h in place (and return h): only the columns
         mlp_out can write are touched, so a block costs its nonzeros, not the stream's width."""
-        if self._writes is None:
-            self._writes = self.mlp_out.written() or (None,)
+        self.writes()
         if self._writes[0] is None:
             h += self.mlp_out(self.hidden(h))
         else:
@@ -196,8 +214,7 @@ class Block:
 
     def update_t(self, hT: np.ndarray) -> np.ndarray:
         """`update` on the transposed stream hT [D, n] (see `Affine.apply_t`), in place."""
-        if self._writes is None:
-            self._writes = self.mlp_out.written() or (None,)
+        self.writes()
         hidden = np.maximum(self.mlp_in.apply_t(hT), 0.0)
         if self._writes[0] is None:
             hT += self.mlp_out.apply_t(hidden)
