@@ -73,30 +73,21 @@ HEADER_CPU = ("| circuit | ANDs (AIG) or gates | ReLUs | ReLUs per gate | chain 
 
 
 def format_row(row: dict) -> str:
-    """A Markdown row. An AIG's gates are its ANDs (its NOTs mark edges); in other formats every
-    gate of the source counts."""
+    """A Markdown row (HEADER_CPU's, or HEADER's for rows saved before CPU times were kept).
+    An AIG's gates are its ANDs (its NOTs mark edges); in other formats every gate of the
+    source counts. CPU seconds first, wall in parentheses: the machine is shared."""
     if "failed" in row:
         return f"| {row['circuit']} | failed: {row['failed']} |"
     ands = row["ands"] if row["circuit"].endswith(".aig") else row["source_gates"]
-    return (f"| {row['circuit']} | {row['source_gates']} | {ands} | {row['relus']} | "
-            f"{row['relus'] / max(ands, 1):.2f} | {row['chain_relus']} | {row['layers']} | "
-            f"{row['stream']} | {row['live']} | {row['bit_errors']} ({row['inputs']} "
-            f"{row['samples']}) | {row['compile_s']:.1f} | {row['eval_s']:.1f} | "
-            f"{row['peak_mb']:.0f} |")
-
-
-def format_row_cpu(row: dict) -> str:
-    """A Markdown row with CPU seconds (wall in parentheses: the machine is shared) and the
-    compile's own peak."""
-    if "failed" in row:
-        return f"| {row['circuit']} | failed: {row['failed']} |"
-    ands = row["ands"] if row["circuit"].endswith(".aig") else row["source_gates"]
-    return (f"| {row['circuit']} | {ands} | {row['relus']} | "
-            f"{row['relus'] / max(ands, 1):.2f} | {row['chain_relus']} | {row['layers']} | "
-            f"{row['stream']} | {row['live']} | {row['bit_errors']} ({row['inputs']} "
-            f"{row['samples']}) | {row['compile_cpu_s']:.1f} ({row['compile_s']:.1f}) | "
-            f"{row['compile_peak_mb']:.0f} | {row['eval_cpu_s']:.1f} ({row['eval_s']:.1f}) | "
-            f"{row['peak_mb']:.0f} |")
+    network = (f"{row['relus']} | {row['relus'] / max(ands, 1):.2f} | {row['chain_relus']} | "
+               f"{row['layers']} | {row['stream']} | {row['live']} | {row['bit_errors']} "
+               f"({row['inputs']} {row['samples']})")
+    if "compile_cpu_s" not in row:
+        return (f"| {row['circuit']} | {row['source_gates']} | {ands} | {network} | "
+                f"{row['compile_s']:.1f} | {row['eval_s']:.1f} | {row['peak_mb']:.0f} |")
+    return (f"| {row['circuit']} | {ands} | {network} | {row['compile_cpu_s']:.1f} "
+            f"({row['compile_s']:.1f}) | {row['compile_peak_mb']:.0f} | "
+            f"{row['eval_cpu_s']:.1f} ({row['eval_s']:.1f}) | {row['peak_mb']:.0f} |")
 
 
 def main() -> None:
@@ -116,7 +107,7 @@ def main() -> None:
         cpu = all("compile_cpu_s" in row or "failed" in row for row in rows)
         print(HEADER_CPU if cpu else HEADER)
         for row in rows:
-            print((format_row_cpu if cpu else format_row)(row))
+            print(format_row(row))
         return
     if args.one:
         print(json.dumps(one(args.one, args.samples)))
@@ -137,7 +128,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             row = {"circuit": str(path.relative_to(args.shared)), "failed": f"> {args.timeout:.0f} s"}
         rows.append(row)
-        print(format_row_cpu(row), flush=True)
+        print(format_row(row), flush=True)
         if args.json:  # after every circuit: a long run stopped early keeps what it measured
             args.json.write_text(json.dumps(rows, indent=1) + "\n")
 
