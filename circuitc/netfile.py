@@ -158,6 +158,16 @@ def _read_arrays(path: str | os.PathLike, problem: Problems) -> Iterator[Mapping
     """The file's members, each read when it is asked for (a deep residual network's file holds
     a row pointer of the stream's width per level: read all at once they would cost levels x D
     while each matrix is converted to CSC on reading); {} with a problem when unreadable."""
+    npz = _open(path, problem)
+    if npz is None:
+        yield {}
+        return
+    with npz:
+        yield _Members(npz, problem)
+
+
+def _open(path: str | os.PathLike, problem: Problems):
+    """The open NpzFile, or None with the problem reported."""
     try:
         if zipfile.is_zipfile(path):  # refuse what would unpack too large before unpacking it
             with zipfile.ZipFile(path) as archive:
@@ -165,19 +175,13 @@ def _read_arrays(path: str | os.PathLike, problem: Problems) -> Iterator[Mapping
             too_big = limits.NETWORK_BYTES.problem(size, "the archive", "unpacks to")
             if too_big:
                 problem(too_big)
-                yield {}
-                return
-        npz = np.load(path, allow_pickle=False)
+                return None
+        return np.load(path, allow_pickle=False)
     except FileNotFoundError:
         problem("no such file")
-        yield {}
-        return
     except Exception as error:  # zip, zlib, npy header errors: a bad file, reported
         problem(_unreadable(error))
-        yield {}
-        return
-    with npz:
-        yield _Members(npz, problem)
+    return None
 
 
 def _unreadable(error: Exception) -> str:
