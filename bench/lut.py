@@ -4,7 +4,7 @@
                         [--jsonl FILE]
 
 For every EPFL circuit (arithmetic and random_control) and every ISCAS-85 circuit in
-../shared/circuits: the lutmap pass alone (depth, LUTs, monomials, seconds) at each K; ABC's
+../shared/circuits: the lutmap pass alone (depth, LUTs, neurons, seconds) at each K; ABC's
 `if -K 6` depth and LUT count when berkeley-abc (or abc) is on PATH (the comparison only: circuitc
 never runs ABC); and, for circuits of at most --compile-max AIG/bench gates, an exact compile
 without --lut and with each --lut K, checked by `circuitc.evaluate` (bit errors on --samples
@@ -67,7 +67,7 @@ def mapping(circuit, k: int) -> dict:
     _, report = lutmap(c, k)
     done = time.process_time()
     return {"depth": report["depth_after"], "luts": report["luts"],
-            "monomials": report["monomials"], "seconds": round(done - prepared, 2),
+            "neurons": report["neurons"], "seconds": round(done - prepared, 2),
             "prepare_seconds": round(prepared - start, 2)}
 
 
@@ -95,7 +95,7 @@ def main() -> None:
     head = ["circuit", "gates (NOTs incl.)", "levels (NOTs incl.)", "ABC K6 depth (LUTs)",
             "best K6"]
     for k in ks:
-        head.append(f"K{k} depth / LUTs / monomials (map s)")
+        head.append(f"K{k} depth / LUTs / neurons (map s)")
     head += ["layers, ReLUs: default"] + [f"--lut {k}" for k in ks]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
@@ -124,7 +124,7 @@ def main() -> None:
                  str(result["best_k6"] or "-")]
         for k in ks:
             m = result["map"][k]
-            cells.append(f"{m['depth']} / {m['luts']} / {m['monomials']} ({m['seconds']})")
+            cells.append(f"{m['depth']} / {m['luts']} / {m['neurons']} ({m['seconds']})")
         for k in [None] + ks:
             r = result["compile"].get(str(k))
             cells.append("mapping only" if r is None else

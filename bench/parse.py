@@ -2,6 +2,8 @@
 
     python bench/parse.py --sizes 1,10            # 1 MB and 10 MB files
     python bench/parse.py --sizes 1 --profile     # cProfile of the syntax pass, top 25
+    git worktree add /tmp/before 945ab49          # the front end before the fast parser
+    python bench/parse.py --sizes 1,10 --baseline /tmp/before --repeat 3
 
 The files are what a generator or an importer writes: one flat statement per gate over a
 layered random circuit (`t123 = t17 & ~t99;`, `mux(...)`, bit reads of an input vector), about
@@ -21,7 +23,9 @@ import gc
 import json
 import pstats
 import random
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -110,6 +114,10 @@ def main() -> None:
     ap.add_argument("--what", default="syntax,full", help="syntax and/or full")
     ap.add_argument("--profile", action="store_true", help="cProfile the syntax pass instead")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--baseline", metavar="DIR",
+                    help="also measure the circuitc package in DIR (a checkout of an older "
+                         "commit, imported through PYTHONPATH) and print the CPU-time ratio")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each; medians are compared")
     ap.add_argument("--one", nargs=2, metavar=("MB", "WHAT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -120,20 +128,31 @@ def main() -> None:
         for mb in sizes:
             profile(mb)
         return
-    print(f"{'what':>6} {'MB':>6} {'wall s':>8} {'CPU s':>8} {'MB/CPU s':>9} "
+    runs = [("now", None)] + ([("before", args.baseline)] if args.baseline else [])
+    print(f"{'code':>6} {'what':>6} {'MB':>6} {'wall s':>8} {'CPU s':>8} {'MB/CPU s':>9} "
           f"{'peak RSS MB':>12} {'growth MB':>10} {'items':>9}")
     for mb in sizes:
         for what in args.what.split(","):
-            out = subprocess.run([sys.executable, __file__, "--one", str(mb), what],
-                                 capture_output=True, text=True, check=True).stdout
-            row = json.loads(out)
-            if args.json:
-                print(json.dumps(row))
-            print(f"{row['what']:>6} {row['bytes'] / 1e6:>6.2f} {row['seconds']:>8.2f} "
-                  f"{row['cpu_seconds']:>8.2f} {row['mb_per_cpu_s']:>9.3f} "
-                  f"{row['peak_rss_mb']:>12.0f} "
-                  f"{row['rss_growth_mb']:>10.0f} {row['items']:>9}", flush=True)
-
+            cpu = {}
+            for _ in range(args.repeat):  # alternate the two versions: the load hits both
+                for code, tree in runs:
+                    env = dict(os.environ, PYTHONPATH=tree) if tree else None
+                    out = subprocess.run([sys.executable, __file__, "--one", str(mb), what],
+                                         capture_output=True, text=True, check=True,
+                                         env=env).stdout
+                    row = json.loads(out)
+                    row["code"] = code
+                    cpu.setdefault(code, []).append(row["cpu_seconds"])
+                    if args.json:
+                        print(json.dumps(row))
+                    print(f"{code:>6} {row['what']:>6} {row['bytes'] / 1e6:>6.2f} "
+                          f"{row['seconds']:>8.2f} {row['cpu_seconds']:>8.2f} "
+                          f"{row['mb_per_cpu_s']:>9.3f} {row['peak_rss_mb']:>12.0f} "
+                          f"{row['rss_growth_mb']:>10.0f} {row['items']:>9}", flush=True)
+            if args.baseline:
+                now, before = statistics.median(cpu["now"]), statistics.median(cpu["before"])
+                print(f"{what} {mb} MB: median CPU {before:.2f} s before, {now:.2f} s now: "
+                      f"{before / now:.1f}x", flush=True)
 
 if __name__ == "__main__":
     main()

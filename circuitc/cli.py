@@ -88,6 +88,13 @@ format_option = click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES
 dist_option = click.option("--distribution", "dist", metavar="SPEC",
                            help="Override the declared input distribution for all inputs: "
                                 "uniform, sparse(K), atmost(K), bernoulli(P).")
+lut_option = click.option("--lut", type=click.IntRange(2, 8), metavar="K",
+                          help="Map the circuit into K-input LUTs (2..8), one level each: "
+                               "fewer layers.")
+optimize_option = click.option(
+    "--optimize", type=click.Choice(["balanced", "depth", "neurons"]),
+    help="Choose the LUT size (gate level, 4 or 6) for fewest layers, fewest ReLUs, or least "
+         "ReLUs x layers (balanced); instead of --lut. Circuits over 20,000 gates: gate level.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 # A network is a .npz file or a portable directory (`circuitc convert --to safetensors`).
 network_argument = click.argument("network", type=click.Path(exists=True))
@@ -116,8 +123,8 @@ def main(debug: bool) -> None:
               help="Split wider gates into balanced trees of this fan-in.")
 @click.option("--no-polarity", is_flag=True, help="Keep every wire in its own polarity.")
 @click.option("--balance", is_flag=True, help="Move gates later where that saves buffers.")
-@click.option("--lut", type=click.IntRange(2, 8), metavar="K",
-              help="Map the circuit into K-input LUTs (2..8), one level each: fewer layers.")
+@lut_option
+@optimize_option
 @click.option("--sparsity", "bound", type=click.IntRange(min=0), metavar="S",
               help="Check that every level has at most S wires on.")
 @click.option("--max-depth", type=click.IntRange(min=0), help="Check depth against a maximum.")
@@ -129,8 +136,8 @@ def main(debug: bool) -> None:
 @format_option
 @json_option
 @_handle_errors
-def check(file, max_fanin, no_polarity, balance, lut, bound, max_depth, samples, seed, dist,
-          params, fmt, as_json) -> None:
+def check(file, max_fanin, no_polarity, balance, lut, optimize, bound, max_depth, samples, seed,
+          dist, params, fmt, as_json) -> None:
     """Parse FILE, run the compiler passes and report the plan per level.
 
     Reports inputs, outputs, gates by kind, depth and warnings, then per level of the compiled
@@ -142,8 +149,8 @@ def check(file, max_fanin, no_polarity, balance, lut, bound, max_depth, samples,
     circuit = _load(file, params, fmt, warnings)
     groups = D.whole_circuit(circuit, dist) if dist else None
     _, report = run_passes(circuit, PassOptions(
-        max_fanin=max_fanin, polarity=not no_polarity, balance=balance, lut=lut, samples=samples,
-        seed=seed, sparsity_bound=bound, max_depth=max_depth, distribution=groups))
+        max_fanin=max_fanin, polarity=not no_polarity, balance=balance, lut=lut,
+        optimize=optimize, samples=samples, seed=seed, sparsity_bound=bound, max_depth=max_depth, distribution=groups))
     stats = circuit.stats() | {"distribution": D.describe(circuit, groups),
                                "warnings": [w.format() for w in warnings],
                                "plan": report.to_dict()}
@@ -327,8 +334,8 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @click.option("--max-fanin", default=2, show_default=True, type=click.IntRange(min=2),
               help="Split wider gates into balanced trees of this fan-in.")
 @click.option("--no-polarity", is_flag=True, help="Keep every wire in its own polarity.")
-@click.option("--lut", type=click.IntRange(2, 8), metavar="K",
-              help="Map the circuit into K-input LUTs (2..8), one level each: fewer layers.")
+@lut_option
+@optimize_option
 @click.option("--construction", type=click.Choice(["uand", "clamped"]), default="uand",
               show_default=True, help="The construction of superposed levels.")
 @click.option("--width", default="auto", show_default=True, metavar="N|auto",
@@ -352,9 +359,9 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @format_option
 @json_option
 @_handle_errors
-def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, construction, width,
-                    input_dim, architecture, samples, margin, correct_width, max_memory, dist,
-                    params, fmt, as_json):
+def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, optimize, construction,
+                    width, input_dim, architecture, samples, margin, correct_width, max_memory,
+                    dist, params, fmt, as_json):
     """Compile FILE to a ReLU network (.npz).
 
     --mode exact gives one ReLU per monomial and zero error on every input. --mode superposed
@@ -372,7 +379,7 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, const
                  _budget(max_memory), "compiling this circuit", file)
     net = compile(held.pop(), CompileOptions(
         mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, lut=lut,
-        distribution=dist,
+        optimize=optimize, distribution=dist,
         construction=construction, width=None if width == "auto" else int(width),
         input_dim=input_dim, samples=samples, margin=margin, correct_width=correct_width,
         architecture=architecture), show_progress=not as_json)

@@ -28,6 +28,7 @@ class CompileOptions:
     max_fanin: int = 2
     polarity: bool = True
     lut: int | None = None  # map into LUTs of this many inputs (2..8): fewer layers
+    optimize: str | None = None  # choose the LUT size: balanced | depth | neurons (not with lut)
     distribution: str | None = None  # a spec overriding the circuit's declared distribution
     samples: int = 10_000  # samples for activity measurements and validation
     construction: str = "uand"  # the superposed construction: uand | clamped
@@ -52,7 +53,8 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, *,
     del circuit
     compiled, report = run_passes(held.pop(), PassOptions(
         max_fanin=options.max_fanin, polarity=options.polarity, lut=options.lut,
-        samples=options.samples, seed=options.seed, distribution=groups,
+        optimize=options.optimize, samples=options.samples, seed=options.seed,
+        distribution=groups,
         # the residual stream reads every wire where it was written: no buffers to build
         carry=not (options.mode == "exact" and options.architecture in ("auto", "residual"))))
     if groups:

@@ -14,7 +14,7 @@ and on thousands of mutated ones).
 Why: Lark's LALR parser does Python work per reduction, and a C-precedence expression grammar
 reduces through a dozen unit rules per operand (`expr -> or_expr -> ... -> primary`), each also
 computing positions; that ran at ~0.1 MB/s (docs/benchmarks.md has the profile). Here a file is
-cut into tokens by one regular expression (`re.finditer`, in C), and expressions are parsed by
+cut into tokens by one regular expression (`re.findall`, in C), and expressions are parsed by
 precedence climbing: a fixed amount of Python work per token and per tree node, whatever the
 nesting, and memory linear in the file (token lists and the tree).
 
@@ -26,21 +26,25 @@ table entry starts; elsewhere they are names.
 from __future__ import annotations
 
 import re
-from itertools import chain
+from array import array
+from bisect import bisect_left
+from contextlib import suppress
+from itertools import compress
 from operator import itemgetter
 
 import numpy as np
 from lark import Token, Tree
 
-# The terminals of grammar/circuit.lark: each match is (whitespace and comments, one token). The
-# space is matched atomically (a lookahead, then a backreference), so a comment is never taken
-# apart into tokens; `.` comes last, so every character is a token or space. With a sentinel
-# token at the end of the text, the matches therefore tile the whole text. FLOAT (which Lark's
-# contextual lexer only tries in a pragma argument) never takes the `0.` of `0..N`; elsewhere a
-# FLOAT token fails the fast path, as `1.5` fails Lark. _PARAM_OPEN is tried only after a name
-# in an expression.
-_TOKEN = re.compile(r"""(?=([ \t\f\r\n]*(?:(?://[^\n]* | /\*[\s\S]*?\*/)[ \t\f\r\n]*)*))\1
-    ( [A-Za-z_][A-Za-z0-9_]*
+# The terminals of grammar/circuit.lark, each match one token after optional space; comments are
+# matched as tokens too (and dropped after), so a comment is never taken apart into tokens, and
+# `.` comes last, so every character is a token or space. With a sentinel token at the end of the
+# text, the matches therefore tile the whole text. FLOAT (which Lark's contextual lexer only
+# tries in a pragma argument) never takes the `0.` of `0..N`; elsewhere a FLOAT token fails the
+# fast path, as `1.5` fails Lark. _PARAM_OPEN is tried only after a name in an expression.
+_SPACE = " \t\f\r\n"
+_TOKEN = re.compile(r"""[ \t\f\r\n]*
+    ( //[^\n]* | /\*[\s\S]*?\*/
+    | [A-Za-z_][A-Za-z0-9_]*
     | [;,()\[\]{}:@~+%^]
     | << | >> | <= | >= | == | != | && | \|\| | \*\* | -> | \.\.= | \.\.
     | [-*/&|<>=!]
@@ -51,6 +55,7 @@ _TOKEN = re.compile(r"""(?=([ \t\f\r\n]*(?:(?://[^\n]* | /\*[\s\S]*?\*/)[ \t\f\r
 _SENTINEL = "\n`"  # a newline ends a last line comment; '`' is no token of the language
 _OPS = frozenset("..= .. << >> <= >= == != && || ** -> - + * / % & | ^ ~ ! < > = ; : , ( ) "
                  "{ } [ ] @".split())
+_new_str = str.__new__
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _DIGITS = frozenset("0123456789")
 _FLOAT = re.compile(r"[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+")
@@ -75,12 +80,9 @@ _ARITH_LEVEL = 8  # `arith` (parameter lists) starts at + -
 _C_UNARY = {"-": "c_neg", "!": "c_not", "~": "c_inv"}
 
 
-_NEWLINE = re.compile("\n")
-
-
 def _number(value: str) -> str:
     if value[0] not in _DIGITS:
-        return "BAD"  # a character no terminal matches
+        return "COMMENT" if value[0] == "/" else "BAD"  # "BAD": a character no terminal matches
     return "FLOAT" if _FLOAT.fullmatch(value) and value[:2] not in ("0x", "0X", "0b", "0B") \
         else "INT"
 
@@ -97,12 +99,26 @@ class _Meta(tuple):
     __slots__ = ()
     empty = False
 
-    line = property(lambda m: m[0].lines[m[1]])
-    column = property(lambda m: m[0].cols[m[1]])
+    line = property(lambda m: m[0].line(m[1]))
+    column = property(lambda m: m[0].column(m[1]))
     start_pos = property(lambda m: m[0].starts[m[1]])
-    end_line = property(lambda m: m[0].lines[m[2]])
-    end_column = property(lambda m: m[0].cols[m[2]] + len(m[0].values[m[2]]))
+    end_line = property(lambda m: m[0].line(m[2]))
+    end_column = property(lambda m: m[0].column(m[2]) + len(m[0].values[m[2]]))
     end_pos = property(lambda m: m[0].starts[m[2]] + len(m[0].values[m[2]]))
+
+
+class _Tree(tuple, Tree):
+    """A Lark `Tree` made in C, as the tuple (data, children, parser, a, b): half the cost of
+    `Tree(data, children, meta)`, whose `__init__` is Python, on ~200,000 trees per MB. `meta`
+    is made when asked for. Read-only (nothing rewrites a syntax tree in place)."""
+
+    __slots__ = ()
+    __init__ = tuple.__init__  # not Tree's
+    data = property(itemgetter(0))
+    children = property(itemgetter(1))
+    meta = property(lambda t: _Meta(t[2:]))
+    # a Tree, not a tuple, to compare, hash and print
+    __eq__, __ne__, __hash__, __repr__ = Tree.__eq__, Tree.__ne__, Tree.__hash__, Tree.__repr__
 
 
 class _Token(Token):
@@ -113,11 +129,11 @@ class _Token(Token):
 
     type = property(lambda t: t._p.kinds[t._k])
     value = property(lambda t: t._p.values[t._k])
-    line = property(lambda t: t._p.lines[t._k])
-    column = property(lambda t: t._p.cols[t._k])
+    line = property(lambda t: t._p.line(t._k))
+    column = property(lambda t: t._p.column(t._k))
     start_pos = property(lambda t: t._p.starts[t._k])
-    end_line = property(lambda t: t._p.lines[t._k])
-    end_column = property(lambda t: t._p.cols[t._k] + len(t._p.values[t._k]))
+    end_line = property(lambda t: t._p.line(t._k))
+    end_column = property(lambda t: t._p.column(t._k) + len(t._p.values[t._k]))
     end_pos = property(lambda t: t._p.starts[t._k] + len(t._p.values[t._k]))
 
 
@@ -139,40 +155,62 @@ def fast_tree(text: str) -> Tree | None:
 class _Parser:
     def __init__(self, text: str):
         self.text = text
-        # (space, token) pairs, all in C: the tokens, and their offsets from the lengths
-        pairs = _TOKEN.findall(text + _SENTINEL)
-        pairs.pop()  # the sentinel
-        values = list(map(itemgetter(1), pairs))
-        lengths = np.fromiter(map(len, chain.from_iterable(pairs)), np.int64, 2 * len(pairs))
-        ends = np.cumsum(lengths)
-        at = ends[1::2] - lengths[1::2]
-        del pairs, lengths, ends
+        text += _SENTINEL
+        values = _TOKEN.findall(text)  # in C
+        values.pop()  # the sentinel
         kinds = [v if v in _OPS else "NAME" if v[0] in _NAME_START else _number(v)
                  for v in values]
+        # Offsets, all at once: a token has no space inside (but a comment), so token k starts at
+        # the n-th non-space character of the text, n = the non-space characters of tokens < k.
+        chars = np.frombuffer(text.encode("ascii"), np.uint8) if text.isascii() \
+            else np.frombuffer(text.encode("utf-32-le"), np.uint32)
+        spaces = chars == 32
+        for c in _SPACE[1:]:
+            spaces |= chars == ord(c)
+        solid = np.fromiter(map(len, values), np.int64, len(values))
+        comments = []
+        with suppress(ValueError):  # list.index: the search runs in C
+            while True:
+                comments.append(kinds.index("COMMENT", comments[-1] + 1 if comments else 0))
+        for k in comments:
+            solid[k] -= sum(map(values[k].count, _SPACE))
+        at = np.flatnonzero(~spaces)[np.cumsum(solid) - solid]
+        if comments:
+            keep = np.ones(len(values), bool)
+            keep[comments] = False
+            at = at[keep]
+            keep = keep.tolist()
+            values, kinds = list(compress(values, keep)), list(compress(kinds, keep))
         kinds.append("$END")
-        # line and column of every token at once: where each falls among the newlines
-        newlines = np.array([m.start() for m in _NEWLINE.finditer(text)], dtype=np.int64)
-        line0 = np.searchsorted(newlines, at)  # newlines before the token
-        line_start = np.where(line0 > 0, newlines[np.maximum(line0 - 1, 0)] + 1, 0) \
-            if len(newlines) else np.zeros_like(at)
-        self.kinds, self.values, self.starts = kinds, values, at.tolist()
-        self.lines = (line0 + 1).tolist()
-        self.cols = (at - line_start + 1).tolist()
+        # offsets as machine integers (8 bytes a token, not a Python int's 40), read as ints
+        self.kinds, self.values = kinds, values
+        self.starts = array("q", at.astype(np.int64).tobytes())
+        # A token's line and column are found when asked for (a few tokens per statement are)
+        self.newlines = np.flatnonzero(chars == 10).tolist()
         self.i = 0
 
     # -- tokens and trees ----------------------------------------------------------------------
+    def line(self, k: int) -> int:
+        """The line of token k (1-based): one more than the newlines before it."""
+        return bisect_left(self.newlines, self.starts[k]) + 1
+
+    def column(self, k: int) -> int:
+        """The column of token k (1-based)."""
+        line0 = bisect_left(self.newlines, self.starts[k])
+        return self.starts[k] - (self.newlines[line0 - 1] + 1 if line0 else 0) + 1
+
     def token(self, k: int, cls: type = _Token) -> Token:
-        tok = str.__new__(cls, self.values[k])
+        tok = _new_str(cls, self.values[k])  # Token.__new__ is Python; str's is C
         tok._p, tok._k = self, k
         return tok
 
     def tree(self, data: str, children: list, first: int, last: int | None = None) -> Tree:
         """A tree over tokens first .. last (default: the last one consumed)."""
-        return Tree(data, children, _Meta((self, first, self.i - 1 if last is None else last)))
+        return _Tree((data, children, self, first, self.i - 1 if last is None else last))
 
     def leaf(self, data: str, k: int) -> Tree:
         """A tree over token k alone, holding it: `ref`, `number`, `c_int`, ..."""
-        return Tree(data, [self.token(k)], _Meta((self, k, k)))
+        return _Tree((data, [self.token(k)], self, k, k))
 
     def expect(self, kind: str) -> int:
         i = self.i
@@ -239,7 +277,7 @@ class _Parser:
             items.append(self.tree("pragma", [name, arg], first))
         if not items:
             return Tree("pragmas", [])
-        return Tree("pragmas", items, _Meta((self, items[0].meta[1], items[-1].meta[2])))
+        return _Tree(("pragmas", items, self, items[0][3], items[-1][4]))
 
     def listed(self, item, closer: str) -> list:
         """`item()`s separated by commas, then `closer`; [None] when there are none (Lark's
@@ -310,19 +348,27 @@ class _Parser:
                 self.i += 1
                 return getattr(self, f"stmt_{word}")(i)
         targets = [self.target()]
-        while self.kinds[self.i] == ",":
+        kinds = self.kinds
+        while kinds[self.i] == ",":
             self.i += 1
             targets.append(self.target())
-        self.expect("=")
-        rhs = self.expr()
-        self.expect(";")
-        return self.tree("assign", targets + [rhs], i)
+        if kinds[self.i] != "=":
+            raise _NoMatch
+        self.i += 1
+        targets.append(self.expr())
+        end = self.i
+        if kinds[end] != ";":
+            raise _NoMatch
+        self.i = end + 1
+        return _Tree(("assign", targets, self, i, end))
 
     def target(self) -> Tree:
         first = self.i
         if self.kinds[first] == "NAME" and self.kinds[first + 1] in ("=", ","):  # `t = ...`
             self.i = first + 1
-            return Tree("target", [self.token(first)], _Meta((self, first, first)))
+            tok = _new_str(_Token, self.values[first])  # self.token(first), inline
+            tok._p, tok._k = self, first
+            return _Tree(("target", [tok], self, first, first))
         name = self.name()
         children = [name]
         while self.kinds[self.i] == "[":
@@ -334,8 +380,8 @@ class _Parser:
         k = self.i
         if self.kinds[k + 1] == "]" and self.kinds[k] in ("INT", "NAME"):  # `[3]`, `[i]`
             self.i = k + 2
-            return Tree("bit_sel", [self.leaf("c_int" if self.kinds[k] == "INT" else "c_name",
-                                              k)], _Meta((self, first, k + 1)))
+            return _Tree(("bit_sel", [self.leaf("c_int" if self.kinds[k] == "INT" else "c_name",
+                                                k)], self, first, k + 1))
         a = self.cexpr()
         if self.kinds[self.i] == ":":
             self.i += 1
@@ -409,7 +455,7 @@ class _Parser:
                 while kinds[self.i] == op:
                     self.i += 1
                     items.append(self.expr(level + 1))
-                left = self.tree(data, items, first)
+                left = _Tree((data, items, self, first, self.i - 1))
                 continue
             self.i += 1
             left = self.tree(data, [left, self.expr(level + 1)], first)
@@ -424,13 +470,15 @@ class _Parser:
             nxt = kinds[first + 1]
             if nxt != "[" and nxt != "(" and nxt[0] != "<":  # `a`
                 self.i = first + 1
-                return Tree("ref", [self.token(first)], _Meta((self, first, first)))
+                tok = _new_str(_Token, self.values[first])  # self.token(first), inline
+                tok._p, tok._k = self, first
+                return _Tree(("ref", [tok], self, first, first))
             if nxt == "[" and kinds[first + 3] == "]" and kinds[first + 4] != "[" \
                     and kinds[first + 2] in ("INT", "NAME"):  # `a[3]`, `a[i]`
                 self.i = first + 4
                 index = self.leaf("c_int" if kinds[first + 2] == "INT" else "c_name", first + 2)
-                sel = Tree("bit_sel", [index], _Meta((self, first + 1, first + 3)))
-                return Tree("access", [self.token(first), sel], _Meta((self, first, first + 3)))
+                sel = _Tree(("bit_sel", [index], self, first + 1, first + 3))
+                return _Tree(("access", [self.token(first), sel], self, first, first + 3))
         data = _UNARY.get(kind)
         if data is None:
             return self.primary()
@@ -455,7 +503,7 @@ class _Parser:
                 params = self.param_args() if nxt != "(" else None
                 args = self.call_args()
                 return self.tree("call", [name, params, *args], i)
-            return Tree("ref", [name], _Meta((self, i, i)))
+            return _Tree(("ref", [name], self, i, i))
         if kind == "INT":
             self.i += 1
             return self.leaf("number", i)

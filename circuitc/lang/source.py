@@ -22,7 +22,8 @@ class Abort(Exception):
 
 
 def position(item: Tree | Token) -> Where:
-    """Where a token or a syntax-tree node starts."""
+    """Where a token or a syntax-tree node starts. (Ask `isinstance(x, (Tree, Token))`, not
+    `isinstance(x, tuple)`, to tell these from a `Where`: the fast parser's trees are tuples.)"""
     if isinstance(item, Token):
         return (item.line or 0, item.column or 0)
     meta = item.meta
@@ -49,14 +50,14 @@ class Source:
         self.diags = diags
 
     def error(self, message: str, at: Tree | Token | Where) -> None:
-        line, col = at if isinstance(at, tuple) else position(at)
+        line, col = position(at) if isinstance(at, (Tree, Token)) else at
         self.diags.error(message, line, col)
 
     def warning(self, message: str, at: Where) -> None:
         self.diags.warning(message, *at)
 
     def loc(self, at: Tree | Token | Where) -> str:
-        line, col = at if isinstance(at, tuple) else position(at)
+        line, col = position(at) if isinstance(at, (Tree, Token)) else at
         return f"{self.path}:{line}:{col}"
 
     def snippet(self, tree: Tree | Token) -> str:

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from circuitc.lowering.construction import (GateLayer, LevelLayer, LevelSpec, Monomial,
                                             monomial_incidence, via_monomials)
+from circuitc.lowering.terms import cheapest_terms, signed_moebius
 
 
 SIGNED_MAX_VARIABLES = 8  # build_exact_gates tries all 2^n complement sets of a gate's n wires
@@ -49,21 +50,22 @@ def build_exact(monomials: Sequence[Monomial], n_wires: int) -> LevelLayer:
 
 
 def build_exact_gates(spec: LevelSpec) -> GateLayer:
-    """The exact layer with signed monomials, one ReLU each, when that takes fewer ReLUs than one
-    per monomial (else `build_exact` read off through the monomials).
+    """The exact layer with cubes (products of literals), one ReLU each, when that takes fewer
+    ReLUs than one per monomial (else `build_exact` read off through the monomials).
 
-    A signed monomial over 0/1 wires is a product of wires and complemented wires, and
+    A cube over 0/1 wires is a product of wires and complemented wires, and
 
         prod_pos w_i prod_neg (1 - w_j) = relu(sum_pos w_i - sum_neg w_j - (|pos| - 1))
 
     exactly: the sum reaches |pos| only when every pos wire is 1 and every neg wire 0, and is at
     most |pos| - 1 otherwise (|pos| = 0 included: relu(1 - sum_neg w_j) is their NOR). So
-    a & ~b = a - ab is one ReLU, relu(a - b), where plain monomials need two (a and ab).
-    Each gate's polynomial (a column of P, plus p0) is rewritten over literals: for every set N
-    of its variables, substitute w_j -> 1 - w_j for j in N and take the Moebius transform (the
-    gate's truth table, rows flipped by N); the N with the fewest terms of degree >= 1 wins (ties:
-    fewest complemented, then smallest N), and its constant term joins the read-off bias. Gates
-    over more than SIGNED_MAX_VARIABLES wires keep their plain monomials (2^n choices).
+    a & ~b = a - ab is one ReLU, relu(a - b), where plain monomials need two (a and ab), and
+    a ^ b = a~b + ~ab two, relu(a - b) + relu(b - a), where they need three.
+    Each gate's polynomial (a column of P, plus p0) is rewritten from its truth table in the
+    cheapest of the forms of `terms.cheapest_terms` (signed monomials under the best complement
+    set, or disjoint cubes of its on- or off-set), a sum of cubes with coefficients whose
+    constant joins the read-off bias; the level's gates share equal cubes. Gates over more than
+    SIGNED_MAX_VARIABLES wires keep their plain monomials.
     """
     P = sp.csc_array(spec.P)
     neurons: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
@@ -109,25 +111,20 @@ def build_exact_gates(spec: LevelSpec) -> GateLayer:
 
 @lru_cache(maxsize=65536)
 def _signed_terms(key: tuple[tuple[int, int], ...], n: int) -> tuple[list, int]:
-    """(pos mask, neg mask, coefficient) terms of degree >= 1 and the constant of the polynomial
-    sum c * prod(mask), over the literals of the best complement set N (see build_exact_gates)."""
-    size = 1 << n
-    f = np.zeros(size, dtype=np.int64)
+    """(pos mask, neg mask, coefficient) terms of degree >= 1 and the constant of the cheapest
+    form (`terms.cheapest_terms`) of sum c * prod(mask), a boolean gate less its constant."""
+    f = np.zeros(1 << n, dtype=np.int64)
     for mask, c in key:
         f[mask] += c
     for i in range(n):  # zeta transform: coefficients -> the truth table
         f = f.reshape(-1, 2, 1 << i)
         f[:, 1, :] += f[:, 0, :]
         f = f.reshape(-1)
-    flips = np.arange(size)
-    table = f[flips[:, None] ^ flips[None, :]]  # row N: the table with the variables of N flipped
-    for i in range(n):  # Moebius transform of every row at once
-        table = table.reshape(size, -1, 2, 1 << i)
-        table[:, :, 1, :] -= table[:, :, 0, :]
-    table = table.reshape(size, size)
-    count = np.count_nonzero(table[:, 1:], axis=1)
-    ones = np.array([bin(N).count("1") for N in range(size)])
-    best = int(np.lexsort((flips, ones, count))[0])
-    coefs = table[best]
-    terms = [(S & ~best, S & best, int(coefs[S])) for S in range(1, size) if coefs[S]]
-    return terms, int(coefs[0])
+    # f is the gate less its constant (p0, not in the key): two values, lo and lo + 1
+    lo = int(f.min())
+    if f.max() > lo + 1:  # not a boolean gate's polynomial: signed monomials of the integer table
+        best, coefs = signed_moebius(f)
+        return [(S & ~best, S & best, int(coefs[S])) for S in range(1, 1 << n) if coefs[S]], \
+            int(coefs[0])
+    terms, constant = cheapest_terms(sum(1 << int(r) for r in np.flatnonzero(f - lo)), n)
+    return list(terms), constant + lo

@@ -1,5 +1,7 @@
-"""The pass pipeline: simplify -> fanin -> simplify -> [lutmap] -> monomials -> polarity ->
-levelize -> sparsity -> depth (lutmap only when `PassOptions.lut` is set). Each pass returns a
+"""The pass pipeline: simplify -> fanin -> simplify -> lutmap -> monomials -> polarity ->
+levelize -> sparsity -> depth (lutmap: into K-LUTs when `PassOptions.lut` is K; the LUT size best
+for `PassOptions.optimize` when that is set (lutchoice); else each gate its own LUT, NOT gates
+folded into their readers; none with fold_inverters off). Each pass returns a
 new circuit (never touching its argument) and a JSON-able report; `run_passes` chains them and
 gathers the reports into one `PassReport`.
 See docs/passes.md for what each pass does and what the report fields mean.
@@ -16,14 +18,15 @@ from circuitc.graph import Circuit
 from circuitc.passes.depth import UNCORRECTED_LIMIT, depth
 from circuitc.passes.fanin import fanin
 from circuitc.passes.levelize import levelize
+from circuitc.passes.lutchoice import choose_lut
 from circuitc.passes.lutmap import lutmap
 from circuitc.passes.monomials import monomials
 from circuitc.passes.polarity import polarity
 from circuitc.passes.simplify import simplify
 from circuitc.passes.sparsity import sparsity
 
-__all__ = ["PassOptions", "PassReport", "run_passes", "simplify", "fanin", "lutmap", "monomials",
-           "polarity", "levelize", "sparsity", "depth"]
+__all__ = ["PassOptions", "PassReport", "run_passes", "simplify", "fanin", "lutmap", "choose_lut",
+           "monomials", "polarity", "levelize", "sparsity", "depth"]
 
 
 @dataclass
@@ -38,6 +41,7 @@ class PassOptions:
     distribution: list[dict] | None = None  # input groups; None = the circuit's declared one
     uncorrected_depth_limit: int = UNCORRECTED_LIMIT
     lut: int | None = None  # map into LUTs of this many inputs (2..8) for depth; None: no mapping
+    optimize: str | None = None  # without lut: choose the LUT size for balanced|depth|neurons
     fold_inverters: bool = True  # without lut: NOT gates fold into their readers (lutmap, cuts 0)
     carry: bool = True  # levelize inserts buffers; False: levels only (the residual stream's form)
 
@@ -82,6 +86,9 @@ def run_passes(circuit: Circuit,
     every gate has POLY over stored operand values at the level just before its own (with
     `carry=False`: at earlier levels, and outputs may be driven from any level)."""
     o = options or PassOptions()
+    if o.lut is not None and o.optimize is not None:
+        raise ValueError("lut (--lut K) fixes the LUT size and optimize (--optimize) chooses it: "
+                         "give one of them")
     problems = circuit.validate()
     if problems:
         raise CircuitError([Diagnostic(p, circuit.name) for p in problems])
@@ -94,6 +101,8 @@ def run_passes(circuit: Circuit,
     c, report.passes["resimplify"] = simplify(c)
     if o.lut is not None:
         c, report.passes["lutmap"] = lutmap(c, o.lut)
+    elif o.optimize is not None and k <= K.LUT_MAX_INPUTS:
+        c, report.passes["lutmap"] = choose_lut(c, o.optimize, max(k, 2))
     elif o.fold_inverters and k <= K.LUT_MAX_INPUTS:
         c, report.passes["lutmap"] = lutmap(c, max(k, 2), cuts=0)
     c, report.passes["monomials"] = monomials(c)

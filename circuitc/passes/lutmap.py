@@ -17,10 +17,12 @@ and sequential mapping with priority cuts", ICCAD 2007):
    local area (the area a cut adds to the current mapping, found by referencing and
    dereferencing its cone), each keeping the previous best cut so that a feasible one remains.
 
-A LUT's area is its number of monomials of degree >= 1, the neurons it costs (an AND of
-literals with j complemented has 2^j, a k-input XOR 2^k - 1); monomials shared between LUTs are
-counted once per LUT. Inverters are free: the mapper works on an AIG view (see `_Mapper`) where a
-NOT is a complemented edge, folded into the truth tables of the LUTs that read it.
+A LUT's area is the neurons the exact layers spend on it: the cubes (products of literals, one
+ReLU each) of its cheapest form, `lowering/terms.py`: an AND of literals is one whatever its
+complemented inputs (its plain polynomial has 2^j monomials for j of them), a k-input XOR
+2^(k-1) (its polynomial 2^k - 1). Cubes shared between LUTs are counted once per LUT.
+Inverters are free: the mapper works on an AIG view (see `_Mapper`) where a NOT is a
+complemented edge, folded into the truth tables of the LUTs that read it.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from collections import Counter
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
+from circuitc.lowering.terms import neurons as _neurons
 from circuitc.passes._rewrite import add_node, add_outputs, shell
-from circuitc.passes.monomials import moebius
 
 Cut = frozenset  # leaf node indices
 DEFAULT_CUTS = 8  # C, the priority cuts kept per node (ABC's default is 8)
@@ -42,7 +44,7 @@ EXACT_AREA_ROUNDS = 2
 
 def lutmap(circuit: Circuit, k: int = 6, cuts: int = DEFAULT_CUTS) -> tuple[Circuit, dict]:
     """Return an equivalent copy of `circuit` in which every gate is an OP_LUT of at most `k`
-    operands, with the fewest levels the priority cuts find, then the fewest monomials; and a
+    operands, with the fewest levels the priority cuts find, then the fewest neurons; and a
     report.
 
     Every LUT has keys.TRUTH (hex; bit r = its value when operand i is bit i of r) over its
@@ -56,9 +58,9 @@ def lutmap(circuit: Circuit, k: int = 6, cuts: int = DEFAULT_CUTS) -> tuple[Circ
     operands, whatever k (the circuit's structure, with its NOT gates folded into their readers
     and inverter twins merged: no level for a NOT, so a & ~b is one gate, a - ab).
     k must be in 2..keys.LUT_MAX_INPUTS and cuts at least 0 (CircuitError otherwise).
-    Report: k, cuts, depth before (the circuit's levels) and after, luts, monomials (of degree
-    >= 1, summed over the LUTs), LUT sizes (operands -> count), and per mapping round its
-    depth, LUTs and monomials.
+    Report: k, cuts, depth before (the circuit's levels) and after, luts, neurons (the area:
+    the cubes of each LUT's cheapest form, summed over the LUTs), LUT sizes (operands ->
+    count), and per mapping round its depth, LUTs and neurons.
     """
     if not isinstance(k, int) or not 2 <= k <= K.LUT_MAX_INPUTS:
         raise CircuitError(f"LUT size must be an integer from 2 to {K.LUT_MAX_INPUTS}, got {k!r}")
@@ -73,10 +75,10 @@ def lutmap(circuit: Circuit, k: int = 6, cuts: int = DEFAULT_CUTS) -> tuple[Circ
             rounds.append(mapper.area_round(exact=False))
         for _ in range(EXACT_AREA_ROUNDS):
             rounds.append(mapper.area_round(exact=True))
-    new, sizes, monomials = mapper.build()
+    new, sizes, neurons = mapper.build()
     report = {
         "k": k, "cuts": cuts, "depth_before": circuit.depth, "depth_after": new.depth,
-        "luts": sum(sizes.values()), "monomials": monomials,
+        "luts": sum(sizes.values()), "neurons": neurons,
         "lut_sizes": {str(n): sizes[n] for n in sorted(sizes)}, "rounds": rounds,
     }
     return new, report
@@ -181,13 +183,13 @@ class _Mapper:
     def leaf_flow(self, cut: Cut) -> float:
         return sum(self.flow[leaf] / self.est[leaf] for leaf in cut)
 
-    # ---- area: the monomials of a cut's function -----------------------------------------
+    # ---- area: the neurons of a cut's function ----------------------------------------------
     def area(self, i: int, cut: Cut) -> int:
         key = (i, cut)
         a = self._area.get(key)
         if a is None:
             leaves = sorted(cut)
-            a = _monomials(self.truth(i, leaves), len(leaves))
+            a = _neurons(self.truth(i, leaves), len(leaves))
             self._area[key] = a
         return a
 
@@ -295,10 +297,10 @@ class _Mapper:
             if self.gate[d]:
                 self.refs[d] += 1
                 self.req[d] = self.depth
-        monomials = 0
+        neurons = 0
         for i in reversed(range(n)):
             if self.refs[i] and self.gate[i]:
-                monomials += self.area(i, self.best[i])
+                neurons += self.area(i, self.best[i])
                 for leaf in self.best[i]:
                     self.refs[leaf] += 1
                     self.req[leaf] = min(self.req[leaf], self.req[i] - 1)
@@ -306,7 +308,7 @@ class _Mapper:
             self.est[i] = max(1.0, (2 * self.est[i] + self.refs[i]) / 3)
         luts = sum(1 for i in range(n) if self.refs[i] and self.gate[i])
         depth = max((self.arr[d] for d in self.drivers if self.gate[d]), default=0)
-        return {"round": name, "depth": depth, "luts": luts, "monomials": monomials}
+        return {"round": name, "depth": depth, "luts": luts, "neurons": neurons}
 
     def ref(self, i: int) -> int:
         """Reference node i's best cut; returns the area newly added (its cone down to LUTs
@@ -331,15 +333,15 @@ class _Mapper:
 
     # ---- the mapped circuit ----------------------------------------------------------
     def build(self) -> tuple[Circuit, Counter[int], int]:
-        """The mapped circuit, the LUT sizes and the monomials of its LUTs."""
+        """The mapped circuit, the LUT sizes and the neurons of its LUTs."""
         old = self.circuit
         new = shell(old)
         rep: dict[int, str] = {}  # mapper node -> the node of `new` computing its named node
         sizes: Counter[int] = Counter()
-        monomials = 0
+        neurons = 0
 
         def emit(name: str, i: int, complement: bool) -> str:
-            nonlocal monomials
+            nonlocal neurons
             leaves = sorted(self.best[i])
             fixed = {leaf: new.op(rep[leaf]) == K.OP_CONST1 for leaf in leaves
                      if new.op(rep[leaf]) in K.CONST_OPS}
@@ -353,7 +355,7 @@ class _Mapper:
             data = old.graph.nodes[name]
             attrs = {K.LOC: data[K.LOC]} if K.LOC in data else {}
             sizes[len(variables)] += 1
-            monomials += _monomials(table, len(variables))
+            neurons += _neurons(table, len(variables))
             return add_node(new, name, K.OP_LUT, [rep[leaf] for leaf in variables],
                             **{K.TRUTH: format(table, "x")}, **attrs)
 
@@ -368,7 +370,7 @@ class _Mapper:
 
         def driver(d: str) -> str:
             """The node of `new` an output driven by circuit node d reads."""
-            nonlocal monomials
+            nonlocal neurons
             i, inv = self.literal[d]
             if inv == self.invert[i]:
                 return rep[i]
@@ -378,13 +380,13 @@ class _Mapper:
                 if not self.gate[i]:  # an output reading the NOT of an input
                     complements[i] = add_node(new, d, K.OP_LUT, [rep[i]], **{K.TRUTH: "1"})
                     sizes[1] += 1
-                    monomials += 1
+                    neurons += 1
                 else:
                     complements[i] = emit(d, i, True)
             return complements[i]
 
         add_outputs(new, old, driver)
-        return new, sizes, monomials
+        return new, sizes, neurons
 
 
 def _apply(op: str, v: list[int], mask: int) -> int:
@@ -443,17 +445,6 @@ def _projections(n: int) -> list[int]:
     if n not in _PROJECTIONS:
         _PROJECTIONS[n] = [sum(1 << r for r in range(1 << n) if r >> j & 1) for j in range(n)]
     return _PROJECTIONS[n]
-
-
-_MONOMIALS: dict[tuple[int, int], int] = {}
-
-
-def _monomials(table: int, n: int) -> int:
-    """Monomials of degree >= 1 in the polynomial of a truth table over n variables."""
-    key = (table, n)
-    if key not in _MONOMIALS:
-        _MONOMIALS[key] = sum(1 for c in moebius(table, n)[1:] if c)
-    return _MONOMIALS[key]
 
 
 def _support(table: int, variables: list[int]) -> tuple[int, list[int]]:
