@@ -28,7 +28,7 @@ from circuitc import limits
 from circuitc.atomic import atomic_file
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
-from circuitc.network import Affine, Block, Matrix, Network, dumps_meta
+from circuitc.network import Affine, Block, Matrix, Network, dumps_meta, zero_vector
 
 FORMAT_NAME = "circuitc-mlp"
 FORMAT_VERSION = 3  # 2 added meta.architecture ("mlp" or "residual"); version 1 is "mlp";
@@ -366,7 +366,9 @@ def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
     if not np.isfinite(v).all():
         problem(f"'{name}' holds NaN or infinite values")
         return None
-    return v.astype(np.float32, copy=False)
+    # a residual block's output bias is the stream's width, zero in most blocks: share one
+    return zero_vector(len(v)) if len(v) > 1024 and not v.any() else v.astype(np.float32,
+                                                                              copy=False)
 
 
 def _read_layer(arrays: dict[str, np.ndarray], t: int, width: int | None,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from collections.abc import Iterator
 from typing import Any
 
@@ -165,6 +165,15 @@ class Affine:
     @property
     def shape(self) -> tuple[int, int]:
         return tuple(self.W.shape)  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=64)
+def zero_vector(n: int) -> np.ndarray:
+    """A read-only float32 zero vector of length n, shared: a residual block's output bias is
+    as wide as the stream and zero in most blocks, so one per block would cost levels x D."""
+    zeros = np.zeros(n, dtype=np.float32)
+    zeros.flags.writeable = False
+    return zeros
 
 
 def _compact(rows: np.ndarray, cols: np.ndarray, data: np.ndarray,

@@ -36,7 +36,7 @@ from circuitc.graph import Circuit
 from circuitc.lowering.construction import LevelSpec
 from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, level_wires, polynomials, readout
-from circuitc.network import Affine, Block
+from circuitc.network import Affine, Block, zero_vector
 
 
 @dataclass
@@ -90,9 +90,10 @@ def lower_residual(circuit: Circuit) -> tuple[sp.csr_array, Lowered]:
         spec = LevelSpec(level, D, monomials, P, p0)
         built = build_exact_gates(spec)
         write = _select(stream, gates).W.T  # [gates, D]: gate g -> its dimension
+        bias = np.asarray(built.r @ write, dtype=np.float32)
         blocks.append(Block(Affine(sp.csc_array(built.W, dtype=np.float32), built.b),
                             Affine(sp.csr_array(built.R @ write, dtype=np.float32),
-                                   np.asarray(built.r @ write, dtype=np.float32))))
+                                   bias if bias.any() else zero_vector(D))))
         infos.append({"level": level, "construction": "exact", "monomials": len(monomials),
                       "width": built.width, "writes": len(gates)})
         readoffs.append(_select(stream, wires[level]))
