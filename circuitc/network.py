@@ -81,10 +81,10 @@ class Affine:
         if support is not None:  # few rows used: gather them, multiply the small matrix
             rows, W = support
             h = h[:, rows]
-            if (start, stop) != (0, self.W.shape[1]):
-                W = W[:, start:stop]
-        if not sp.issparse(W):
-            W = W[:, start:stop] if support is None else W
+            if (start, stop) != (0, W.shape[1]):
+                W = W[:, start:stop]  # a block of the small matrix (no copy cached)
+        elif not sp.issparse(W):
+            W = W[:, start:stop]
         elif self._dense_enough() and not self._blocked():
             if self._W_dense is None:
                 self._W_dense = W.toarray()
