@@ -69,7 +69,7 @@ HEADER = ("| circuit | gates | ANDs (AIG) or gates | ReLUs | ReLUs per gate | ch
           "---|---|---|---|")
 HEADER_CPU = ("| circuit | ANDs (AIG) or gates | ReLUs | ReLUs per gate | chain ReLUs | layers "
               "| stream D | live | bit errors | compile CPU s (wall) | compile peak MB "
-              "| eval CPU s (wall) | peak MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| eval CPU s (wall) | peak MB |\n" + "|---" * 13 + "|")
 
 
 def format_row(row: dict) -> str:
@@ -126,7 +126,8 @@ def main() -> None:
                 else {"circuit": str(path.relative_to(args.shared)),
                       "failed": done.stderr.strip().splitlines()[-1:]}
         except subprocess.TimeoutExpired:
-            row = {"circuit": str(path.relative_to(args.shared)), "failed": f"> {args.timeout:.0f} s"}
+            row = {"circuit": str(path.relative_to(args.shared)),
+                   "failed": f"> {args.timeout:.0f} s"}
         rows.append(row)
         print(format_row(row), flush=True)
         if args.json:  # after every circuit: a long run stopped early keeps what it measured

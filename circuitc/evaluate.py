@@ -154,8 +154,8 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
             show_progress: bool = False) -> Measured:
     """Run the network on x in batches and compare every level's read-off and the outputs with
     `truth` (see `circuitc.onbits`): the exact values of all of x, or a function giving them
-    for a slice of x's rows (one batch, so they need not be held for every sample). Wide read-offs are computed a column block at a time
-    (`Affine.column_blocks`), and when the read-out is the top level's read-off matrix itself
+    for a slice of x's rows (one batch, so they need not be held for every sample). Wide
+    read-offs are computed a column block at a time (`Affine.column_blocks`), and when the read-out is the top level's read-off matrix itself
     (the same object: U-AND and other circuits whose outputs are the top wires) the product is
     made once for both. Memory: the activations of one batch plus one block."""
     n_out = readout.W.shape[1]

@@ -10,6 +10,10 @@ never the whole zip in memory). Any matrix may be stored dense (`NAME`) or as CS
 Version 3 stores the circuit JSON as UTF-8 bytes (uint8; versions 1 and 2 had a 0-d unicode
 string, four bytes a character, still read), and a read-out that is the top level's read-off matrix itself is
 stored once: `readout.W.same_as` names the matrix instead of a copy.
+In memory the loader holds a tall sparse matrix (a residual block's mlp_in, a level's read-off:
+[D, few]) as CSC, reading the members one at a time, and shares one zero vector among the
+all-zero block biases: the file's CSR row pointers and [D] biases would otherwise cost
+levels x D.
 """
 
 from __future__ import annotations
@@ -154,7 +158,8 @@ def from_arrays(arrays: Mapping[str, np.ndarray], problem: Problems) -> Network:
 
 
 @contextmanager
-def _read_arrays(path: str | os.PathLike, problem: Problems) -> Iterator[Mapping[str, np.ndarray]]:
+def _read_arrays(path: str | os.PathLike,
+                 problem: Problems) -> Iterator[Mapping[str, np.ndarray]]:
     """The file's members, each read when it is asked for (a deep residual network's file holds
     a row pointer of the stream's width per level: read all at once they would cost levels x D
     while each matrix is converted to CSC on reading); {} with a problem when unreadable."""
