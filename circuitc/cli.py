@@ -411,9 +411,19 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, optim
     shape = (f"{summary['layers']} blocks on a residual stream of {summary['widths'][0]}, "
              f"ReLUs per block" if net.architecture == "residual" else
              f"{summary['layers']} layers, widths {summary['widths'][0]}")
-    click.echo(f"wrote {output}: {shape} {' '.join(map(str, summary['widths'][1:]))}, "
+    click.echo(f"wrote {output}: {shape} {_widths(summary['widths'][1:])}, "
                f"{summary['neurons']} ReLUs for "
                f"{summary['gates']} gates ({summary['gates_per_relu']:.3f} gates per ReLU)")
+
+
+def _widths(widths: list[int], shown: int = 40) -> str:
+    """The widths in order; beyond `shown` layers (sqrt has 5,058) their first and last
+    ones and the spread."""
+    if len(widths) <= shown:
+        return " ".join(map(str, widths))
+    half = shown // 4
+    return (f"{' '.join(map(str, widths[:half]))} ... {' '.join(map(str, widths[-half:]))} "
+            f"(min {min(widths)}, median {int(np.median(widths))}, max {max(widths)})")
 
 
 def _summary(net) -> dict[str, Any]:

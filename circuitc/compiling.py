@@ -54,8 +54,11 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, *,
     del circuit
     compiled, report = run_passes(held.pop(), PassOptions(
         max_fanin=options.max_fanin, polarity=options.polarity, lut=options.lut,
-        optimize=options.optimize, samples=options.samples,
-        seed=options.seed, distribution=groups), show_progress=show_progress)
+        optimize=options.optimize, samples=options.samples, seed=options.seed,
+        distribution=groups,
+        # the residual stream reads every wire where it was written: no buffers to build
+        carry=not (options.mode == "exact" and options.architecture in ("auto", "residual"))),
+        show_progress=show_progress)
     if groups:
         compiled.distribution = groups  # eval samples what the network was compiled for
     plan = plan_and_lower(compiled, PlanOptions(

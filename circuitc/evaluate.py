@@ -12,7 +12,7 @@ declared distribution) and measures:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,12 +20,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from circuitc import distribution as D
-from circuitc.network import Affine, Layer, Matrix, Network, step
+from circuitc import keys as K
+from circuitc.network import (Affine, Layer, Matrix, Network, run_layers,
+                              streams_transposed)
 from circuitc.onbits import Truth, sample_truth
 from circuitc.progress import progress
 from circuitc.simulate import all_inputs
 
 BATCH = 2048  # samples per forward pass; wide read-offs are further cut into column blocks
+STREAM_BYTES = 256 << 20  # the widest activations of one batch (float32) stay below this
 
 
 def choose_inputs(net: Network, samples: int, seed: int, exhaustive_limit: int) -> tuple[np.ndarray, str]:
@@ -47,10 +50,20 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
     circuit = net.circuit
     x, how = choose_inputs(net, samples, seed, exhaustive_limit)
     levels = net.meta["levels"]
-    truth = sample_truth(circuit, [entry["wires"] for entry in levels], x,
-                         complemented=[entry["complemented"] for entry in levels])
-    m = measure(net.embed, net.layers, net.readoffs, [entry["layer"] for entry in levels],
-                net.readout, x, truth, net.threshold, label="eval", show_progress=show_progress)
+    checked = checked_columns(net)
+    wires = [[entry["wires"][j] for j in cols] for entry, cols in zip(levels, checked)]
+    complemented = [[entry["complemented"][j] for j in cols]
+                    for entry, cols in zip(levels, checked)]
+    readoffs = [r if len(cols) == r.shape[1] else
+                Affine(sp.csc_array(r.W)[:, cols], r.b[cols])
+                for r, cols in zip(net.readoffs, checked)]
+
+    def truth(rows: slice) -> Truth:  # simulated a batch at a time: memory grows with a batch
+        return sample_truth(circuit, wires, x[rows], complemented=complemented)
+
+    m = measure(net.embed, net.layers, readoffs, [entry["layer"] for entry in levels],
+                net.readout, x, truth, net.threshold, batch=batch_size(net), label="eval",
+                show_progress=show_progress)
     neurons = net.neurons
     gates = circuit.logic_gates()
     return {
@@ -62,12 +75,65 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
         "samples_with_errors": m.wrong_samples,
         "bit_errors_per_output": dict(zip(net.output_names, map(int, m.errors))),
         "levels": [dict(level=level, layer=entry["layer"], wires=len(entry["wires"]),
-                        **m.levels[level].result()) for level, entry in enumerate(levels)],
+                        checked=len(checked[level]), **m.levels[level].result())
+                   for level, entry in enumerate(levels)],
         "neurons": neurons,
         "gates": gates,
         "gates_per_relu": gates / neurons if neurons else None,
         "ok": bool(m.errors.sum() == 0),
     }
+
+
+def batch_size(net: Network) -> int:
+    """Samples per forward batch: BATCH, fewer when the widest activations of a batch would
+    pass STREAM_BYTES (a residual stream is inputs + gates wide)."""
+    widest = max([net.embed.shape[1]] + [layer.shape[1] for layer in net.layers])
+    return int(max(64, min(BATCH, STREAM_BYTES // (4 * max(widest, 1)))))
+
+
+def checked_columns(net: Network) -> list[np.ndarray]:
+    """Per level, the read-off columns eval compares with the exact values: all of them, except
+    on a residual stream a wire that is a copy of one checked before, unchanged since: an OP_BUF
+    of the wire last verified in the same stream dimension, stored alike, read by a pure
+    selection of that dimension which no block has written since that check. (A value carried
+    across k levels would otherwise be compared k times, and eval's memory would grow with
+    levels x live wires.) The skip rests on the network's weights and the circuit, not on
+    how the compiler built it."""
+    levels = net.meta["levels"]
+    every = [np.arange(len(entry["wires"])) for entry in levels]
+    if net.architecture != "residual" or not net.readoffs:
+        return every
+    D = net.embed.shape[1]
+    last_write = np.zeros(D, dtype=np.int64)  # the last layer t whose h_t a block changed
+    for t, layer in enumerate(net.layers):
+        written = layer.writes()
+        if written is None:
+            last_write[:] = t + 1
+        else:
+            last_write[written[0]] = t + 1
+    graph = net.circuit.graph
+    verified: dict[int, tuple[str, bool, int]] = {}  # dim -> (wire, complemented, at layer)
+    checked = []
+    for entry, readoff, cols in zip(levels, net.readoffs, every):
+        t = entry["layer"]
+        W = sp.csc_array(readoff.W)
+        keep = []
+        for j, wire, flip in zip(cols, entry["wires"], entry["complemented"]):
+            lo, hi = W.indptr[j], W.indptr[j + 1]
+            pure = hi - lo == 1 and W.data[lo] == 1.0 and readoff.b[j] == 0.0
+            d = int(W.indices[lo]) if pure else -1
+            node = graph.nodes.get(wire, {})
+            seen = verified.get(d)
+            if pure and seen is not None and seen[2] <= t and seen[2] >= last_write[d] \
+                    and seen[1] == flip and node.get(K.OP) == K.OP_BUF \
+                    and tuple(node.get(K.OPERANDS, ())) == (seen[0],):
+                verified[d] = (wire, flip, seen[2])
+                continue
+            keep.append(j)
+            if pure:
+                verified[d] = (wire, flip, t)
+        checked.append(np.array(keep, dtype=np.int64))
+    return checked
 
 
 @dataclass
@@ -83,12 +149,13 @@ class Measured:
 
 
 def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_layers: list[int],
-            readout: Affine, x: np.ndarray, truth: Truth, threshold: np.ndarray | float,
-            batch: int = BATCH, label: str | None = None, show_progress: bool = False
-            ) -> Measured:
+            readout: Affine, x: np.ndarray, truth: Truth | Callable[[slice], Truth],
+            threshold: np.ndarray | float, batch: int = BATCH, label: str | None = None,
+            show_progress: bool = False) -> Measured:
     """Run the network on x in batches and compare every level's read-off and the outputs with
-    `truth` (see `circuitc.onbits`). Wide read-offs are computed a column block at a time
-    (`Affine.column_blocks`), and when the read-out is the top level's read-off matrix itself
+    `truth` (see `circuitc.onbits`): the exact values of all of x, or a function giving them
+    for a slice of x's rows (one batch, so they need not be held for every sample). Wide
+    read-offs are computed a column block at a time (`Affine.column_blocks`), and when the read-out is the top level's read-off matrix itself
     (the same object: U-AND and other circuits whose outputs are the top wires) the product is
     made once for both. Memory: the activations of one batch plus one block."""
     n_out = readout.W.shape[1]
@@ -97,7 +164,10 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
                       np.zeros(n_out, dtype=np.int64), samples=len(x))
     top = len(readoffs) - 1
     shared = readout.W is readoffs[top].W and level_layers[top] == len(layers)
-    blocks = sum(len(r.column_blocks(min(batch, len(x)))) for r in readoffs) + \
+    # a residual stream runs transposed (h.T): its read-offs are a few rows each, no blocks
+    transposed = streams_transposed(layers) and not shared
+    blocks = len(readoffs) + 1 if transposed else \
+        sum(len(r.column_blocks(min(batch, len(x)))) for r in readoffs) + \
         (0 if shared else len(readout.column_blocks(min(batch, len(x)))))
     read_at: dict[int, list[int]] = {}  # layer t -> the levels read from h_t
     for level, t in enumerate(level_layers):
@@ -107,10 +177,17 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
         for start in range(0, len(x), batch):
             rows = slice(start, start + batch)
             wrong = np.zeros(len(x[rows]), dtype=bool)
-            expected = truth.expected[rows]
-            for t, h in enumerate(_activations(embed, layers, x[rows])):  # one layer at a time
+            part = truth(rows) if callable(truth) else \
+                Truth(truth.expected[rows], [stored[rows] for stored in truth.stored])
+            expected = part.expected
+            for t, h in enumerate(run_layers(embed, layers, x[rows], in_place=True,
+                                             transposed=transposed)):  # one layer at a time
                 for lv in read_at.get(t, ()):
-                    readoff, stored = readoffs[lv], truth.stored[lv][rows]
+                    readoff, stored = readoffs[lv], part.stored[lv]
+                    if transposed:
+                        result.levels[lv].add(np.ascontiguousarray(readoff.apply_t(h).T), stored)
+                        bar.update()
+                        continue
                     for a, z in readoff.column_blocks(len(h)):
                         if lv == top and shared:
                             raw = readoff.columns(h, a, z, bias=False)
@@ -120,23 +197,17 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
                         else:
                             result.levels[lv].add(readoff.columns(h, a, z), stored[:, a:z])
                         bar.update()
-            if not shared:
+            if transposed:
+                _outputs(result, np.ascontiguousarray(readout.apply_t(h).T), expected, cut, 0,
+                         wrong)
+                bar.update()
+            elif not shared:
                 for a, z in readout.column_blocks(len(h)):
                     _outputs(result, readout.columns(h, a, z), expected[:, a:z], cut[a:z], a,
                              wrong)
                     bar.update()
             result.wrong_samples += int(wrong.sum())
     return result
-
-
-def _activations(embed: Matrix, layers: list[Layer], x: np.ndarray) -> Iterator[np.ndarray]:
-    """h_0 .. h_L of a batch, one at a time (either architecture)."""
-    h = x.astype(np.float32) @ embed
-    h = np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
-    yield h
-    for layer in layers:
-        h = step(layer, h)
-        yield h
 
 
 def _outputs(result: Measured, y: np.ndarray, expected: sp.csr_array, cut: np.ndarray,

@@ -159,8 +159,13 @@ def estimate_eval(path: str | os.PathLike, samples: int = 10_000) -> Estimate:
     columns = max([v // 4 for k, v in sizes.items() if k.endswith(".b")], default=0)
     parts = {"base": BASE, "circuit graph": JSON_TO_GRAPH * circuit,
              "network": arrays + readoffs,  # streamed products keep a CSC copy of read-offs
-             "exact values": int(TRUTH_ENTRY_BYTES * samples * wires_on),
-             "activations": ACTIVATION_COPIES * min(BATCH, samples) * 4 * max(widths, default=0),
+             # eval streams one layer at a time (a residual block updates the stream in place)
+             # in batches of at most STREAM_BYTES of the widest activations, and simulates the
+             # exact values of one batch at a time
+             "exact values": int(TRUTH_ENTRY_BYTES * _batch(max(widths, default=0), samples)
+                                 * wires_on),
+             "activations": ACTIVATION_COPIES * _batch(max(widths, default=0), samples) * 4
+             * max(widths, default=0),
              "blocks": _block_bytes(min(BATCH, samples), columns)
              + min(SIM_BYTES, circuit)}
     return Estimate(sum(parts.values()), parts)
@@ -179,6 +184,13 @@ def _wires_on(archive: zipfile.ZipFile, meta_bytes: int) -> float:
         return sum(means) + means[-1]  # the outputs are the top level's wires (levelize)
     except Exception:  # any damage: no estimate of this part, and load() says what is wrong
         return 0.0
+
+
+def _batch(widest: int, samples: int) -> int:
+    """The forward batch eval uses (`circuitc.evaluate.batch_size`)."""
+    from circuitc.evaluate import STREAM_BYTES
+
+    return min(samples, BATCH, max(64, STREAM_BYTES // (4 * max(widest, 1))))
 
 
 def check(estimate: Estimate, budget: int, what: str, path: str | os.PathLike) -> None:

@@ -10,6 +10,10 @@ never the whole zip in memory). Any matrix may be stored dense (`NAME`) or as CS
 Version 3 stores the circuit JSON as UTF-8 bytes (uint8; versions 1 and 2 had a 0-d unicode
 string, four bytes a character, still read), and a read-out that is the top level's read-off matrix itself is
 stored once: `readout.W.same_as` names the matrix instead of a copy.
+In memory the loader holds a tall sparse matrix (a residual block's mlp_in, a level's read-off:
+[D, few]) as CSC, reading the members one at a time, and shares one zero vector among the
+all-zero block biases: the file's CSR row pointers and [D] biases would otherwise cost
+levels x D.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -26,7 +32,7 @@ from circuitc import limits
 from circuitc.atomic import atomic_file
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
-from circuitc.network import Affine, Block, Matrix, Network, dumps_meta
+from circuitc.network import Affine, Block, Matrix, Network, dumps_meta, zero_vector
 from circuitc.progress import progress
 
 FORMAT_NAME = "circuitc-mlp"
@@ -36,22 +42,31 @@ READABLE_VERSIONS = (1, 2, 3)
 ARCHITECTURES = ("mlp", "residual")
 _CSR_PARTS = ("data", "indices", "indptr", "shape")
 LAYER_KINDS = ("compute", "correct")
+TALL = 8  # a sparse matrix with this many times more rows than columns is held as CSC
 
 
 # ---- writing ------------------------------------------------------------------------------------
 def to_arrays(net: Network) -> dict[str, np.ndarray]:
     """Every key of the file, in file order."""
-    arrays: dict[str, np.ndarray] = {
-        "meta": np.array(dumps_meta(net.meta)),
-        "circuit": np.frombuffer(net.circuit_json.encode("utf-8"), dtype=np.uint8),
-    }
+    return dict(iter_arrays(net))
+
+
+def iter_arrays(net: Network) -> Iterator[tuple[str, np.ndarray]]:
+    """Every key of the file and its array, in file order, one matrix at a time (so a writer
+    holds one matrix's CSR form, not the whole file's: a [D, d] matrix per level held as CSC
+    in memory has a D + 1 row pointer in the file)."""
+    yield "meta", np.array(dumps_meta(net.meta))
+    yield "circuit", np.frombuffer(net.circuit_json.encode("utf-8"), dtype=np.uint8)
+    arrays: dict[str, np.ndarray] = {}
     _put_matrix(arrays, "embed.W", net.embed)
+    yield from _drain(arrays)
     for t, layer in enumerate(net.layers):
         parts = {"mlp_in.": layer.mlp_in, "mlp_out.": layer.mlp_out} if isinstance(layer, Block) \
             else {"": layer}
         for part, affine in parts.items():
             _put_matrix(arrays, f"layers.{t}.{part}W", affine.W)
             arrays[f"layers.{t}.{part}b"] = np.asarray(affine.b, dtype=np.float32)
+            yield from _drain(arrays)
     top = len(net.readoffs) - 1
     if net.readoffs and net.readout.W is net.readoffs[top].W:  # the same matrix: store it once
         arrays["readout.W.same_as"] = np.array(f"levels.{top}.readoff.W")
@@ -59,10 +74,17 @@ def to_arrays(net: Network) -> dict[str, np.ndarray]:
         _put_matrix(arrays, "readout.W", net.readout.W)
     arrays["readout.b"] = np.asarray(net.readout.b, dtype=np.float32)
     arrays["decode.threshold"] = np.asarray(net.threshold, dtype=np.float32)
+    yield from _drain(arrays)
     for level, readoff in enumerate(net.readoffs):
         _put_matrix(arrays, f"levels.{level}.readoff.W", readoff.W)
         arrays[f"levels.{level}.readoff.b"] = np.asarray(readoff.b, dtype=np.float32)
-    return arrays
+        yield from _drain(arrays)
+
+
+def _drain(arrays: dict[str, np.ndarray]) -> Iterator[tuple[str, np.ndarray]]:
+    """Yield and forget the arrays put so far, in insertion order."""
+    yield from arrays.items()
+    arrays.clear()
 
 
 def _put_matrix(arrays: dict[str, np.ndarray], name: str, matrix: Matrix) -> None:
@@ -84,20 +106,21 @@ def _put_matrix(arrays: dict[str, np.ndarray], name: str, matrix: Matrix) -> Non
 def save(net: Network, path: str | os.PathLike, show_progress: bool = False) -> None:
     """Write `net` to `path` atomically and reproducibly (fixed zip timestamps), member by
     member into a temporary file beside `path` that is renamed into place when complete;
-    show_progress draws a bar (bytes compressed) on a terminal (stderr)."""
-    arrays = to_arrays(net)
+    show_progress draws a bar (layers written) on a terminal (stderr)."""
     with atomic_file(path) as handle, \
-            progress(sum(a.nbytes for a in arrays.values()), f"save {os.path.basename(path)}",
-                     unit="B", enabled=show_progress) as bar:
+            progress(len(net.layers), f"save {os.path.basename(path)}", unit="layer",
+                     enabled=show_progress) as bar:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for key, array in arrays.items():
+            for key, array in iter_arrays(net):
                 info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 with archive.open(info, "w", force_zip64=array.nbytes > 1 << 30) as member:
                     np.lib.format.write_array(member, np.asarray(array, order="C"),
                                               allow_pickle=False)
-                bar.update(array.nbytes)
+                if key.startswith("layers.") and key.endswith(".b") and \
+                        not key.endswith("mlp_in.b"):  # a layer's (or block's) last member
+                    bar.update()
 
 
 # ---- loading ------------------------------------------------------------------------------------
@@ -117,17 +140,19 @@ class Problems:
 def load(path: str | os.PathLike) -> Network:
     """Read and validate a network file (.npz), or a portable directory written by
     `circuitc.portable.save` (safetensors + JSON). Raises CircuitError naming every problem."""
+    problem = Problems(str(path))
     if os.path.isdir(path):
         from circuitc.portable import read_arrays
-    else:
-        read_arrays = _read_arrays
-    problem = Problems(str(path))
-    arrays = read_arrays(path, problem)
-    problem.raise_if_any()
-    return from_arrays(arrays, problem)
+
+        arrays = read_arrays(path, problem)
+        problem.raise_if_any()
+        return from_arrays(arrays, problem)
+    with _read_arrays(path, problem) as members:
+        problem.raise_if_any()
+        return from_arrays(members, problem)
 
 
-def from_arrays(arrays: dict[str, np.ndarray], problem: Problems) -> Network:
+def from_arrays(arrays: Mapping[str, np.ndarray], problem: Problems) -> Network:
     """A validated Network from the keys of a network file (as `to_arrays` gives them); every
     problem found is raised at once as a CircuitError."""
     meta = _read_meta(arrays, problem)
@@ -139,7 +164,22 @@ def from_arrays(arrays: dict[str, np.ndarray], problem: Problems) -> Network:
     return net
 
 
-def _read_arrays(path: str | os.PathLike, problem: Problems) -> dict[str, np.ndarray]:
+@contextmanager
+def _read_arrays(path: str | os.PathLike,
+                 problem: Problems) -> Iterator[Mapping[str, np.ndarray]]:
+    """The file's members, each read when it is asked for (a deep residual network's file holds
+    a row pointer of the stream's width per level: read all at once they would cost levels x D
+    while each matrix is converted to CSC on reading); {} with a problem when unreadable."""
+    npz = _open(path, problem)
+    if npz is None:
+        yield {}
+        return
+    with npz:
+        yield _Members(npz, problem)
+
+
+def _open(path: str | os.PathLike, problem: Problems):
+    """The open NpzFile, or None with the problem reported."""
     try:
         if zipfile.is_zipfile(path):  # refuse what would unpack too large before unpacking it
             with zipfile.ZipFile(path) as archive:
@@ -147,14 +187,48 @@ def _read_arrays(path: str | os.PathLike, problem: Problems) -> dict[str, np.nda
             too_big = limits.NETWORK_BYTES.problem(size, "the archive", "unpacks to")
             if too_big:
                 problem(too_big)
-                return {}
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
+                return None
+        return np.load(path, allow_pickle=False)
     except FileNotFoundError:
         problem("no such file")
-    except Exception as error:  # zip, zlib, npy header or data errors: a bad file, reported
-        problem(f"not a readable circuitc network file (.npz): {type(error).__name__}: {error}")
-    return {}
+    except Exception as error:  # zip, zlib, npy header errors: a bad file, reported
+        problem(_unreadable(error))
+    return None
+
+
+def _unreadable(error: Exception) -> str:
+    return f"not a readable circuitc network file (.npz): {type(error).__name__}: {error}"
+
+
+class _Members(Mapping):
+    """The members of an open .npz, read on access; a member that fails to read is reported
+    (once) and reads as an empty array, which the validation then rejects."""
+
+    def __init__(self, npz, problem: Problems):
+        self.npz, self.problem, self.reported = npz, problem, False
+        self.names = {name.removesuffix(".npy"): name for name in npz.zip.namelist()}
+        self.keys_ = set(npz.files)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys_
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self.keys_:
+            raise KeyError(key)
+        try:  # straight from the zip: NpzFile looks a key up in a list (quadratic in members)
+            with self.npz.zip.open(self.names[key]) as member:
+                return np.lib.format.read_array(member, allow_pickle=False)
+        except Exception as error:  # zlib or npy data errors in this member
+            if not self.reported:
+                self.problem(_unreadable(error))
+                self.reported = True
+            return np.zeros(0, dtype=np.float32)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.npz.files)
+
+    def __len__(self) -> int:
+        return len(self.npz.files)
 
 
 def _read_meta(arrays: dict[str, np.ndarray], problem: Problems) -> dict[str, Any]:
@@ -252,7 +326,10 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
         if not np.isfinite(m).all():
             problem(f"'{name}' holds NaN or infinite values")
             return None
-        return m.astype(np.float32, copy=False)
+        m = m.astype(np.float32, copy=False)
+        # the writer keeps a [D, 2] matrix dense (its CSR row pointer is larger); in memory a
+        # tall, mostly zero one is sparse like the others, so a product gathers its few rows
+        return sp.csc_array(m) if _tall(*m.shape) and np.count_nonzero(m) < m.size // 4 else m
     parts = {p: arrays.get(f"{name}.{p}") for p in _CSR_PARTS}
     if all(v is None for v in parts.values()):
         problem(f"missing matrix '{name}' (neither '{name}' nor '{name}.data' etc.)")
@@ -279,7 +356,14 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
     if not np.isfinite(data).all():
         problem(f"'{name}.data' holds NaN or infinite values")
         return None
-    return sp.csr_array((data.astype(np.float32), indices, indptr), shape=(rows, cols))
+    csr = sp.csr_array((data.astype(np.float32), indices, indptr), shape=(rows, cols))
+    # A residual block's mlp_in and a level's read-off are [D, few]: held as CSC their index
+    # costs the columns, not D per level (the file keeps CSR; the conversion is one matrix).
+    return sp.csc_array(csr) if _tall(rows, cols) else csr
+
+
+def _tall(rows: int, cols: int) -> bool:
+    return rows > TALL * max(cols, 1) and rows > 1024
 
 
 def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
@@ -294,7 +378,9 @@ def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
     if not np.isfinite(v).all():
         problem(f"'{name}' holds NaN or infinite values")
         return None
-    return v.astype(np.float32, copy=False)
+    # a residual block's output bias is the stream's width, zero in most blocks: share one
+    return zero_vector(len(v)) if len(v) > 1024 and not v.any() else v.astype(np.float32,
+                                                                              copy=False)
 
 
 def _read_layer(arrays: dict[str, np.ndarray], t: int, width: int | None,
@@ -344,9 +430,9 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: Prob
         widths.append(None if layer is None else layer.shape[0 if residual else 1])
         if layer is not None:
             layers.append(layer)
-    known = {f"layers.{t}." for t in range(len(meta["layers"]))}
+    known = {str(t) for t in range(len(meta["layers"]))}  # keys "layers.{t}.<part>"
     stray = sorted(k for k in arrays if k.startswith("layers.")
-                   and not any(k.startswith(prefix) for prefix in known))
+                   and not (k.count(".") >= 2 and k.split(".", 2)[1] in known))
     if stray:
         problem(f"keys for layers meta does not list: {', '.join(stray)}")
     same_as = arrays.get("readout.W.same_as")

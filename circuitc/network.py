@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +41,7 @@ SPARSE_INPUT = 0.05  # below this fraction of nonzero activations, multiply spar
 # memory stays proportional to the nonzeros (plus one block), never to rows x columns.
 DENSE_W, DENSE_W_MAX = 0.03, 1 << 22
 BLOCK_BYTES = 64 << 20  # the largest dense block (of W, or of the output) one product makes
+GATHER_ROWS = 0.25  # a sparse W using at most this fraction of its rows is multiplied gathered
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Affine:
     b: np.ndarray
     _W_dense: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _W_csc: sp.csc_array | None = field(default=None, init=False, repr=False, compare=False)
+    _support: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _T: Matrix | None = field(default=None, init=False, repr=False, compare=False)
 
     def __call__(self, h: np.ndarray) -> np.ndarray:
         """h @ W + b, dense float32 [n, columns]."""
@@ -74,7 +77,13 @@ class Affine:
         """(h @ W + b)[:, start:stop] as dense float32, without computing the other columns
         (without the bias when `bias` is false)."""
         W = self.W
-        if not sp.issparse(W):
+        support = self.support()
+        if support is not None:  # few rows used: gather them, multiply the small matrix
+            rows, W = support
+            h = h[:, rows]
+            if (start, stop) != (0, W.shape[1]):
+                W = W[:, start:stop]  # a block of the small matrix (no copy cached)
+        elif not sp.issparse(W):
             W = W[:, start:stop]
         elif self._dense_enough() and not self._blocked():
             if self._W_dense is None:
@@ -97,6 +106,54 @@ class Affine:
             out = out + self.b[start:stop]
         return out.astype(np.float32, copy=False)
 
+    def apply_t(self, hT: np.ndarray) -> np.ndarray:
+        """(h @ W + b).T from hT = h.T [W's rows, n] (C-contiguous), as [W's columns, n]: the
+        transposed form a residual stream is streamed in. Gathering the rows W uses is then a
+        few contiguous rows (of h, it is a strided column gather, a page per sample), and
+        W.T @ hT is scipy's CSR x dense kernel (W.T cached, of the gathered rows only)."""
+        support = self.support()
+        W = self.W
+        if support is not None:
+            rows, W = support
+            hT = hT[rows]
+        if self._T is None:
+            self._T = sp.csr_array(W.T) if sp.issparse(W) else np.ascontiguousarray(W.T)
+        out = self._T @ hT
+        out = np.asarray(out.toarray() if sp.issparse(out) else out, dtype=np.float32)
+        return out + self.b[:, None]
+
+    def support(self) -> tuple[np.ndarray, Matrix] | None:
+        """(the rows of a sparse W holding nonzeros, W restricted to them), when those are at
+        most a GATHER_ROWS fraction of W's rows (a residual block reads a few stream dimensions
+        of thousands): h[:, rows] @ W[rows] costs the nonzeros, not rows x batch. The small
+        matrix is dense when it is dense enough for BLAS. None otherwise (cached)."""
+        if self._support is None:
+            self._support = (None,)
+            W = self.W
+            if sp.issparse(W) and W.shape[0] > 64:
+                coo = sp.coo_array(W)
+                rows = np.unique(coo.row)
+                if len(rows) <= GATHER_ROWS * W.shape[0]:
+                    small = _compact(np.searchsorted(rows, coo.row), coo.col, coo.data,
+                                     (len(rows), W.shape[1]))
+                    self._support = (rows.astype(np.int64), small)
+        return None if self._support[0] is None else self._support
+
+    def written(self) -> tuple[np.ndarray, Affine] | None:
+        """(the columns x @ W + b can make nonzero, the affine map onto just those), when those
+        are at most a GATHER_ROWS fraction of the columns: a residual block writes a few stream
+        dimensions. None otherwise (not cached: blocks cache it)."""
+        W = self.W
+        if not sp.issparse(W) or W.shape[1] <= 64:
+            return None
+        coo = sp.coo_array(W)
+        cols = np.union1d(coo.col, np.flatnonzero(self.b))
+        if len(cols) > GATHER_ROWS * W.shape[1]:
+            return None
+        small = _compact(coo.row, np.searchsorted(cols, coo.col), coo.data,
+                         (W.shape[0], len(cols)))
+        return cols.astype(np.int64), Affine(small, self.b[cols])
+
     def _dense_enough(self) -> bool:
         size = self.W.shape[0] * self.W.shape[1]
         return sp.issparse(self.W) and self.W.nnz >= DENSE_W * size
@@ -110,6 +167,28 @@ class Affine:
         return tuple(self.W.shape)  # type: ignore[return-value]
 
 
+@lru_cache(maxsize=64)
+def zero_vector(n: int) -> np.ndarray:
+    """A read-only float32 zero vector of length n, shared: a residual block's output bias is
+    as wide as the stream and zero in most blocks, so one per block would cost levels x D."""
+    zeros = np.zeros(n, dtype=np.float32)
+    zeros.flags.writeable = False
+    return zeros
+
+
+def _compact(rows: np.ndarray, cols: np.ndarray, data: np.ndarray,
+             shape: tuple[int, int]) -> Matrix:
+    """The small matrix of a gathered product from its entries: dense when it is dense enough
+    for BLAS and small, else CSR (built from the arrays, no scipy slicing: the first forward
+    pass of a deep network builds one per layer)."""
+    size = shape[0] * shape[1]
+    if len(data) >= DENSE_W * size and size <= DENSE_W_MAX:
+        dense = np.zeros(shape, dtype=np.float32)
+        np.add.at(dense, (rows, cols), data)
+        return dense
+    return sp.csr_array((data.astype(np.float32), (rows, cols)), shape=shape)
+
+
 @dataclass
 class Block:
     """One residual block: h -> h + relu(h @ mlp_in.W + mlp_in.b) @ mlp_out.W + mlp_out.b."""
@@ -117,11 +196,41 @@ class Block:
     mlp_in: Affine  # [D, d]: stream -> hidden ReLUs (pre-activation)
     mlp_out: Affine  # [d, D]: hidden ReLUs -> what the block adds to the stream
 
+    _writes: tuple | None = field(default=None, init=False, repr=False, compare=False)
+
     def hidden(self, h: np.ndarray) -> np.ndarray:
         return np.maximum(self.mlp_in(h), 0.0)
 
     def __call__(self, h: np.ndarray) -> np.ndarray:
-        return h + self.mlp_out(self.hidden(h))
+        return self.update(np.array(h, dtype=np.float32))
+
+    def writes(self) -> tuple[np.ndarray, Affine] | None:
+        """mlp_out.written(), cached: the stream columns this block can change."""
+        if self._writes is None:
+            self._writes = self.mlp_out.written() or (None,)
+        return None if self._writes[0] is None else self._writes
+
+    def update(self, h: np.ndarray) -> np.ndarray:
+        """Add the block's output to the stream h in place (and return h): only the columns
+        mlp_out can write are touched, so a block costs its nonzeros, not the stream's width."""
+        self.writes()
+        if self._writes[0] is None:
+            h += self.mlp_out(self.hidden(h))
+        else:
+            cols, out = self._writes
+            h[:, cols] += out(self.hidden(h))
+        return h
+
+    def update_t(self, hT: np.ndarray) -> np.ndarray:
+        """`update` on the transposed stream hT [D, n] (see `Affine.apply_t`), in place."""
+        self.writes()
+        hidden = np.maximum(self.mlp_in.apply_t(hT), 0.0)
+        if self._writes[0] is None:
+            hT += self.mlp_out.apply_t(hidden)
+        else:
+            cols, out = self._writes
+            hT[cols] += out.apply_t(hidden)
+        return hT
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -137,9 +246,38 @@ def affines(layer: Layer) -> tuple[Affine, ...]:
     return (layer.mlp_in, layer.mlp_out) if isinstance(layer, Block) else (layer,)
 
 
-def step(layer: Layer, h: np.ndarray) -> np.ndarray:
-    """h_{t+1} from h_t through one layer of either architecture."""
-    return layer(h) if isinstance(layer, Block) else np.maximum(layer(h), 0.0)
+def step(layer: Layer, h: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """h_{t+1} from h_t through one layer of either architecture; with `in_place` a residual
+    block updates h itself instead of a copy (h_t is then gone)."""
+    if isinstance(layer, Block):
+        return layer.update(h) if in_place else layer(h)
+    return np.maximum(layer(h), 0.0)
+
+
+def run_layers(embed: Matrix, layers: list[Layer], x: np.ndarray, in_place: bool = False,
+               transposed: bool = False) -> Iterator[np.ndarray]:
+    """h_0 .. h_L of a batch x [n, n_inputs], one at a time (either architecture). With
+    `in_place` a residual stream is updated in place: each h is valid until the next one is
+    asked for (streaming consumers); otherwise every h is a fresh array. With `transposed`
+    (residual blocks only; implies in place) it yields h.T [D, n], the stream as
+    `Block.update_t` keeps it."""
+    h = np.asarray(x, dtype=np.float32) @ embed
+    h = np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
+    if transposed:
+        h = np.ascontiguousarray(h.T)
+        yield h
+        for layer in layers:
+            yield layer.update_t(h)
+        return
+    yield h
+    for layer in layers:
+        h = step(layer, h, in_place)
+        yield h
+
+
+def streams_transposed(layers: list[Layer]) -> bool:
+    """Whether a forward pass streams h.T: residual blocks, whose steps touch a few rows."""
+    return bool(layers) and all(isinstance(layer, Block) for layer in layers)
 
 
 @dataclass
@@ -158,13 +296,7 @@ class Network:
     def iter_activations(self, x: np.ndarray) -> Iterator[np.ndarray]:
         """h_0, h_1, ..., h_L one at a time for a batch x [n, n_inputs] of 0/1 values (only
         the current one is held)."""
-        x = np.asarray(x, dtype=np.float32)
-        h = x @ self.embed
-        h = np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
-        yield h
-        for layer in self.layers:
-            h = step(layer, h)
-            yield h
+        yield from run_layers(self.embed, self.layers, x)
 
     def activations(self, x: np.ndarray) -> list[np.ndarray]:
         """[h_0, h_1, ..., h_L] for a batch x [n, n_inputs] of 0/1 values."""
@@ -172,7 +304,11 @@ class Network:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The real-valued outputs y [n, n_outputs]."""
-        for h in self.iter_activations(x):
+        if streams_transposed(self.layers):
+            for hT in run_layers(self.embed, self.layers, x, transposed=True):
+                pass
+            return np.ascontiguousarray(self.readout.apply_t(hT).T)
+        for h in run_layers(self.embed, self.layers, x, in_place=True):
             pass
         return self.readout(h)
 

@@ -105,3 +105,19 @@ def test_no_gates():
     new, report = levelize(c)
     check_level_contract(new)
     assert report["depth"] == 0 and report["buffers"] == 0 and len(report["levels"]) == 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_without_carrying_same_levels_and_buffer_counts_no_buffer_nodes(seed):
+    ready = prepared(random_circuit(seed, n_inputs=10, n_gates=70))
+    carried, rc = levelize(ready)
+    plain, rp = levelize(ready, carry=False)
+    assert rp["carried"] is False and rc["carried"] is True
+    assert not any(plain.op(g) == K.OP_BUF for g in plain.gates()
+                   if g not in ready.graph)  # nothing inserted
+    assert len(plain.graph) == len(ready.graph)
+    assert rp["buffers"] == rc["buffers"] and rp["depth"] == rc["depth"]
+    assert [(r["gates"], r["buffers"], r["wires"]) for r in rp["levels"]] == \
+        [(r["gates"], r["buffers"], r["wires"]) for r in rc["levels"]]
+    for g in ready.gates():
+        assert plain.graph.nodes[g][K.LEVEL] == carried.graph.nodes[g][K.LEVEL]

@@ -55,3 +55,19 @@ def test_no_bound_means_no_verdict_and_same_seed_same_report():
     a = sparsity(c, samples=300, seed=2)
     assert a == sparsity(c, samples=300, seed=2)
     assert a["all_sparse_ok"] is None and all(r["sparse_ok"] is None for r in a["levels"])
+
+
+def test_carried_wires_count_on_every_level_they_cross():
+    """Buffer chains are counted as spans of one value; the counts equal a direct sum over
+    every wire of every level (p99.9 as numpy's percentile)."""
+    c, report = run_passes(ripple_adder(6), PassOptions(samples=700, seed=3))
+    assert report.passes["levelize"]["buffers"] > 0
+    table = sparsity(c, samples=700, seed=3)["levels"]
+    stored = stored_values(c, sample(c, 700, 3))
+    for row in table:
+        nodes = [n for n in c.graph.nodes if c.op(n) != K.OP_OUTPUT and
+                 c.op(n) not in K.CONST_OPS and c.graph.nodes[n].get(K.LEVEL) == row["level"]]
+        counts = sum(stored[n].astype(np.int64) for n in nodes)
+        assert row["wires"] == len(nodes)
+        assert row["max"] == counts.max() and row["mean"] == round(counts.mean(), 4)
+        assert row["p999"] == round(float(np.percentile(counts, 99.9)), 4)

@@ -1,6 +1,8 @@
 """The residual lowering: exact on every input, ReLUs at most the gates' monomials (no buffers),
 one stream dimension per input and non-buffer gate."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -68,3 +70,45 @@ def test_auto_keeps_the_chain_when_nothing_needs_carrying():
     assert circuitc.compile(c).architecture == "mlp"
     assert circuitc.compile(circuitc.parse_file(EXAMPLES / "adder.circ")).architecture == \
         "residual"
+
+
+def _residual_with_buffers():
+    """A residual network over the carried (buffered) circuit, as version 2 files hold them."""
+    from circuitc.compiling import CompileOptions, Source, assemble
+    from circuitc.lowering.plan import PlanOptions, plan_and_lower
+
+    circuit = circuitc.parse_file(EXAMPLES / "adder.circ")
+    compiled, report = run_passes(circuit)
+    plan = plan_and_lower(compiled, PlanOptions(architecture="residual"))
+    return assemble(Source.of(circuit), compiled, plan, report, CompileOptions())
+
+
+def test_eval_checks_a_carried_copy_once_and_still_sees_a_later_write():
+    from circuitc.evaluate import checked_columns
+
+    net = _residual_with_buffers()
+    checked = checked_columns(net)
+    wires = sum(len(e["wires"]) for e in net.meta["levels"])
+    assert sum(map(len, checked)) < wires  # the buffers are not compared again
+    report = circuitc.evaluate(net)
+    assert report["ok"] and report["bit_errors"] == 0
+    # a block that writes into a carried wire's dimension after its check: compared again
+    level = max(range(len(checked)), key=lambda l: len(net.meta["levels"][l]["wires"])
+                - len(checked[l]))
+    skipped = sorted(set(range(len(net.meta["levels"][level]["wires"]))) - set(checked[level]))
+    d = int(net.readoffs[level].W.tocsc()[:, [skipped[0]]].indices[0])
+    block = net.layers[level - 1]
+    block.mlp_out.b = block.mlp_out.b.copy()
+    block.mlp_out.b[d] += 0.25
+    block._writes = None
+    assert skipped[0] in checked_columns(net)[level]
+    bad = circuitc.evaluate(net)["levels"][level]
+    assert bad["max_abs_error"] >= 0.25
+
+
+def test_compile_builds_no_buffers_for_the_stream():
+    net = circuitc.compile(circuitc.parse_file(EXAMPLES / "adder.circ"))
+    assert net.architecture == "residual"
+    assert net.meta["passes"]["passes"]["levelize"]["carried"] is False
+    assert not any(g.get("op") == "buf" for g in json.loads(net.circuit_json)["nodes"])
+    assert circuitc.evaluate(net)["ok"]

@@ -123,22 +123,25 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     if options.input_dim is not None and options.mode == "exact":
         raise ValueError("--input-dim stores inputs in superposition: use --mode superposed or auto")
     plan = Plan(options)
-    levels = level_specs(circuit)
     n_in = len(circuit.inputs)
     if options.mode == "exact":
-        plan.levels = [{"level": spec.level, "construction": "exact"} for spec in levels[1]]
+        plan.levels = [{"level": level, "construction": "exact"}
+                       for level in range(1, 1 + max((circuit.graph.nodes[g][K.LEVEL]
+                                                      for g in circuit.gates()), default=0))]
         # auto: the residual stream when the chain would spend neurons on buffers carrying
         # wires across levels (the stream carries them for free), else the plain chain
-        if options.architecture == "residual" or (options.architecture == "auto" and any(
-                alias_of(circuit, gate) is not None for gate in circuit.gates())):
+        if options.architecture == "residual" or (options.architecture == "auto" and (
+                not _chained(circuit) or
+                any(alias_of(circuit, gate) is not None for gate in circuit.gates()))):
             plan.embed, plan.lowered = lower_residual(circuit)
             plan.architecture = "residual"
             return plan
         plan.embed = sp.eye_array(n_in, dtype=np.float32, format="csr")
-        plan.lowered = lower(circuit, _identity(n_in), _exact, levels=levels)
+        plan.lowered = lower(circuit, _identity(n_in), _exact)
         plan.architecture = "mlp"
         return plan
 
+    levels = level_specs(circuit)
     plan.embed, input_readoff = _embedding(n_in, options)
     search = _Search(circuit, options, plan.embed, input_readoff, levels)
     with progress(len(levels[1]), "width search", unit="level",
@@ -169,6 +172,22 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
         fallback.fallback = why + "; used the exact lowering"
         return fallback
     return plan
+
+
+def _chained(circuit: Circuit) -> bool:
+    """Whether every gate reads only the level just before its own and every output is driven
+    from the last level (a chain of layers needs no buffer; levelize with carry=False leaves
+    the others as they are)."""
+    graph = circuit.graph.nodes
+    gates = circuit.gates()
+    last = max((graph[g][K.LEVEL] for g in gates), default=0)
+    for gate in gates:
+        below = graph[gate][K.LEVEL] - 1
+        if any(graph[o][K.LEVEL] != below for o in circuit.operands(gate)
+               if circuit.op(o) not in K.CONST_OPS):
+            return False
+    return all(circuit.op(d) in K.CONST_OPS or graph[d][K.LEVEL] == last
+               for d in map(circuit.driver, circuit.outputs))
 
 
 def _diagnostic(circuit: Circuit, message: str) -> Diagnostic:

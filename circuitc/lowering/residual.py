@@ -36,7 +36,7 @@ from circuitc.graph import Circuit
 from circuitc.lowering.construction import LevelSpec
 from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, level_wires, polynomials, readout
-from circuitc.network import Affine, Block
+from circuitc.network import Affine, Block, zero_vector
 
 
 @dataclass
@@ -90,22 +90,29 @@ def lower_residual(circuit: Circuit) -> tuple[sp.csr_array, Lowered]:
         spec = LevelSpec(level, D, monomials, P, p0)
         built = build_exact_gates(spec)
         write = _select(stream, gates).W.T  # [gates, D]: gate g -> its dimension
-        blocks.append(Block(Affine(sp.csr_array(built.W, dtype=np.float32), built.b),
+        bias = np.asarray(built.r @ write, dtype=np.float32)
+        blocks.append(Block(Affine(sp.csc_array(built.W, dtype=np.float32), built.b),
                             Affine(sp.csr_array(built.R @ write, dtype=np.float32),
-                                   np.asarray(built.r @ write, dtype=np.float32))))
+                                   bias if bias.any() else zero_vector(D))))
         infos.append({"level": level, "construction": "exact", "monomials": len(monomials),
                       "width": built.width, "writes": len(gates)})
         readoffs.append(_select(stream, wires[level]))
-    lowered = Lowered(blocks, readoffs, readout(circuit, wires, readoffs[-1]), wires, infos,
-                      list(range(len(wires))))
+    # The outputs' drivers are read where they were written (any level: without buffers a
+    # driver need not reach the last one).
+    drivers = list(dict.fromkeys(d for d in map(circuit.driver, circuit.outputs)
+                                 if circuit.op(d) not in K.CONST_OPS))
+    lowered = Lowered(blocks, readoffs, readout(circuit, [drivers], _select(stream, drivers)),
+                      wires, infos, list(range(len(wires))))
     return embed, lowered
 
 
 def _select(stream: Stream, wires: list[str]) -> Affine:
-    """The read-off [D, len(wires)] that picks each wire's dimension."""
-    cols = np.arange(len(wires))
-    rows = np.array([stream.dim[w] for w in wires], dtype=np.int64)
-    W = sp.csr_array((np.ones(len(wires), np.float32), (rows, cols)),
+    """The read-off [D, len(wires)] that picks each wire's dimension (CSC, like mlp_in: a
+    matrix per level with D rows must not cost D, or a deep circuit's network grows with
+    levels x D)."""
+    cols = np.arange(len(wires) + 1)
+    rows = np.array([stream.dim[w] for w in wires], dtype=np.int32)
+    W = sp.csc_array((np.ones(len(wires), np.float32), rows, cols),
                      shape=(stream.width, len(wires)))
     return Affine(W, np.zeros(len(wires), np.float32))
 

@@ -44,6 +44,7 @@ class PassOptions:
     lut: int | None = None  # map into LUTs of this many inputs (2..8) for depth; None: no mapping
     optimize: str | None = None  # without lut: choose the LUT size for balanced|depth|neurons
     fold_inverters: bool = True  # without lut: NOT gates fold into their readers (lutmap, cuts 0)
+    carry: bool = True  # levelize inserts buffers; False: levels only (the residual stream's form)
 
 
 @dataclass
@@ -83,7 +84,8 @@ def run_passes(circuit: Circuit, options: PassOptions | None = None, *,
                show_progress: bool = False) -> tuple[Circuit, PassReport]:
     """Run the whole pipeline on a copy of `circuit`; CircuitError (every problem at once) when
     the circuit is malformed or an option is unusable. The result satisfies levelize's contract:
-    every gate has POLY over stored operand values at the level just before its own.
+    every gate has POLY over stored operand values at the level just before its own (with
+    `carry=False`: at earlier levels, and outputs may be driven from any level).
     show_progress draws a bar, one step per pass, on a terminal (stderr)."""
     o = options or PassOptions()
     if o.lut is not None and o.optimize is not None:
@@ -117,7 +119,7 @@ def run_passes(circuit: Circuit, options: PassOptions | None = None, *,
         c, report.passes["monomials"] = run("monomials", monomials, c)
         c, report.passes["polarity"] = run("polarity", polarity, c, o.samples, o.seed,
                                            o.distribution, o.polarity)
-        c, report.passes["levelize"] = run("levelize", levelize, c, o.balance)
+        c, report.passes["levelize"] = run("levelize", levelize, c, o.balance, o.carry)
         report.passes["sparsity"] = run("sparsity", sparsity, c, o.sparsity_bound, o.samples,
                                         o.seed, o.distribution)
         report.passes["depth"] = run("depth", depth, c, o.max_depth, o.uncorrected_depth_limit)

@@ -17,7 +17,7 @@ from circuitc.passes._rewrite import add_node, unique_name
 from circuitc.passes.monomials import level_monomials
 
 
-def levelize(circuit: Circuit, balance: bool = False) -> tuple[Circuit, dict]:
+def levelize(circuit: Circuit, balance: bool = False, carry: bool = True) -> tuple[Circuit, dict]:
     """Return a copy of `circuit` with keys.LEVEL on every node but the outputs, buffers inserted,
     and a report.
 
@@ -28,8 +28,13 @@ def levelize(circuit: Circuit, balance: bool = False) -> tuple[Circuit, dict]:
     nodes at level l - 1 (its OPERANDS and the variables of its POLY), and every output driver is
     at the last level L or is a constant. Buffers are OP_BUF gates "<wire>@<level>" with
     POLY [[1, [operand]]] and the COMPLEMENTED/ACTIVITY of the wire they carry.
+    With `carry=False` only the levels are set and no buffer is inserted (a gate may read any
+    earlier level and an output any level): the form the residual stream lowers, where a wire
+    stays in its stream dimension, so buffers would only be nodes to build, simulate and check
+    (EPFL div: 2.4M buffers for 57k gates). The report still counts the buffers the chain would
+    need, per level, from each wire's last reader (`carried` false).
     Report per level (0 = inputs): wires (gates + buffers), gates, buffers, distinct monomials by
-    degree; and the totals.
+    degree (of the gates and the buffers inserted); and the totals.
     """
     new = circuit.copy()
     order = new.topological_order()
@@ -46,6 +51,8 @@ def levelize(circuit: Circuit, balance: bool = False) -> tuple[Circuit, dict]:
     if balance:
         _balance(new, gates, level, last, drives_output)
 
+    if not carry:
+        return _levels_only(new, gates, level, last, drives_output, balance)
     carried: dict[tuple[str, int], str] = {}
     top: dict[str, int] = {}  # the highest level each wire is carried to so far
 
@@ -94,7 +101,41 @@ def levelize(circuit: Circuit, balance: bool = False) -> tuple[Circuit, dict]:
         buffers = sum(n in inserted for n in by_level[lv])
         table.append({"level": lv, "wires": row["gates"], "gates": row["gates"] - buffers,
                       "buffers": buffers, "monomials": row["monomials"]})
-    return new, {"depth": last, "balance": balance, "buffers": len(carried), "levels": table}
+    return new, {"depth": last, "balance": balance, "carried": True, "buffers": len(carried),
+                 "levels": table}
+
+
+def _levels_only(circuit: Circuit, gates: list[str], level: dict[str, int], last: int,
+                 drives_output: set[str], balance: bool) -> tuple[Circuit, dict]:
+    """levelize without buffers: LEVEL on every node, and the buffers a chain would need
+    counted per level (wire w is carried through the levels level(w) + 1 .. its last read)."""
+    need = {w: lv for w, lv in level.items()}
+    for gate in gates:
+        for o in _wires(circuit, gate):
+            need[o] = max(need[o], level[gate] - 1)
+    for w in drives_output:
+        if circuit.op(w) not in K.CONST_OPS:
+            need[w] = last
+    carried = [0] * (last + 2)
+    for w, lv in level.items():
+        if need[w] > lv:
+            carried[lv + 1] += 1
+            carried[need[w] + 1] -= 1
+    for node, lv in level.items():
+        circuit.graph.nodes[node][K.LEVEL] = lv
+    by_level: list[list[str]] = [[] for _ in range(last + 1)]
+    for gate in gates:
+        by_level[level[gate]].append(gate)
+    mono = level_monomials(circuit, by_level[1:])
+    table = [{"level": 0, "wires": len(circuit.inputs), "gates": 0, "buffers": 0,
+              "monomials": {}}]
+    buffers = 0
+    for lv, row in zip(range(1, last + 1), mono):
+        buffers += carried[lv]
+        table.append({"level": lv, "wires": row["gates"] + buffers, "gates": row["gates"],
+                      "buffers": buffers, "monomials": row["monomials"]})
+    return circuit, {"depth": last, "balance": balance, "carried": False,
+                     "buffers": sum(r["buffers"] for r in table), "levels": table}
 
 
 def _wires(circuit: Circuit, gate: str) -> list[str]:

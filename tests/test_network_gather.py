@@ -1,0 +1,46 @@
+"""Affine's gathered products (a W that uses few rows): the same values as the plain product,
+for every column block, row-major and transposed."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from circuitc.network import Affine, Block
+
+
+def _few_rows(rng, rows=3000, used=300, cols=800, density=0.01):
+    dense = np.zeros((rows, cols), dtype=np.float32)
+    picked = rng.choice(rows, used, replace=False)
+    block = sp.random_array((used, cols), density=density, rng=rng, dtype=np.float32)
+    dense[picked] = block.toarray()
+    return dense
+
+
+def test_gathered_columns_and_transposed_match_the_plain_product():
+    rng = np.random.default_rng(1)
+    dense = _few_rows(rng)
+    for W in (sp.csr_array(dense), sp.csc_array(dense)):
+        a = Affine(W, rng.standard_normal(dense.shape[1]).astype(np.float32))
+        assert a.support() is not None
+        h = rng.random((50, dense.shape[0])).astype(np.float32)
+        want = h @ dense + a.b
+        for lo, hi in [(0, 800), (0, 300), (300, 700), (700, 800)]:
+            assert np.allclose(a.columns(h, lo, hi), want[:, lo:hi], atol=1e-4)
+        assert np.allclose(a.apply_t(np.ascontiguousarray(h.T)).T, want, atol=1e-4)
+
+
+def test_block_updates_only_what_it_writes_in_both_layouts():
+    rng = np.random.default_rng(2)
+    D, d = 2000, 6
+    mlp_in = Affine(sp.csc_array(_few_rows(rng, D, 10, d, 0.5)),
+                    rng.standard_normal(d).astype(np.float32))
+    out = np.zeros((d, D), dtype=np.float32)
+    out[:, 1500:1504] = rng.standard_normal((d, 4))
+    bias = np.zeros(D, dtype=np.float32)
+    bias[1502] = 1.0
+    block = Block(mlp_in, Affine(sp.csr_array(out), bias))
+    h = rng.random((40, D)).astype(np.float32)
+    want = h + np.maximum(h @ mlp_in.W.toarray() + mlp_in.b, 0) @ out + bias
+    assert np.allclose(block(h), want, atol=1e-5)
+    assert np.array_equal(block.writes()[0], np.arange(1500, 1504))
+    hT = np.ascontiguousarray(h.T)
+    assert np.allclose(block.update_t(hT).T, want, atol=1e-5)
