@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+SHOWN = 120  # characters of a long source line shown, around the column
+
+
 
 @dataclass(frozen=True)
 class Diagnostic:
@@ -29,14 +32,25 @@ class Diagnostic:
                 where += f":{self.col}"
         text = f"{where}: {self.severity}: {self.message}"
         if self.source_line is not None and self.line:
-            shown = self.source_line.rstrip("\n").expandtabs(1)
+            shown, col = _window(self.source_line.rstrip("\n").expandtabs(1), self.col)
             text += f"\n    {shown}"
-            if self.col:
-                text += "\n    " + " " * (self.col - 1) + "^"
+            if col:
+                text += "\n    " + " " * (col - 1) + "^"
         return text
 
     def __str__(self) -> str:
         return self.format()
+
+
+def _window(line: str, col: int) -> tuple[str, int]:
+    """A long line cut to SHOWN characters around `col` (a 10 MB one-line file would otherwise
+    be printed whole), with `...` where it was cut; the column moved along."""
+    if len(line) <= SHOWN:
+        return line, col
+    start = max(0, min(col - 1 - SHOWN // 2, len(line) - SHOWN)) if col else 0
+    head = "..." if start else ""
+    tail = "..." if start + SHOWN < len(line) else ""
+    return head + line[start:start + SHOWN] + tail, col - start + len(head) if col else 0
 
 
 class CircuitError(Exception):

@@ -95,7 +95,9 @@ CASES = [
      "division by zero"),
     ("absurd loop",
      "circuit c(a) -> (y) {\n  wire t[2];\n  for i in 0..100000000 { t[0] = a; }\n  y = a;\n}", 3, 3,
-     "loop 'i' would unroll 100000000 times (at most 1000000)"),
+     "the file would unroll to 100,000,003 statements here (loop 'i' runs 100,000,000 times), "
+     "more than the limit of 1,000,000 (set CIRCUITC_MAX_STATEMENTS or `circuitc --limit "
+     "statements=N` to raise it); does a loop run further than intended?"),
     ("unknown compile-time name", "circuit c(a[K]) -> (y) { y = a[0]; }", 1, 13,
      "unknown compile-time name 'K' (a parameter, `let` constant or loop variable is needed "
      "here)"),
@@ -169,21 +171,24 @@ circuit c(a[4]) -> (y[4]) {
 
 
 def test_the_size_guard_stops_elaboration(monkeypatch):
-    monkeypatch.setattr(elaborate, "MAX_GATES", 50)
+    monkeypatch.setenv("CIRCUITC_MAX_GATES", "50")
+    monkeypatch.setenv("CIRCUITC_MAX_STATEMENTS", "50")
     text = "circuit c(a[8]) -> (y) {\n  wire t[30];\n" \
            "  for i in 0..30 { t[i] = a[i % 8] & ~a[(i + 1) % 8]; }\n  y = xor(t);\n}"
     (error,) = errors(text)
     assert error[1] == 3
-    assert "the circuit grows beyond 50 gates here" in error[3]
+    assert "the circuit grows to 51 gates here, more than the limit of 50" in error[3]
     text = "circuit c(a) -> (y) {\n  for i in 0..8 { for j in 0..8 { _ = a; } }\n  y = a;\n}"
-    assert only(text) == (2, 35, "the body unrolls to more than 50 statements; does a loop run "
+    assert only(text) == (2, 19, "the file would unroll to 58 statements here (loop 'j' runs 8 times), "
+                                 "more than the limit of 50 (set CIRCUITC_MAX_STATEMENTS or "
+                                 "`circuitc --limit statements=N` to raise it); does a loop run "
                                  "further than intended?")
 
 
 def test_syntax_and_semantic_problems_come_as_circuit_errors_not_tracebacks(tmp_path):
     with pytest.raises(CircuitError) as info:
         parse_file(tmp_path / "missing.circ")
-    assert "cannot read file" in str(info.value)
+    assert "cannot read the file" in str(info.value)
     (tmp_path / "bin.circ").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(CircuitError, match="not a UTF-8 text file"):
         parse_file(tmp_path / "bin.circ")

@@ -35,12 +35,11 @@ from pathlib import Path
 
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic, Diagnostics
+from circuitc.formats import read_limited
 from circuitc.graph import Circuit
 from circuitc.lang.elaborator import Elaborator
 from circuitc.lang.parse import parse_tree
 from circuitc.lang.source import dedupe
-
-MAX_GATES = 1_000_000  # elaboration stops beyond this many nodes or unrolled statements
 
 
 def parse_text(text: str, path: str = "<input>", params: dict[str, int] | None = None,
@@ -57,7 +56,7 @@ def parse_text(text: str, path: str = "<input>", params: dict[str, int] | None =
         tree = parse_tree(text, diags)
         circuit = None
         if tree is not None:
-            circuit = Elaborator(text, path, diags, MAX_GATES).run(tree, dict(params or {}))
+            circuit = Elaborator(text, path, diags).run(tree, dict(params or {}))
     dedupe(diags)
     diags.raise_if_errors()
     assert circuit is not None
@@ -90,11 +89,14 @@ def _collector_paused():
 
 def parse_file(path: str | Path, params: dict[str, int] | None = None,
                warnings: list | None = None) -> Circuit:
-    """`parse_text` on the contents of a file (UTF-8); unreadable files raise CircuitError."""
+    """`parse_text` on the contents of a file (UTF-8, newlines as in text mode); unreadable
+    files, and files larger than limits.FILE_BYTES (refused before reading), raise
+    CircuitError."""
+    data = read_limited(Path(path))
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise CircuitError(Diagnostic(f"cannot read file: {e.strerror or e}", str(path))) from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise CircuitError(Diagnostic(f"not a UTF-8 text file ({e.reason})", str(path))) from None
-    return parse_text(text, str(path), params, warnings)
+    del data
+    return parse_text(text.replace("\r\n", "\n").replace("\r", "\n"), str(path), params,
+                      warnings)

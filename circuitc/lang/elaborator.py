@@ -11,15 +11,22 @@ side, so an assignment that reads such a wire whole waits until that wire's own 
 run (`schedule`); assignments that wait on each other form a combinational loop and are reported
 as one. Reads of single bits or slices of a wire defined further down get placeholder nodes that
 are pointed at the wire's slots once the body is done (`forward`).
+
+Sizes are bounded before the work (`circuitc.limits`): every statement a body unrolls to is
+counted, a loop's iterations before it runs (STATEMENTS), widths (WIDTH), the circuit's input
+bits (INPUTS), and the nesting of blocks, calls and module instances (NESTING); an `else if`
+chain is followed without recursion, at any length.
 """
 
 from __future__ import annotations
 
 import heapq
+import sys
 
 import networkx as nx
 from lark import Token, Tree
 
+from circuitc import limits
 from circuitc.errors import Diagnostics
 from circuitc.graph import Circuit
 from circuitc.lang.expressions import GATE_NAMES, WireExpressions, wire_name
@@ -31,8 +38,11 @@ from circuitc.lang.wires import DISCARD, LOCALS, Scope, Value, Wire
 class Elaborator(WireExpressions):
     """One .circ file's syntax tree -> its Circuit (`run`), errors going to the diagnostics."""
 
-    def __init__(self, text: str, path: str, diags: Diagnostics, max_gates: int):
-        super().__init__(text, path, diags, max_gates)
+    def __init__(self, text: str, path: str, diags: Diagnostics):
+        super().__init__(text, path, diags)
+        self.max_statements = limits.STATEMENTS.value
+        self.unrolled = 0  # statements of every body, loop iteration and instance so far
+        self.input_bits = 0  # of the circuit's input ports so far
         self.modules: dict[str, Tree] = {}
         self.recursive: set[str] = set()
         self.top: Tree | None = None
@@ -77,6 +87,11 @@ class Elaborator(WireExpressions):
             scope = self.instantiate(self.top, "", None, params, None)
         except Abort:
             return None
+        except RecursionError:  # NESTING keeps far inside the default stack; a deep caller may not
+            self.error(f"blocks, calls and module instances nest too deeply here ({self.depth} "
+                       f"levels) for Python's stack (sys.getrecursionlimit() is "
+                       f"{sys.getrecursionlimit()}); lower {limits.NESTING.name}", self.entered)
+            return None
         if scope is None or self.diags.errors:
             return None
         return self.net.to_circuit(str(self.top.children[1]), scope, self.distribution)
@@ -98,7 +113,9 @@ class Elaborator(WireExpressions):
                 continue
             self.recursive |= component
             cycle = [u for u, _ in nx.find_cycle(calls.subgraph(component), start)]
-            names = " -> ".join(cycle + [cycle[0]])
+            names = " -> ".join(cycle + [cycle[0]]) if len(cycle) <= 8 else (
+                " -> ".join(cycle[:4]) + f" -> ... ({len(cycle) - 6} more) -> "
+                + " -> ".join(cycle[-2:] + [cycle[0]]))
             self.error(f"recursive module instantiation: {names} (modules are inlined, so a "
                        "module cannot use itself)", first_call[(cycle[0], cycle[1 % len(cycle)])])
 
@@ -119,6 +136,12 @@ class Elaborator(WireExpressions):
             wire = self.declare(scope, port.children[1], port.children[2:], "in", env)
             if wire is None:
                 continue
+            if args is None and wire.width is not None:
+                self.input_bits += wire.width
+                if self.input_bits > limits.INPUTS.value:
+                    self.error(limits.INPUTS.exceeded(
+                        f"the circuit's inputs would have {self.input_bits:,} bits"), port)
+                    return None
             if args is None:
                 self.net.inputs(wire, port)
                 continue
@@ -194,8 +217,7 @@ class Elaborator(WireExpressions):
         width = None if None in sizes else 1
         for size in sizes:
             width = None if width is None else width * size
-        if width is not None and width > self.max_gates:
-            self.error(f"'{sname}' would have {width} bits (at most {self.max_gates})", name)
+        if width is not None and not self.wide(width, f"'{sname}'", name):
             width = None
         row = sizes[1] if len(sizes) == 2 else None
         return scope.new_wire(internal, width, bool(sizes), kind, position(name), row)
@@ -204,6 +226,7 @@ class Elaborator(WireExpressions):
     def run_body(self, scope: Scope, body: Tree, env: dict) -> None:
         decls: list[tuple[Tree, dict]] = []
         assigns: list[tuple[Tree, dict]] = []
+        self.unroll(len(body.children), body)
         self.flatten(scope, body, env, decls, assigns)
         for decl, denv in decls:
             for item in decl.children:
@@ -223,7 +246,8 @@ class Elaborator(WireExpressions):
                 loop: str | None = None) -> None:
         """Unroll loops and ifs and evaluate lets: the body as a flat list of (stmt, env).
         `loop` names the loop iteration being unrolled (`i=3`, or `i=3,j=1` when nested); a
-        wire declared in it is local to it, reached through env[LOCALS]."""
+        wire declared in it is local to it, reached through env[LOCALS]. The caller has counted
+        the block's statements (`unroll`); nested blocks are counted here before they run."""
         for stmt in block.children:
             kind = stmt.data
             if kind == "wire_decl":
@@ -232,10 +256,6 @@ class Elaborator(WireExpressions):
                 decls.append((stmt, env))
             elif kind == "assign":
                 assigns.append((stmt, env))
-                if len(assigns) > self.max_gates:
-                    self.error(f"the body unrolls to more than {self.max_gates} statements; "
-                               "does a loop run further than intended?", stmt)
-                    raise Abort
             elif kind == "let_stmt":
                 name, value_tree = stmt.children
                 if self.bindable(scope, name, env):
@@ -246,24 +266,48 @@ class Elaborator(WireExpressions):
                 values = self.loop_range(stmt, env)
                 if values is None or not self.bindable(scope, var, env):
                     continue
+                self.deeper(stmt)
                 for i in values:
                     label = f"{var}={i}" if loop is None else f"{loop},{var}={i}"
                     self.flatten(scope, stmt.children[-1], {**env, str(var): i}, decls, assigns,
                                  label)
+                self.depth -= 1
             elif kind == "if_stmt":
-                cond_tree, then, other = stmt.children
-                cond = self.cval(cond_tree, env)
-                if cond is None:
-                    continue
-                if cond:
-                    self.flatten(scope, then, env, decls, assigns, loop)
-                elif other is not None:
-                    wrapped = other if other.data == "block" else Tree("block", [other])
-                    self.flatten(scope, wrapped, env, decls, assigns, loop)
+                branch = self.taken(stmt, env)
+                if branch is not None:
+                    self.unroll(len(branch.children), branch)
+                    self.deeper(stmt)
+                    self.flatten(scope, branch, env, decls, assigns, loop)
+                    self.depth -= 1
+
+    def taken(self, stmt: Tree, env: dict) -> Tree | None:
+        """The block that an `if` ... `else if` ... `else` chain runs (None: no branch, or an
+        error in a condition), followed in a loop: a chain of any length needs no recursion."""
+        while True:
+            cond_tree, then, other = stmt.children
+            cond = self.cval(cond_tree, env)
+            if cond is None:
+                return None
+            if cond:
+                return then
+            if other is None or other.data == "block":
+                return other
+            stmt = other
+
+    def unroll(self, count: int, at: Tree, why: str = "") -> None:
+        """Count `count` more statements to elaborate, refused (Abort) beyond
+        limits.STATEMENTS before any of them runs."""
+        self.unrolled += count
+        if self.unrolled > self.max_statements:
+            self.error(limits.STATEMENTS.exceeded(
+                f"the file would unroll to {self.unrolled:,} statements here{why}",
+                "; does a loop run further than intended?"), at)
+            raise Abort
 
     def loop_range(self, stmt: Tree, env: dict) -> range | None:
         """`lo..hi` (hi excluded) or `lo..=hi` (included), optionally `step s` (s may be
-        negative). A range that is empty because it runs against its step is an error."""
+        negative). A range that is empty because it runs against its step is an error. The
+        statements of every iteration are counted (`unroll`) before the first runs."""
         var, lo_tree, dots, hi_tree, step_tree, _ = stmt.children
         lo, hi = self.cval(lo_tree, env), self.cval(hi_tree, env)
         step = 1 if step_tree is None else self.cval(step_tree, env)
@@ -281,10 +325,8 @@ class Elaborator(WireExpressions):
             return None
         end = hi + (1 if step > 0 else -1) if str(dots) == "..=" else hi
         count = max(0, -((lo - end) // step))  # len(range(...)), which overflows past 2**63
-        if count > self.max_gates:
-            self.error(f"loop '{var}' would unroll {count} times (at most {self.max_gates})",
-                       stmt)
-            raise Abort
+        self.unroll(count * max(1, len(stmt.children[-1].children)), stmt,
+                    f" (loop '{var}' runs {count:,} times)")
         return range(lo, end, step)
 
     def local_wires(self, scope: Scope, stmt: Tree, env: dict, loop: str) -> dict:
@@ -454,7 +496,14 @@ class Elaborator(WireExpressions):
 
     # -- calls ---------------------------------------------------------------------------------
     def call(self, scope: Scope, t: Tree, env: dict) -> list[Value | None] | None:
-        """The output values of a gate or module call (None for outputs in error)."""
+        """The output values of a gate or module call (None for outputs in error), one nesting
+        level deeper."""
+        self.deeper(t)
+        outs = self.outputs(scope, t, env)
+        self.depth -= 1
+        return outs
+
+    def outputs(self, scope: Scope, t: Tree, env: dict) -> list[Value | None] | None:
         name_tok, param_args, *args = t.children
         name = str(name_tok)
         args = present(args)

@@ -10,6 +10,11 @@ built-in gates and functions called by name (`and(...)`, `maj(...)`, `mux(s, a, 
 an integer literal takes the width of the others, and an operator on two literals is computed
 at compile time. The circuits behind + - and the comparisons are in `circuitc.lang.arith`. Module
 calls are the `Elaborator`'s, which builds on this class.
+
+Operators are evaluated bottom-up with an explicit stack (`expr`), so a chain of any length
+(`a + b + c + ...`, `~~~x`, `{{x}}`) needs no recursion. What still recurses (the arguments of a
+call, a table's selector, a replicated part, and through calls the module instances) counts
+nesting levels, refused beyond `limits.NESTING` before they are entered (`deeper`).
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ from abc import ABC, abstractmethod
 from lark import Token, Tree
 
 from circuitc import keys as K
+from circuitc import limits
 from circuitc.errors import Diagnostics
 from circuitc.lang import arith
-from circuitc.lang.constexpr import MAX_VALUE_BITS, evaluate, int_literal
+from circuitc.lang.constexpr import evaluate, int_literal
 from circuitc.lang.netlist import Netlist
-from circuitc.lang.source import Source, position
+from circuitc.lang.source import Abort, Source, position
 from circuitc.lang.wires import LOCALS, Scope, Value, Wire
 
 # Gates callable by name. The reducing ones fold every bit of every argument into one bit.
@@ -43,6 +49,8 @@ _FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "eq": lambda a, b
          "ne": lambda a, b: a != b, "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
          "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 _SHIFT = {"shl": "<<", "shr": ">>"}
+# Operators whose operands are all wire expressions, combined once those are evaluated.
+_COMBINED = frozenset(["not_expr", "concat", *_INFIX, *_REDUCE, *_ARITH, *_SHIFT])
 
 
 def wire_name(name: str, env: dict) -> str:
@@ -53,10 +61,31 @@ def wire_name(name: str, env: dict) -> str:
 class WireExpressions(Source, ABC):
     """Right-hand sides -> `Value`s, adding their gates to `self.net`."""
 
-    def __init__(self, text: str, path: str, diags: Diagnostics, max_gates: int):
+    def __init__(self, text: str, path: str, diags: Diagnostics):
         super().__init__(text, path, diags)
-        self.max_gates = max_gates  # of netlist nodes, and of statements in one body
-        self.net = Netlist(self, max_gates)
+        self.max_width = limits.WIDTH.value  # bits of one wire or value
+        self.max_nesting = limits.NESTING.value
+        self.depth = 0  # nesting levels entered (`deeper`)
+        self.entered: Tree | Token | tuple = (1, 1)  # where the last level was entered
+        self.net = Netlist(self, limits.GATES.value)
+
+    def deeper(self, at: Tree | Token) -> None:
+        """Enter one more level of nesting (a block, a call, a module instance), refused (Abort)
+        beyond limits.NESTING; the caller leaves it with `self.depth -= 1`. An Abort ends the
+        elaboration, so the count needs no restoring then."""
+        self.depth += 1
+        self.entered = at
+        if self.depth > self.max_nesting:
+            self.error(limits.NESTING.exceeded(f"blocks, calls and module instances nest "
+                                               f"{self.depth} deep here"), at)
+            raise Abort
+
+    def wide(self, bits: int, what: str, at: Tree | Token) -> bool:
+        """Whether `bits` is within limits.WIDTH (else an error saying `what` would have them)."""
+        if bits <= self.max_width:
+            return True
+        self.error(limits.WIDTH.exceeded(f"{what} would have {bits:,} bits"), at)
+        return False
 
     def cval(self, t: Tree, env: dict) -> int | None:
         return evaluate(t, env, self.error)
@@ -115,9 +144,10 @@ class WireExpressions(Source, ABC):
     def fit(self, value: Value, width: int, at: Tree, what: str) -> list[str] | None:
         """The value's bits at `width`: an integer literal is sized, a wire must match."""
         if value.bits is None:
-            if value.const >= 1 << width:
-                self.error(f"constant {value.const} does not fit in the {width} bit(s) of "
-                           f"{what}", at)
+            if value.const.bit_length() > width:
+                shown = value.const if value.const.bit_length() <= 64 \
+                    else f"of {value.const.bit_length():,} bits"
+                self.error(f"constant {shown} does not fit in the {width} bit(s) of {what}", at)
                 return None
             return [self.net.const((value.const >> i) & 1, at) for i in range(width)]
         if len(value.bits) != width:
@@ -132,42 +162,36 @@ class WireExpressions(Source, ABC):
 
     # -- wire expressions ----------------------------------------------------------------------
     def expr(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+        """The value of a wire expression (None after an error). Operators are evaluated
+        bottom-up with an explicit stack: every operand first (so errors in each are reported),
+        then the operator (`combine`); operands that are not operators are `operand`s."""
+        values: list[Value | None] = []
+        todo: list[tuple[Tree, bool]] = [(t, False)]  # (node, its operands are in `values`)
+        while todo:
+            node, ready = todo.pop()
+            if node.data not in _COMBINED:
+                values.append(self.operand(scope, node, env))
+            elif not ready:
+                todo.append((node, True))
+                todo.extend((c, False) for c in reversed(node.children))
+            else:
+                n = len(node.children)
+                args = values[-n:]
+                del values[-n:]
+                values.append(None if any(v is None for v in args)
+                              else self.combine(node, args, scope))
+        return values[0]
+
+    def operand(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+        """A literal, a wire read, a call, a table or a replication."""
         kind = t.data
         if kind == "number":
-            return Value(const=int_literal(t.children[0]))
+            value = int_literal(t.children[0], limits.LITERAL_BITS, self.error)
+            return None if value is None else Value(const=value)
         if kind == "ref":
             return self.ref(scope, t.children[0], env)
         if kind == "access":
             return self.access(scope, t, env)
-        if kind == "concat":
-            parts = [self.expr(scope, c, env) for c in t.children]
-            if any(p is None for p in parts):
-                return None
-            # x is the low end of {x, y}
-            return Value([b for part, c in zip(parts, t.children) for b in self.own_bits(part, c)])
-        if kind == "replicate":
-            return self.replicate(scope, t, env)
-        if kind == "not_expr":
-            v = self.expr(scope, t.children[0], env)
-            if v is None:
-                return None
-            return Value([self.net.gate(K.OP_NOT, [b], t)
-                          for b in self.own_bits(v, t.children[0])])
-        if kind in _INFIX:
-            return self.infix(scope, t, env)
-        if kind in _REDUCE:
-            v = self.expr(scope, t.children[0], env)
-            if v is None:
-                return None
-            op = _REDUCE[kind][0]
-            bits = self.own_bits(v, t.children[0])
-            return Value([bits[0] if len(bits) == 1 else self.net.gate(op, bits, t)])
-        if kind in _ARITH:
-            return self.arithmetic(scope, t, env)
-        if kind in _SHIFT:
-            return self.shift(scope, t, env)
-        if kind == "table":
-            return self.table(scope, t, env)
         if kind == "call":
             outs = self.call(scope, t, env)
             if outs is None:
@@ -177,7 +201,30 @@ class WireExpressions(Source, ABC):
                            "`x, y = ...` instead of using the call in an expression", t)
                 return None
             return outs[0]
-        raise AssertionError(f"unknown expression {kind}")  # the grammar has no other
+        if kind not in ("replicate", "table"):
+            raise AssertionError(f"unknown expression {kind}")  # the grammar has no other
+        self.deeper(t)
+        value = self.replicate(scope, t, env) if kind == "replicate" \
+            else self.table(scope, t, env)
+        self.depth -= 1
+        return value
+
+    def combine(self, t: Tree, args: list[Value], scope: Scope) -> Value | None:
+        """An operator applied to the values of its operands."""
+        kind = t.data
+        if kind == "concat":  # x is the low end of {x, y}
+            return Value([b for part, c in zip(args, t.children) for b in self.own_bits(part, c)])
+        if kind == "not_expr":
+            return Value([self.net.gate(K.OP_NOT, [b], t)
+                          for b in self.own_bits(args[0], t.children[0])])
+        if kind in _INFIX:
+            return self.infix(t, args)
+        if kind in _REDUCE:
+            bits = self.own_bits(args[0], t.children[0])
+            return Value([bits[0] if len(bits) == 1 else self.net.gate(_REDUCE[kind][0], bits, t)])
+        if kind in _ARITH:
+            return self.arithmetic(t, args, scope)
+        return self.shift(t, args)
 
     def ref(self, scope: Scope, name_tok: Token, env: dict) -> Value | None:
         name = str(name_tok)
@@ -248,6 +295,8 @@ class WireExpressions(Source, ABC):
             if not 0 <= lo < hi:
                 self.error(f"slice [{lo}:{hi}] is empty or negative", sel.children[0])
                 return None
+            if not self.wide(hi - lo, f"'{self.snippet(t)}'", sel.children[0]):
+                return None
             indices = range(lo, hi)
         bits = []
         for i in indices:
@@ -256,14 +305,11 @@ class WireExpressions(Source, ABC):
             bits.append(node)
         return Value(bits)
 
-    def operands(self, scope: Scope, trees: list[Tree], env: dict,
+    def operands(self, values: list[Value], trees: list[Tree],
                  symbol: str) -> tuple[list[list[str]], list[Value]] | None:
         """The bits of the operands of a binary operator (or `carry`), at their common width:
         every operand that is not an integer literal must have the same width, and literals
         are sized to it (with only literals, no bits: []). Also the values themselves."""
-        values = [self.expr(scope, c, env) for c in trees]
-        if any(v is None for v in values):
-            return None
         sized = [(v, c) for v, c in zip(values, trees) if v.bits is not None]
         if not sized:  # literals only: the caller computes the result now, no bits needed
             return [], values
@@ -277,10 +323,10 @@ class WireExpressions(Source, ABC):
                 for v, c in zip(values, trees)]
         return None if any(c is None for c in cols) else (cols, values)
 
-    def infix(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+    def infix(self, t: Tree, values: list[Value]) -> Value | None:
         """`a & b & c`: one n-ary gate per bit."""
         op, symbol = _INFIX[t.data]
-        got = self.operands(scope, t.children, env, symbol)
+        got = self.operands(values, t.children, symbol)
         if got is None:
             return None
         cols, values = got
@@ -290,10 +336,10 @@ class WireExpressions(Source, ABC):
         return Value([self.net.gate(op, [col[i] for col in cols], t)
                       for i in range(len(cols[0]))])
 
-    def arithmetic(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+    def arithmetic(self, t: Tree, values: list[Value], scope: Scope) -> Value | None:
         """`a + b`, `a - b` (modulo 2^width) and the unsigned comparisons (one bit)."""
         kind, symbol = t.data, _ARITH[t.data]
-        got = self.operands(scope, t.children, env, symbol)
+        got = self.operands(values, t.children, symbol)
         if got is None:
             return None
         cols, (x, y) = got
@@ -316,11 +362,9 @@ class WireExpressions(Source, ABC):
             a, b = b, a
         return Value([arith.greater(logic, a, b, kind in ("le", "ge"), style)])
 
-    def shift(self, scope: Scope, t: Tree, env: dict) -> Value | None:
+    def shift(self, t: Tree, values: list[Value]) -> Value | None:
         """`a << k`, `a >> k`: k a compile-time constant; zeros come in, the width stays."""
-        value, amount = (self.expr(scope, c, env) for c in t.children)
-        if value is None or amount is None:
-            return None
+        value, amount = values
         if amount.bits is not None:
             self.error(f"shift by a non-constant: '{self.snippet(t.children[1])}' is a wire; "
                        f"the amount of '{_SHIFT[t.data]}' must be a compile-time constant "
@@ -330,8 +374,10 @@ class WireExpressions(Source, ABC):
             k = amount.const
             if t.data == "shr":
                 return Value(const=value.const >> k)
-            if value.const and value.const.bit_length() + k > MAX_VALUE_BITS:
-                self.error(f"{value.const} << {k} is too large for a constant", t)
+            if value.const and value.const.bit_length() + k > limits.LITERAL_BITS.value:
+                self.error(limits.LITERAL_BITS.exceeded(
+                    f"'{self.snippet(t)}' is too large for a constant "
+                    f"({value.const.bit_length() + k:,} bits)"), t)
                 return None
             return Value(const=value.const << k)
         logic = self.logic(t)
@@ -348,9 +394,7 @@ class WireExpressions(Source, ABC):
         if n < 1:
             self.error(f"replication count must be at least 1, got {n}", count_tree)
             return None
-        if n * inner.width > self.max_gates:
-            self.error(f"replication makes {n * inner.width} bits (at most {self.max_gates})",
-                       count_tree)
+        if not self.wide(n * inner.width, "the replication", count_tree):
             return None
         return Value(inner.bits * n)
 
@@ -431,7 +475,8 @@ class WireExpressions(Source, ABC):
         need = {"mux": 3, "carry": 2, "zext": 1, "sext": 1}.get(name, 1 if name in BITWISE1
                                                                 else None)
         if name == "carry" and len(args) == 2:  # the carry out of a + b: bit W of the sum
-            got = self.operands(scope, args, env, "carry")
+            values = [self.expr(scope, a, env) for a in args]
+            got = None if any(v is None for v in values) else self.operands(values, args, "carry")
             if got is None:
                 return None
             if not got[0]:  # two literals, at the width of the wider
@@ -489,9 +534,7 @@ class WireExpressions(Source, ABC):
         width = self.cval(args[0], env)
         if width is None:
             return None
-        if width > self.max_gates:
-            self.error(f"'{name}<{width}>' would have {width} bits (at most {self.max_gates})",
-                       args[0])
+        if not self.wide(width, f"'{name}<{width}>'", args[0]):
             return None
         bits = self.own_bits(value, at)
         if width < len(bits):

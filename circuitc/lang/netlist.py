@@ -21,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from lark import Token, Tree
 
 from circuitc import keys as K
+from circuitc import limits
 from circuitc.graph import Circuit
 from circuitc.lang.source import Abort, Source, Where, quoted
 from circuitc.lang.wires import Scope, Wire
@@ -60,8 +61,9 @@ class Netlist:
         node = self._anonymous(Node(op, operands, self.source.loc(at)))
         self.fresh.add(node)
         if len(self.nodes) > self.max_gates:
-            self.source.error(f"the circuit grows beyond {self.max_gates} gates here; does a "
-                              "loop unroll further than intended?", at)
+            self.source.error(limits.GATES.exceeded(
+                f"the circuit grows to {len(self.nodes):,} gates here",
+                "; does a loop unroll further than intended?"), at)
             raise Abort
         return node
 
