@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -19,7 +20,7 @@ import click
 import numpy as np
 
 from circuitc import distribution as D
-from circuitc import memory
+from circuitc import limits, memory
 from circuitc.atomic import write_atomic
 from circuitc.errors import CircuitError, Diagnostic, MissingExtra
 from circuitc.frontend import parse_file
@@ -109,8 +110,26 @@ def _budget(max_memory: str | None) -> int:
     return memory.parse_size(max_memory) if max_memory else memory.default_budget()
 
 
+def _set_limits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> None:
+    """`--limit KEY=N`: set the limit's environment variable for this run (circuitc.limits)."""
+    for item in values:
+        key, _, number = item.partition("=")
+        try:
+            limit = limits.by_key(key)
+        except ValueError as error:
+            raise click.BadParameter(str(error), ctx, param) from None
+        if limits.natural(number.strip()) is None:
+            raise click.BadParameter(f"{item!r}: expected KEY=N with N a whole number", ctx,
+                                     param)
+        os.environ[limit.name] = str(limits.natural(number.strip()))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of plain error messages.")
+@click.option("--limit", multiple=True, metavar="KEY=N", callback=_set_limits, expose_value=False,
+              help="Set a resource limit on input for this run, e.g. --limit width=4000000 "
+                   "(keys: " + ", ".join(limit.key for limit in limits.ALL)
+                   + "; docs/robustness.md has the table). Same as CIRCUITC_MAX_<KEY>=N.")
 @click.version_option(package_name="circuitc")
 def main(debug: bool) -> None:
     """circuitc: compile boolean circuits to ReLU networks that compute them in superposition."""

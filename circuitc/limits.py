@@ -15,7 +15,8 @@ the error:
 and for the .circ language (docs/language.md, "Limits"):
 
     CIRCUITC_MAX_WIDTH        bits of one port, wire or value           default 1,048,576
-    CIRCUITC_MAX_GATES        gates a .circ file elaborates to          default 1,000,000
+    CIRCUITC_MAX_NETLIST      nodes (inputs, wire bits, gates) a .circ file elaborates to
+                                                                        default 1,000,000
     CIRCUITC_MAX_STATEMENTS   statements its loops, ifs and module instances unroll to
                                                                         default 1,000,000
     CIRCUITC_MAX_LITERAL_BITS bits of an integer literal in a wire expression  default 65,536
@@ -73,13 +74,13 @@ NODES = Limit("CIRCUITC_MAX_NODES", 1 << 26, "wires, variables or gates")
 FILE_BYTES = Limit("CIRCUITC_MAX_FILE_BYTES", 1 << 30, "bytes")
 NETWORK_BYTES = Limit("CIRCUITC_MAX_NETWORK_BYTES", 16 << 30, "bytes")
 WIDTH = Limit("CIRCUITC_MAX_WIDTH", 1 << 20, "bits")
-GATES = Limit("CIRCUITC_MAX_GATES", 1_000_000, "gates")
+NETLIST = Limit("CIRCUITC_MAX_NETLIST", 1_000_000, "nodes")
 STATEMENTS = Limit("CIRCUITC_MAX_STATEMENTS", 1_000_000, "statements")
 LITERAL_BITS = Limit("CIRCUITC_MAX_LITERAL_BITS", 1 << 16, "bits")
 VALUE_BITS = Limit("CIRCUITC_MAX_VALUE_BITS", 256, "bits")
 NESTING = Limit("CIRCUITC_MAX_NESTING", 64, "levels")
 
-ALL = (INPUTS, NODES, FILE_BYTES, NETWORK_BYTES, WIDTH, GATES, STATEMENTS, LITERAL_BITS,
+ALL = (INPUTS, NODES, FILE_BYTES, NETWORK_BYTES, WIDTH, NETLIST, STATEMENTS, LITERAL_BITS,
        VALUE_BITS, NESTING)
 
 

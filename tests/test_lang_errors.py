@@ -171,13 +171,14 @@ circuit c(a[4]) -> (y[4]) {
 
 
 def test_the_size_guard_stops_elaboration(monkeypatch):
-    monkeypatch.setenv("CIRCUITC_MAX_GATES", "50")
+    monkeypatch.setenv("CIRCUITC_MAX_NETLIST", "50")
     monkeypatch.setenv("CIRCUITC_MAX_STATEMENTS", "50")
     text = "circuit c(a[8]) -> (y) {\n  wire t[30];\n" \
            "  for i in 0..30 { t[i] = a[i % 8] & ~a[(i + 1) % 8]; }\n  y = xor(t);\n}"
     (error,) = errors(text)
     assert error[1] == 3
-    assert "the circuit grows to 51 gates here, more than the limit of 50" in error[3]
+    assert ("the netlist grows to 51 nodes (inputs, wire bits and gates) here, more than the "
+            "limit of 50") in error[3]
     text = "circuit c(a) -> (y) {\n  for i in 0..8 { for j in 0..8 { _ = a; } }\n  y = a;\n}"
     assert only(text) == (2, 19, "the file would unroll to 58 statements here (loop 'j' runs 8 times), "
                                  "more than the limit of 50 (set CIRCUITC_MAX_STATEMENTS or "

@@ -67,7 +67,7 @@ class WireExpressions(Source, ABC):
         self.max_nesting = limits.NESTING.value
         self.depth = 0  # nesting levels entered (`deeper`)
         self.entered: Tree | Token | tuple = (1, 1)  # where the last level was entered
-        self.net = Netlist(self, limits.GATES.value)
+        self.net = Netlist(self, limits.NETLIST.value)
 
     def deeper(self, at: Tree | Token) -> None:
         """Enter one more level of nesting (a block, a call, a module instance), refused (Abort)

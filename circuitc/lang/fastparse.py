@@ -426,16 +426,24 @@ class _Parser:
         return self.tree("for_stmt", [var, lo, dots, hi, step, body], first)
 
     def stmt_if(self, first: int) -> Tree:
-        cond = self.cexpr()
-        then = self.block()
+        """`if c { } else if d { } ... else { }`: the chain is read in a loop (any length, no
+        recursion), then nested from its end as Lark nests it; every `if_stmt` of the chain
+        ends where the chain ends."""
+        heads = []  # (first token, condition, block) of each `if` of the chain
         other = None
-        if self.word("else"):
+        while True:
+            cond = self.cexpr()
+            heads.append((first, cond, self.block()))
+            if not self.word("else"):
+                break
             k = self.i
-            if self.word("if"):
-                other = self.stmt_if(k)
-            else:
+            if not self.word("if"):
                 other = self.block()
-        return self.tree("if_stmt", [cond, then, other], first)
+                break
+            first = k
+        for first, cond, then in reversed(heads):
+            other = self.tree("if_stmt", [cond, then, other], first)
+        return other
 
     # -- wire expressions ----------------------------------------------------------------------
     def expr(self, min_level: int = 1) -> Tree:

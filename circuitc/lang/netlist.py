@@ -61,8 +61,9 @@ class Netlist:
         node = self._anonymous(Node(op, operands, self.source.loc(at)))
         self.fresh.add(node)
         if len(self.nodes) > self.max_gates:
-            self.source.error(limits.GATES.exceeded(
-                f"the circuit grows to {len(self.nodes):,} gates here",
+            self.source.error(limits.NETLIST.exceeded(
+                f"the netlist grows to {len(self.nodes):,} nodes (inputs, wire bits and gates) "
+                "here",
                 "; does a loop unroll further than intended?"), at)
             raise Abort
         return node
