@@ -1,5 +1,6 @@
-"""Fuzzing the readers: mutated circuit files of every import format and corrupted network files
-give a clear error (CircuitError) or a result, never another exception, and quickly.
+"""Fuzzing the readers: mutated circuit files of every import format, .circ texts built to stress
+the language's limits (deep chains and nests, huge literals and loops) and corrupted network
+files give a clear error (CircuitError) or a result, never another exception, and quickly.
 
 Seeded and bounded (hypothesis, derandomized): the same cases every run. The long campaign
 (10^5 cases per target) is bench/fuzz.py; its counts are in docs/robustness.md.
@@ -65,6 +66,90 @@ def test_mutated_files_never_raise_anything_but_circuit_error(fmt):
             pass
 
     check()
+
+
+# .circ texts built to stress the front end's limits: chains and nests of random depth, huge
+# literals, loops whose product is huge, wide ports and long module chains.
+def _literal(draw) -> str:
+    digits = draw(st.sampled_from([1, 2, 20, 80, 300, 5000]))
+    base = draw(st.sampled_from(["", "0x", "0b"]))
+    alphabet = {"": "0123456789", "0x": "0123456789abcdef", "0b": "01"}[base]
+    return base + draw(st.text(alphabet, min_size=digits, max_size=digits))
+
+
+def _cexpr(draw, depth: int) -> str:
+    text = draw(st.sampled_from(["0", "1", "i", "N"]))
+    for _ in range(depth):
+        step = draw(st.integers(0, 5))
+        if step == 0:
+            text = f"({text})"
+        elif step == 1:
+            text = draw(st.sampled_from(["-", "~", "!"])) + " " + text
+        elif step == 2:
+            text = f"{text} {draw(st.sampled_from(['+', '-', '*', '&&', '||', '<<', '**']))} " \
+                   f"{_literal(draw) if draw(st.booleans()) else '1'}"
+        else:
+            text = f"{text} {draw(st.sampled_from(['+', '%', '|', '>>']))} 1"
+    return text
+
+
+def _expr(draw, depth: int) -> str:
+    text = "a"
+    for _ in range(depth):
+        step = draw(st.integers(0, 6))
+        if step == 0:
+            text = f"({text})"
+        elif step == 1:
+            text = "~" + text
+        elif step == 2:
+            text = "{" + text + "}"
+        elif step == 3:
+            text = f"not({text})"
+        elif step == 4:
+            text = f"{text} & {_literal(draw) if draw(st.booleans()) else 'a'}"
+        else:
+            text = f"{text} {draw(st.sampled_from(['+', '-', '|', '^']))} a"
+    return text
+
+
+@st.composite
+def hostile_circ(draw) -> str:
+    depth = draw(st.sampled_from([0, 1, 10, 70, 300, 1500]))
+    kind = draw(st.sampled_from(["expr", "index", "loops", "width", "else if", "nest", "modules"]))
+    body = "y = a;"
+    modules = ""
+    if kind == "expr":
+        body = f"y = {_expr(draw, depth)};"
+    elif kind == "index":
+        body = f"for i in 0..1 {{ y = x[{_cexpr(draw, depth)}]; }}"
+    elif kind == "loops":
+        bounds = draw(st.lists(st.sampled_from(["2", "1000", "10**6", "10**12", _literal(draw)]),
+                               min_size=1, max_size=4))
+        body = "".join(f"for i{k} in 0..{b} {{ let q{k} = i{k}; " for k, b in enumerate(bounds)) \
+            + "}" * len(bounds) + " y = a;"
+    elif kind == "width":
+        width = draw(st.sampled_from(["8", "10**9", "0x" + "f" * 20, "9" * 5000]))
+        body = f"wire w[{width}]; w = 0; y = a;"
+    elif kind == "else if":
+        body = f"if N == 0 {{ y = a; }}" + "".join(f" else if N == {k} {{ y = ~a; }}"
+                                                   for k in range(1, depth + 1)) + " else { y = a; }"
+    elif kind == "nest":
+        body = "if 1 { " * depth + "y = a;" + " }" * depth
+    else:
+        modules = "".join(f"module m{k}(x) -> (z) {{ z = ~m{k + 1}(x); }}\n" for k in range(depth))
+        modules += f"module m{depth}(x) -> (z) {{ z = m{draw(st.integers(0, depth))}(x); }}\n" \
+            if draw(st.booleans()) else f"module m{depth}(x) -> (z) {{ z = x; }}\n"
+        body = "y = m0(a);"
+    return modules + f"circuit c<N = {draw(st.integers(0, 3))}>(a, x[4]) -> (y) {{ {body} }}\n"
+
+
+@settings(FUZZ, max_examples=40)
+@given(hostile_circ())
+def test_hostile_circ_gets_a_located_error_or_a_circuit(text):
+    try:
+        circuitc.parse_text(text, "fuzz.circ")
+    except CircuitError as error:
+        assert all(e.line >= 1 for e in error.errors), str(error)
 
 
 def _network_bytes() -> bytes:

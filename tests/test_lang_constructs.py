@@ -42,7 +42,9 @@ def test_a_truth_table_from_a_mask_with_bitwise_operators():
 
 @pytest.mark.parametrize("expr, message", [
     ("1 << -1", "negative shift amount -1"),
-    ("1 << 300", "1 << 300 is too large for a compile-time value"),
+    ("1 << 300", "1 << 300 is too large for a compile-time value (301 bits), more than the "
+                 "limit of 256 (set CIRCUITC_MAX_VALUE_BITS or `circuitc --limit value-bits=N` "
+                 "to raise it)"),
 ])
 def test_compile_time_shift_errors(expr, message):
     ((_, _, got),) = errors(f"circuit c(a) -> (y) {{ let K = {expr}; y = a; }}")
