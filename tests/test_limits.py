@@ -60,8 +60,9 @@ def test_natural_takes_ascii_digits_only():
 
 
 # ---- the .circ language ------------------------------------------------------------------------
-def circ_error(text: str, seconds: float = 3) -> tuple[int, int, str]:
-    """(line, col, message) of the one error of a .circ text, which must come within `seconds`."""
+def circ_error(text: str, seconds: float = 30) -> tuple[int, int, str]:
+    """(line, col, message) of the one error of a .circ text. `seconds` is a sanity cap on a
+    shared machine (these used to take minutes or never end), not a speed measurement."""
     start = time.perf_counter()
     with pytest.raises(CircuitError) as error:
         circuitc.parse_text(text)
@@ -203,12 +204,12 @@ def test_deep_chains_elaborate_without_recursion(kind, n):
 def test_chains_30000_deep(kind):
     start = time.perf_counter()
     assert len(circuitc.parse_text(_chain(kind, 30000)).outputs) == 1
-    assert time.perf_counter() - start < 30  # measured 0.5-3 s
+    assert time.perf_counter() - start < 60  # a sanity cap; docs/robustness.md has timings
 
 
 def test_unbalanced_deep_parentheses_are_a_syntax_error():
     line, col, message = circ_error("circuit c(a) -> (y) { y = " + "(" * 30000 + "a"
-                                    + ")" * 29999 + "; }", 20)
+                                    + ")" * 29999 + "; }")
     assert (line, col) == (1, 60027) and message == "syntax error: unexpected ';', expected ')'"
 
 
@@ -230,7 +231,7 @@ NESTED = {
 def test_nesting_is_limited_with_a_located_error(kind):
     assert len(circuitc.parse_text(NESTED[kind](60)).outputs) == 1  # 64 levels are allowed
     for n in (300, 3000):
-        line, col, message = circ_error(NESTED[kind](n), 10)
+        line, col, message = circ_error(NESTED[kind](n))
         assert message.startswith("blocks, calls and module instances nest 65 deep here, more "
                                   "than the limit of 64 (set CIRCUITC_MAX_NESTING")
         assert line == (64 if kind == "module chain" else 1) and col > 1
@@ -238,7 +239,7 @@ def test_nesting_is_limited_with_a_located_error(kind):
 
 def test_nesting_beyond_the_stack_is_still_a_located_error(monkeypatch):
     monkeypatch.setenv("CIRCUITC_MAX_NESTING", "100000")
-    line, col, message = circ_error(NESTED["gate call"](3000), 10)
+    line, col, message = circ_error(NESTED["gate call"](3000))
     assert line == 1 and col > 1 and "nest too deeply here" in message
     assert "for Python's stack" in message and "lower CIRCUITC_MAX_NESTING" in message
 
@@ -246,7 +247,7 @@ def test_nesting_beyond_the_stack_is_still_a_located_error(monkeypatch):
 def test_long_recursive_module_cycles_are_reported_short():
     text = "".join(f"module m{k}(x) -> (z) {{ z = m{(k + 1) % 3000}(x); }}\n"
                    for k in range(3000)) + "circuit c(a) -> (y) { y = m0(a); }"
-    line, _, message = circ_error(text, 10)
+    line, _, message = circ_error(text)
     assert line == 1 and message.startswith(
         "recursive module instantiation: m0 -> m1 -> m2 -> m3 -> ... (2994 more) -> m2998 -> "
         "m2999 -> m0")
