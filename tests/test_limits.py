@@ -285,3 +285,15 @@ def test_non_ascii_and_malformed_numbers_are_located_errors(fmt, data, where, me
         READERS[fmt](data.encode(), "f")
     assert any(e.line == where and message in e.message for e in error.value.errors), \
         str(error.value)
+
+
+@pytest.mark.parametrize("text, at", [
+    ("y = x[\u00b2];", "\u00b2"),  # a superscript two: no digit of the language
+    ("y = a & 1\u00b2;", "\u00b2"),
+    ("y = x[\u0663];", "\u0663"),  # an Arabic-Indic three, which int() would take
+    ("y = a & 0b;", "b;"),
+])
+def test_non_ascii_and_malformed_numbers_in_circ_are_syntax_errors(text, at):
+    full = f"circuit c(a, x[4]) -> (y) {{ {text} }}"
+    line, col, message = circ_error(full)
+    assert (line, col) == (1, full.index(at) + 1) and message.startswith("syntax error")
