@@ -53,8 +53,15 @@ class Limit:
 
     @property
     def value(self) -> int:
-        raw = os.environ.get(self.name, "")
-        return int(raw) if raw.isascii() and raw.isdigit() else self.default
+        """The default, or the environment variable's value; ValueError when that is set but
+        not a whole number (silently keeping the default would refuse what the user allowed)."""
+        raw = os.environ.get(self.name, "").strip()
+        if not raw:
+            return self.default
+        value = natural(raw)
+        if value is None:
+            raise ValueError(f"{self.name}={raw!r}: a limit is a whole number of ASCII digits")
+        return value
 
     def exceeded(self, what: str, hint: str = "") -> str:
         """The error message for `what` (e.g. "'x' would have 10 bits") beyond this limit, and

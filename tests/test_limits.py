@@ -297,3 +297,13 @@ def test_non_ascii_and_malformed_numbers_in_circ_are_syntax_errors(text, at):
     full = f"circuit c(a, x[4]) -> (y) {{ {text} }}"
     line, col, message = circ_error(full)
     assert (line, col) == (1, full.index(at) + 1) and message.startswith("syntax error")
+
+
+def test_a_limit_that_is_not_a_number_is_an_error_not_the_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("CIRCUITC_MAX_WIDTH", "4e6")
+    with pytest.raises(ValueError, match="CIRCUITC_MAX_WIDTH='4e6': a limit is a whole number"):
+        circuitc.parse_text("circuit c(a) -> (y) { y = a; }")
+    path = tmp_path / "c.circ"
+    path.write_text("circuit c(a) -> (y) { y = a; }\n")
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 1 and "error: CIRCUITC_MAX_WIDTH='4e6'" in result.output
