@@ -44,6 +44,8 @@ CASES = {
     "2 ** 10^11": lambda: _wrap("let q = 2 ** 100000000000; y = a;"),
     "1 << 10^11": lambda: _wrap("let q = 1 << 100000000000; y = a;"),
     "zext<10^12>": lambda: _wrap("y = &zext<1000000000000>(a);"),
+    "10 MB of ~": lambda: _wrap("y = " + "~" * 10_000_000 + "a;"),
+    "10 MB of parens": lambda: _wrap("y = " + "(" * 5_000_000 + "a" + ")" * 5_000_000 + ";"),
 }
 for _n in (300, 3000, 30000):
     CASES.update({

@@ -23,9 +23,12 @@ and for the .circ language (docs/language.md, "Limits"):
     CIRCUITC_MAX_VALUE_BITS   bits of a compile-time value (parameters, widths, indices,
                               loop bounds, `let`s: literals and results) default 256
     CIRCUITC_MAX_NESTING      nested blocks, calls and module instances default 64
+    CIRCUITC_MAX_PARSE_DEPTH  brackets nested, or prefix operators in a row, in the text
+                                                                        default 100,000
 
 Operator chains (`a + b + c + ...`, `~~~x`, `((x))`, `else if`) are evaluated without recursion
-at any length; NESTING bounds the constructs that still recurse, well inside Python's stack.
+at any length; NESTING bounds the constructs that still recurse, well inside Python's stack, and
+PARSE_DEPTH the nesting Lark's parser is given (its time and memory grow with it).
 
 `natural(token)` parses a count as header fields must spell it: ASCII digits only (Python's
 int() and str.isdigit() also take superscripts and other scripts' digits).
@@ -86,9 +89,10 @@ STATEMENTS = Limit("CIRCUITC_MAX_STATEMENTS", 1_000_000, "statements")
 LITERAL_BITS = Limit("CIRCUITC_MAX_LITERAL_BITS", 1 << 16, "bits")
 VALUE_BITS = Limit("CIRCUITC_MAX_VALUE_BITS", 256, "bits")
 NESTING = Limit("CIRCUITC_MAX_NESTING", 64, "levels")
+PARSE_DEPTH = Limit("CIRCUITC_MAX_PARSE_DEPTH", 100_000, "levels")
 
 ALL = (INPUTS, NODES, FILE_BYTES, NETWORK_BYTES, WIDTH, NETLIST, STATEMENTS, LITERAL_BITS,
-       VALUE_BITS, NESTING)
+       VALUE_BITS, NESTING, PARSE_DEPTH)
 
 
 def by_key(key: str) -> Limit:

@@ -307,3 +307,31 @@ def test_a_limit_that_is_not_a_number_is_an_error_not_the_default(monkeypatch, t
     path.write_text("circuit c(a) -> (y) { y = a; }\n")
     result = CliRunner().invoke(main, ["check", str(path)])
     assert result.exit_code == 1 and "error: CIRCUITC_MAX_WIDTH='4e6'" in result.output
+
+
+@pytest.mark.parametrize("text, at, message", [
+    ("y = " + "(" * 100_001 + "a" + ")" * 100_001 + ";", 4 + 99_999,  # the `{` is level 1
+     "brackets nest 100,001 deep here, more than the limit of 100,000 (set "
+     "CIRCUITC_MAX_PARSE_DEPTH"),
+    ("y = " + "~" * 1_000_000 + "a;", 4, "1,000,000 prefix operators follow each other here"),
+    ("y = x[" + "- " * 100_001 + "1];", 6, "100,001 prefix operators follow each other here"),
+])
+def test_what_lark_parses_is_bounded_in_depth(text, at, message):
+    """Nesting the fast parser gives up on goes to Lark, whose stack, time and memory grow with
+    it (10 MB of `~` took 4 GB): refused first, at the level beyond the limit (`at`: its index
+    in `text`) or the start of the run of operators."""
+    prefix = "circuit c(a, x[4]) -> (y) { "
+    line, col, got = circ_error(prefix + text + " }")
+    assert (line, col) == (1, len(prefix) + at + 1) and message in got, got
+
+
+def test_parse_depth_counts_code_not_comments(monkeypatch):
+    monkeypatch.setenv("CIRCUITC_MAX_PARSE_DEPTH", "1000")
+    deep = "circuit c(a) -> (y) { y = " + "(" * 1500 + "a" + ")" * 1500 + "; }"
+    assert "brackets nest 1,001 deep" in circ_error(deep)[2]
+    monkeypatch.setenv("CIRCUITC_MAX_PARSE_DEPTH", "2000")
+    assert len(circuitc.parse_text(deep).outputs) == 1
+    monkeypatch.setenv("CIRCUITC_MAX_PARSE_DEPTH", "1000")
+    commented = "/* " + "(" * 5000 + " */\ncircuit c(a) -> (y) { y = " + "(" * 400 + "a" \
+        + ")" * 400 + "; }"  # deep enough for the fast parser to give up
+    assert len(circuitc.parse_text(commented).outputs) == 1

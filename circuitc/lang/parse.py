@@ -20,11 +20,13 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 from lark.parsers.lalr_analysis import Shift
 
+from circuitc import limits
 from circuitc.errors import Diagnostics
 from circuitc.lang.fastparse import fast_tree
 
@@ -64,6 +66,8 @@ def parse_tree(text: str, diags: Diagnostics) -> Tree | None:
     tree = fast_tree(text)
     if tree is not None:
         return tree
+    if _too_deep(text, diags):
+        return None
     lark = parser()
     recovery = _Recovery(lark, text, diags)
     try:
@@ -72,6 +76,39 @@ def parse_tree(text: str, diags: Diagnostics) -> Tree | None:
         recovery.report(e)
         return None
     return None if recovery.count else tree
+
+
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+_PREFIXES = re.compile(r"(?:[~!&|^-]\s*){2,}")  # operators in a row: a chain of unary ones
+_BRACKETS = {ord(c): 1 for c in "([{"} | {ord(c): -1 for c in ")]}"}
+
+
+def _too_deep(text: str, diags: Diagnostics) -> bool:
+    """Whether brackets nest, or prefix operators follow each other, beyond limits.PARSE_DEPTH
+    (then a located error). Checked on what the fast parser gave up on, before Lark parses
+    it: Lark's stack, time and memory grow with the nesting (10 MB of `~` took 4 GB)."""
+    limit = limits.PARSE_DEPTH.value
+    code = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)  # offsets kept
+    chars = np.frombuffer(code.encode("utf-32-le"), dtype=np.uint32)
+    steps = np.zeros(len(chars), dtype=np.int32)  # a file of 1 GiB has < 2**31 characters
+    for char, step in _BRACKETS.items():
+        steps[chars == char] = step
+    depth = np.cumsum(steps, dtype=np.int32)
+    problem = None
+    if len(depth) and depth.max() > limit:
+        at = int(np.argmax(depth > limit))
+        problem = (at, f"brackets nest {limit + 1:,} deep here")
+    for m in _PREFIXES.finditer(code):
+        count = len(m.group()) - sum(map(m.group().count, " \t\r\n\f"))
+        if count > limit and (problem is None or m.start() < problem[0]):
+            problem = (m.start(), f"{count:,} prefix operators follow each other here")
+            break
+    if problem is None:
+        return False
+    at, what = problem
+    line = text.count("\n", 0, at) + 1
+    diags.error(limits.PARSE_DEPTH.exceeded(what), line, at - text.rfind("\n", 0, at))
+    return True
 
 
 class _Recovery:
