@@ -56,7 +56,13 @@ def parse_text(text: str, path: str = "<input>", params: dict[str, int] | None =
         tree = parse_tree(text, diags)
         circuit = None
         if tree is not None:
-            circuit = Elaborator(text, path, diags).run(tree, dict(params or {}))
+            elaborator = Elaborator(text, path, diags)
+            circuit = elaborator.run(tree, dict(params or {}))
+            # The netlist points back at the elaborator (its source of positions and errors):
+            # broken here, so that the syntax tree and netlist are freed now, not by the full
+            # collection that objects moved to the oldest generation below wait for (without
+            # this, every parse leaked its whole netlist until one ran).
+            elaborator.net = None
     dedupe(diags)
     diags.raise_if_errors()
     assert circuit is not None

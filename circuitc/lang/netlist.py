@@ -121,7 +121,9 @@ class Netlist:
                 live.add(node)
                 stack.extend(self.nodes[node].operands)
         self._report_dead(top, live)
-        return self._emit(name, top, graph, distribution, self._needed())
+        circuit = self._emit(name, top, graph, distribution, self._needed())
+        graph.clear()  # networkx caches views that point back at the graph: free its edges now
+        return circuit
 
     def _report_loops(self, graph: nx.DiGraph) -> bool:
         """Report every combinational loop (a strongly connected component), by wire names."""
