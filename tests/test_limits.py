@@ -341,9 +341,15 @@ def test_parse_depth_counts_code_not_comments(monkeypatch):
 def test_a_parse_leaves_no_cyclic_garbage():
     """The front end pauses the collector and moves what survives a parse to the oldest
     generation, which only a full collection frees: a cycle there (the elaborator and its
-    netlist, networkx's cached views of the netlist graph) kept every parse's netlist alive,
-    and the long fuzz campaign died of a MemoryError after some 10^4 files."""
+    netlist, networkx's cached views of the netlist graph; a syntax error's traceback and the
+    recovery that holds it) kept every parse's netlist or tree alive, and the long fuzz
+    campaign died of a MemoryError after some 10^4 files."""
     text = "circuit c(a[64]) -> (y[64]) { for i in 0..64 { y[i] = a[i] ^ a[(i + 1) % 64]; } }"
+    parser()  # built once per process (its construction leaves garbage of its own)
     gc.collect()
     circuitc.parse_text(text)
     assert gc.collect() < 100  # unreachable objects found: 587 before
+    for bad in (text.replace(";", "", 1), text[:-5]):  # Lark's recovery, and no recovery
+        with pytest.raises(CircuitError):
+            circuitc.parse_text(bad)
+        assert gc.collect() == 0  # ~500 before (the half-built tree, held by a traceback)

@@ -75,6 +75,8 @@ def parse_tree(text: str, diags: Diagnostics) -> Tree | None:
     except UnexpectedInput as e:  # unrecoverable (end of file, or too many errors)
         recovery.report(e)
         return None
+    finally:  # the last error's traceback holds Lark's frames, which hold `recovery`: a cycle
+        recovery.last = None  # that would keep the half-built tree until a full collection
     return None if recovery.count else tree
 
 
