@@ -131,8 +131,8 @@ def hostile_circ(draw) -> str:
         width = draw(st.sampled_from(["8", "10**9", "0x" + "f" * 20, "9" * 5000]))
         body = f"wire w[{width}]; w = 0; y = a;"
     elif kind == "else if":
-        body = f"if N == 0 {{ y = a; }}" + "".join(f" else if N == {k} {{ y = ~a; }}"
-                                                   for k in range(1, depth + 1)) + " else { y = a; }"
+        chain = "".join(f" else if N == {k} {{ y = ~a; }}" for k in range(1, depth + 1))
+        body = f"if N == 0 {{ y = a; }}{chain} else {{ y = a; }}"
     elif kind == "nest":
         body = "if 1 { " * depth + "y = a;" + " }" * depth
     else:

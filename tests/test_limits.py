@@ -106,10 +106,9 @@ def circ_error(text: str, seconds: float = 30) -> tuple[int, int, str]:
     ("y = x[0x" + "f" * 70 + "];", "0x", "the literal '0xffffffff...ffffffffff' has about 280 "
                                          "bits, more than the limit of 256"),
     # compile-time results: refused before they are computed
-    ("let q = 2 ** 100000000000; y = a;", "2 **", "2 ** 100000000000 is too large for a "
-                                                  "compile-time value (about 100,000,000,000 bits), "
-                                                  "more than the limit of 256 (set "
-                                                  "CIRCUITC_MAX_VALUE_BITS"),
+    ("let q = 2 ** 100000000000; y = a;", "2 **",
+     "2 ** 100000000000 is too large for a compile-time value (about 100,000,000,000 bits), "
+     "more than the limit of 256 (set CIRCUITC_MAX_VALUE_BITS"),
     ("let q = 1 << 100000000000; y = a;", "1 <<", "1 << 100000000000 is too large"),
     ("let q = (1 << 200) * (1 << 200); y = a;", "(1", "compile-time value too large (401 "
                                                         "bits)"),

@@ -77,11 +77,12 @@ def parse_text(text: str, path: str = "<input>", params: dict[str, int] | None =
 def _collector_paused():
     """Python's cyclic garbage collector off while a file is read: the syntax tree and netlist
     are hundreds of thousands of small objects per MB, which the collector would otherwise scan
-    over and over (it tripled the time of a 1 MB file). Nothing here may leave cycles
-    behind (what survives is never scanned young, so a cycle waits for a full collection: the
-    ones there were are broken where they are made; tests/test_limits.py checks). At the end, what survived goes straight to the oldest generation (freeze, then
-    unfreeze: where it would end up anyway) instead of being scanned as young objects first;
-    skipped when the program has frozen objects of its own, which unfreeze would release."""
+    over and over (it tripled the time of a 1 MB file). At the end, what survived goes straight
+    to the oldest generation (freeze, then unfreeze: where it would end up anyway) instead of
+    being scanned as young objects first; skipped when the program has frozen objects of its
+    own, which unfreeze would release. So nothing here may leave a cycle behind: there it would
+    wait for a full collection (the ones there were are broken where they are made, and
+    tests/test_limits.py checks that a parse leaves no cyclic garbage)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
