@@ -83,6 +83,10 @@ def circ_error(text: str, seconds: float = 30) -> tuple[int, int, str]:
     ("y = &{1000000000{a}};", "1000000000{", "the replication would have 1,000,000,000 bits"),
     ("y = &t[0:1000000000000]; t = {a, a};", "0:", "'t[0:1000000000000]' would have "
                                                       "1,000,000,000,000 bits"),
+    ("y = &table<1000000000000000000>(a) { 0: 1, 1: 0 };", "1000000000000000000>",
+     "'table<1000000000000000000>' would have 1,000,000,000,000,000,000 bits"),  # a MemoryError
+    ("wire s[20000]; s = 0; y = &table(s) { -1: 1, default: 0 };", "-1",  # str() raised
+     "table key -1 is out of range for the 20000-bit selector 's' (0..2**20000 - 1)"),
     # unrolled statements: each loop under the limit, their product 10^9; lets and empty bodies
     # count too (they used to run for minutes)
     ("wire t; for i in 0..1000 { for j in 0..1000 { for k in 0..1000 { t = a; } } } y = a;",

@@ -415,6 +415,8 @@ class WireExpressions(Source, ABC):
                 if width is not None and width < 1:
                     self.error(f"table width must be at least 1, got {width}", args[0])
                     width = None
+                elif width is not None and not self.wide(width, f"'table<{width}>'", args[0]):
+                    width = None
                 ok = width is not None
         sel_bits = None if sel is None else self.own_bits(sel, sel_tree)
         k = None if sel_bits is None else len(sel_bits)
@@ -436,8 +438,9 @@ class WireExpressions(Source, ABC):
                 ok = False
                 continue
             if k is not None and not 0 <= key < 1 << k:
+                top = (1 << k) - 1 if k <= 64 else f"2**{k} - 1"  # str() of a huge int raises
                 self.error(f"table key {key} is out of range for the {k}-bit selector "
-                           f"'{self.snippet(sel_tree)}' (0..{(1 << k) - 1})", key_tree)
+                           f"'{self.snippet(sel_tree)}' (0..{top})", key_tree)
                 ok = False
             elif key in values:
                 self.error(f"table key {key} is listed twice", key_tree)
@@ -458,7 +461,7 @@ class WireExpressions(Source, ABC):
         return Value(arith.table(self.logic(t), sel_bits, values, default or 0, width))
 
     def _table_value(self, value: int, width: int | None, at: Tree) -> bool:
-        if value < 0 or (width is not None and value >= 1 << width):
+        if value < 0 or (width is not None and value.bit_length() > width):
             self.error(f"table value {value} does not fit in the {width} bit(s) of the table"
                        if value >= 0 else f"table value {value} is negative", at)
             return False
