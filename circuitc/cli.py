@@ -44,6 +44,12 @@ def _handle_errors(command: Callable) -> Callable:
             message = str(error) if isinstance(error, CircuitError) else f"error: {error}"
             click.echo(message, err=True)
             sys.exit(1)
+        except MemoryError:  # past every estimate and --max-memory (e.g. limits raised by hand)
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            click.echo("error: out of memory; this circuit or network needs more memory than "
+                       "this machine has free (see --max-memory and docs/robustness.md)", err=True)
+            sys.exit(1)
 
     return wrapper
 

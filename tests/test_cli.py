@@ -113,3 +113,17 @@ def test_failing_network_makes_eval_fail(tmp_path):
     net.save(path)
     result = run("eval", path, ok=False)
     assert result.exit_code == 1 and "FAILED" in result.output
+
+
+def test_a_memory_error_past_every_estimate_is_one_line_and_exit_1(monkeypatch):
+    from unittest import mock
+
+    from click.testing import CliRunner
+
+    from circuitc.cli import main
+    from conftest import EXAMPLES
+
+    with mock.patch("circuitc.passes.run_passes", side_effect=MemoryError):
+        result = CliRunner().invoke(main, ["check", str(EXAMPLES / "adder.circ")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("error: out of memory")
