@@ -14,6 +14,18 @@ import click
 from circuitc.cli import _handle_errors, _table, json_option, main, network_argument
 
 
+def _runs(levels: list[int]) -> str:
+    """Sorted levels as runs, `0-188,190`: a residual stream holds the wires of every level
+    before it, and a list of each would make the column as wide as the network is deep."""
+    runs: list[list[int]] = []
+    for level in levels:
+        if runs and level == runs[-1][1] + 1:
+            runs[-1][1] = level
+        else:
+            runs.append([level, level])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
 @main.command()
 @network_argument
 @json_option
@@ -32,7 +44,7 @@ def hooks(network, as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    click.echo(_table([[r["hook"], r["d"], r["wires"], ",".join(map(str, r["levels"])) or "-",
+    click.echo(_table([[r["hook"], r["d"], r["wires"], _runs(r["levels"]) or "-",
                         " ".join(r["examples"]) + (" ..." if r["wires"] > 3 else "")]
                        for r in rows], ["hook", "width", "wires", "levels", "e.g."]))
 

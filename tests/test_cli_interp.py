@@ -54,3 +54,9 @@ def test_errors_are_one_line_and_exit_1(tmp_path):
     result = run("eval", tmp_path / "junk", ok=False)
     assert result.exit_code == 1 and "missing model.safetensors" in result.output
     assert "Traceback" not in result.output
+
+
+def test_hooks_lists_levels_as_runs():
+    from circuitc.cli_interp import _runs
+
+    assert _runs([0, 1, 2, 5, 7, 8]) == "0-2,5,7-8" and _runs([-1]) == "-1" and _runs([]) == ""
