@@ -36,7 +36,7 @@ def timed(cmd: list[str], cwd: Path) -> dict:
                                            proc.stderr))
     return {"status": proc.returncode, "stdout": proc.stdout, "peak_gb": int(peak.group(1)) / 1e6
             if peak else None, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
-            "stderr": proc.stderr[-2000:] if proc.returncode else ""}
+            "stderr": proc.stderr[-6000:] if proc.returncode else ""}
 
 
 def run(m: int, work: Path, extra: list[str], keep: bool) -> dict:
@@ -48,7 +48,10 @@ def run(m: int, work: Path, extra: list[str], keep: bool) -> dict:
     row["gen"] = {k: gen[k] for k in ("peak_gb", "wall_s")}
     row["compile"] = {k: comp[k] for k in ("status", "peak_gb", "wall_s", "cpu_s")}
     if comp["status"] != 0:
-        row["compile"]["error"] = comp["stderr"].strip().splitlines()[-3:]
+        # circuitc's own message: /usr/bin/time -v's report follows it, its lines start with a tab
+        lines = [line for line in comp["stderr"].splitlines()
+                 if line.strip() and not line.startswith("\t")]
+        row["compile"]["error"] = lines[-3:]
         return row
     summary = json.loads(comp["stdout"])
     row.update(neurons=summary["neurons"], ands_per_relu=round(summary["gates_per_relu"], 1),
