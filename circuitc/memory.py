@@ -157,15 +157,15 @@ def estimate_eval(path: str | os.PathLike, samples: int = 10_000) -> Estimate:
     readoffs = sum(v for k, v in sizes.items() if k.startswith("levels.") and ".readoff.W" in k)
     widths = [v // 4 for k, v in sizes.items() if k.endswith(".b") and k.startswith("layers.")]
     columns = max([v // 4 for k, v in sizes.items() if k.endswith(".b")], default=0)
+    widest = max(widths, default=0)
+    batch = _batch(widest, samples)
     parts = {"base": BASE, "circuit graph": JSON_TO_GRAPH * circuit,
              "network": arrays + readoffs,  # streamed products keep a CSC copy of read-offs
              # eval streams one layer at a time (a residual block updates the stream in place)
              # in batches of at most STREAM_BYTES of the widest activations, and simulates the
              # exact values of one batch at a time
-             "exact values": int(TRUTH_ENTRY_BYTES * _batch(max(widths, default=0), samples)
-                                 * wires_on),
-             "activations": ACTIVATION_COPIES * _batch(max(widths, default=0), samples) * 4
-             * max(widths, default=0),
+             "exact values": int(TRUTH_ENTRY_BYTES * batch * wires_on),
+             "activations": ACTIVATION_COPIES * batch * 4 * widest,
              "blocks": _block_bytes(min(BATCH, samples), columns)
              + min(SIM_BYTES, circuit)}
     return Estimate(sum(parts.values()), parts)

@@ -28,7 +28,7 @@ from circuitc.cli import main
 from circuitc.formats import write_bench
 from circuitc.frontend import parse_file
 from circuitc.passes import PassOptions, run_passes
-from conftest import EXAMPLES, SHARED, random_circuit
+from conftest import EXAMPLES, random_circuit
 
 DATA = Path(__file__).resolve().parent / "data" / "formats"
 SAMPLES = 1000  # for polarity and sparsity: they choose the form, the function must not change

@@ -3,7 +3,7 @@
 import pytest
 
 from circuitc.errors import CircuitError
-from circuitc.lang import elaborate, parse_file, parse_text
+from circuitc.lang import parse_file, parse_text
 
 
 def errors(text, params=None, path="t.circ"):

@@ -5,9 +5,7 @@ promises: XOR 2, parity 2^(k-1), an AND of literals 1, NOR and OR 1, MUX 2."""
 from __future__ import annotations
 
 import random
-from itertools import product
 
-import numpy as np
 import pytest
 
 from circuitc.lowering.terms import cheapest_terms, neurons

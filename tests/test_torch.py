@@ -8,7 +8,7 @@ from torch import nn
 import circuitc
 import circuitc.torch as ct
 from circuitc.truth import hook_names, run_to_hook
-from interp_nets import every_network, example_net, superposed_deep, superposed_uand
+from interp_nets import every_network, example_net, superposed_uand
 
 NETS = every_network(pytest)
 

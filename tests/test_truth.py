@@ -8,7 +8,7 @@ import pytest
 import circuitc
 from circuitc.activations import activations, save_activations
 from circuitc.truth import ground_truth, hook_names, run_to_hook
-from interp_nets import every_network, example_net, superposed_deep, superposed_uand
+from interp_nets import every_network, example_net, superposed_uand
 
 NETS = every_network(pytest)
 
