@@ -3,10 +3,11 @@
     python bench/lut.py [--ks 4,6] [--compile-max 20000] [--samples 2000] [--only NAME,...]
                         [--jsonl FILE]
 
-For every EPFL circuit (arithmetic and random_control) and every ISCAS-85 circuit in
-../shared/circuits: the lutmap pass alone (depth, LUTs, neurons, seconds) at each K; ABC's
+For every EPFL circuit (arithmetic and random_control), every ISCAS-85 circuit and every Bristol
+Fashion circuit in ../shared/circuits: the lutmap pass alone (depth, LUTs, neurons, seconds) at each K; ABC's
 `if -K 6` depth and LUT count when berkeley-abc (or abc) is on PATH (the comparison only: circuitc
-never runs ABC); and, for circuits of at most --compile-max AIG/bench gates, an exact compile
+never runs ABC; a Bristol file, which ABC does not read, goes to it as the .bench that circuitc's
+writer makes of the imported circuit, whose equivalence tests/test_cec.py proves); and, for circuits of at most --compile-max AIG/bench gates, an exact compile
 without --lut and with each --lut K, checked by `circuitc.evaluate` (bit errors on --samples
 random inputs), with network layers and ReLUs. Bigger circuits are reported as mapping only.
 Seconds are CPU seconds of this process (time.process_time), so a busy machine does not
@@ -22,11 +23,12 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import circuitc
-from circuitc.formats import load_circuit
+from circuitc.formats import load_circuit, write_bench
 from circuitc.passes import fanin, lutmap, simplify
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,19 +43,26 @@ EPFL = ["arithmetic/adder", "arithmetic/bar", "arithmetic/div", "arithmetic/log2
         "random_control/router", "random_control/voter"]
 ISCAS = ["c17", "c432", "c499", "c880", "c1355", "c1908", "c2670", "c3540", "c5315", "c6288",
          "c7552"]
+BRISTOL = ["adder64", "sub64", "neg64", "zero_equal", "mult64", "mult2_64", "divide64",
+           "udivide64", "FP-eq", "FP-lt", "aes_128"]
 # EPFL best-known 6-LUT depths, as quoted in issue 12 (lsils/benchmarks best results)
 BEST_K6 = {"adder": 5, "max": 6, "priority": 4, "sin": 10, "square": 10, "log2": 51,
            "multiplier": 25, "mem_ctrl": 5, "arbiter": 5, "voter": 11}
 
 
-def abc_k6(path: Path) -> dict | None:
-    """ABC's `if -K 6` on the file: {"depth", "luts"}, or None without ABC."""
+def abc_k6(path: Path, circuit) -> dict | None:
+    """ABC's `if -K 6` on the file (a Bristol file: on `circuit` written as .bench):
+    {"depth", "luts"}, or None without ABC."""
     abc = shutil.which("berkeley-abc") or shutil.which("abc")
     if abc is None:
         return None
-    read = f"read {path}" if path.suffix == ".aig" else f"read_bench {path}; strash"
-    out = subprocess.run([abc, "-c", f"{read}; if -K 6; print_stats"], capture_output=True,
-                         text=True, timeout=600).stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        if path.suffix == ".txt":
+            path = Path(tmp) / f"{path.stem}.bench"
+            path.write_text(write_bench(circuit))
+        read = f"read {path}" if path.suffix == ".aig" else f"read_bench {path}; strash"
+        out = subprocess.run([abc, "-c", f"{read}; if -K 6; print_stats"], capture_output=True,
+                             text=True, timeout=600).stdout
     match = re.search(r"nd\s*=\s*(\d+).*lev\s*=\s*(\d+)", out)
     return {"luts": int(match.group(1)), "depth": int(match.group(2))} if match else None
 
@@ -91,7 +100,8 @@ def main() -> None:
     ks = [int(k) for k in args.ks.split(",")]
     only = set(filter(None, args.only.split(",")))
     files = [SHARED / "epfl" / f"{name}.aig" for name in EPFL] + \
-            [SHARED / "iscas85" / f"{name}.bench" for name in ISCAS]
+            [SHARED / "iscas85" / f"{name}.bench" for name in ISCAS] + \
+            [SHARED / "bristol" / f"{name}.txt" for name in BRISTOL]
     head = ["circuit", "gates (NOTs incl.)", "levels (NOTs incl.)", "ABC K6 depth (LUTs)",
             "best K6"]
     for k in ks:
@@ -106,7 +116,7 @@ def main() -> None:
             continue
         circuit = load_circuit(path)
         gates = len(circuit.gates())
-        result = {"circuit": name, "gates": gates, "abc_k6": abc_k6(path),
+        result = {"circuit": name, "gates": gates, "abc_k6": abc_k6(path, circuit),
                   "best_k6": BEST_K6.get(name), "map": {}, "compile": {}}
         levels = simplify(circuit)[0].depth
         result["levels"] = levels

@@ -79,9 +79,19 @@ def cheapest_terms(table: int, n: int) -> tuple[tuple[Term, ...], int]:
     return min(forms, key=lambda form: len(form[0]))
 
 
+@lru_cache(maxsize=1 << 18)
 def neurons(table: int, n: int) -> int:
-    """The ReLUs of a gate with this truth table over n variables in the cheapest form."""
-    return len(cheapest_terms(table, n)[0])
+    """The ReLUs of a gate with this truth table over n variables in the cheapest form: the
+    length of `cheapest_terms(table, n)[0]`, counted without building the terms (the LUT mapper
+    asks this of every cut it weighs: hundreds of thousands of tables on a large circuit)."""
+    size = 1 << n
+    rows = np.frombuffer(table.to_bytes(max(size // 8, 1), "little"), np.uint8)
+    values = np.unpackbits(rows, bitorder="little")[:size].astype(np.int64)
+    best, coefs = signed_moebius(values)
+    counts = [int(np.count_nonzero(coefs[1:]))]
+    if values.any() and not values.all():
+        counts += _count_cubes(values, n)
+    return min(counts)
 
 
 def _disjoint_cubes(values: np.ndarray, n: int) -> list[tuple[int, int]] | None:
@@ -90,16 +100,45 @@ def _disjoint_cubes(values: np.ndarray, n: int) -> list[tuple[int, int]] | None:
     (no cube of degree >= 1)."""
     if not values.any() or values.all():
         return None
-    orders = permutations(range(n)) if n <= 4 else \
-        (tuple([v] + [u for u in range(n) if u != v]) for v in range(n))
     best = None
-    for order in orders:
+    for order in _orders(n):
         # the table with variable order[j] at bit n - 1 - j of the row (the first split on top)
-        moved = np.packbits(values[_rows(n, tuple(order))].astype(np.uint8), bitorder="little")
+        moved = np.packbits(values[_rows(n, order)].astype(np.uint8), bitorder="little")
         cubes = _paths(int.from_bytes(moved.tobytes(), "little"), n, 0, 0, order)
         if best is None or len(cubes) < len(best):
             best = cubes
     return best
+
+
+def _count_cubes(values: np.ndarray, n: int) -> tuple[int, int]:
+    """(len(_disjoint_cubes(values, n)), len(_disjoint_cubes(1 - values, n))) for a
+    non-constant table: the paths to 1 of each decision diagram counted bottom-up over the
+    table's aligned blocks (a block of 2^j rows is a cofactor on the top n - j variables), every
+    tried order and both polarities at once, instead of listing the paths."""
+    tables = values[np.array(_orders_rows(n))]  # [orders, rows], each order's first split on top
+    tables = np.concatenate([tables, 1 - tables])  # on-set, then off-set
+    count = tables.astype(np.int64)
+    for j in range(1, n + 1):
+        blocks = tables.reshape(len(tables), -1, 2, 1 << (j - 1))
+        same = (blocks[:, :, 0, :] == blocks[:, :, 1, :]).all(axis=-1)  # v not split on
+        full = blocks.all(axis=(-2, -1))
+        halves = count.reshape(len(tables), -1, 2)
+        count = np.where(full, 1, np.where(same, halves[:, :, 0], halves.sum(axis=-1)))
+    count = count[:, 0].reshape(2, -1)
+    return int(count[0].min()), int(count[1].min())
+
+
+@lru_cache(maxsize=None)
+def _orders(n: int) -> tuple[tuple[int, ...], ...]:
+    """The variable orders the decision diagrams are tried in (see the module docstring)."""
+    if n <= 4:
+        return tuple(permutations(range(n)))
+    return tuple(tuple([v] + [u for u in range(n) if u != v]) for v in range(n))
+
+
+@lru_cache(maxsize=None)
+def _orders_rows(n: int) -> tuple[np.ndarray, ...]:
+    return tuple(_rows(n, order) for order in _orders(n))
 
 
 @lru_cache(maxsize=None)

@@ -248,8 +248,9 @@ class _Mapper:
             ranked = []
             for cut in self.candidates(i):
                 t = self.arrival(cut)
-                flow = self.area(i, cut) + self.leaf_flow(cut)
-                ranked.append((t > req, flow, t, len(cut), sorted(cut), cut))
+                late = t > req  # ranked after every cut in time: its area is never weighed
+                flow = math.inf if late else self.area(i, cut) + self.leaf_flow(cut)
+                ranked.append((late, flow, t, len(cut), sorted(cut), cut))
             ranked.sort(key=lambda r: r[:5])
             if exact and self.refs[i] > 0:
                 self.deref(i)
