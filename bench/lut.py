@@ -1,15 +1,18 @@
 """k-LUT mapping: network layers and ReLUs at --lut 4, --lut 6 and without, against ABC.
 
     python bench/lut.py [--ks 4,6] [--compile-max 20000] [--samples 2000] [--only NAME,...]
-                        [--jsonl FILE]
+                        [--compiles gates,balanced,4,6] [--no-map] [--jsonl FILE]
 
-For every EPFL circuit (arithmetic and random_control), every ISCAS-85 circuit and every Bristol
-Fashion circuit in ../shared/circuits: the lutmap pass alone (depth, LUTs, neurons, seconds) at each K; ABC's
-`if -K 6` depth and LUT count when berkeley-abc (or abc) is on PATH (the comparison only: circuitc
-never runs ABC; a Bristol file, which ABC does not read, goes to it as the .bench that circuitc's
-writer makes of the imported circuit, whose equivalence tests/test_cec.py proves); and, for circuits of at most --compile-max AIG/bench gates, an exact compile
-without --lut and with each --lut K, checked by `circuitc.evaluate` (bit errors on --samples
-random inputs), with network layers and ReLUs. Bigger circuits are reported as mapping only.
+For every EPFL circuit (arithmetic and random_control), every ISCAS-85 circuit and every
+Bristol Fashion circuit in ../shared/circuits: the lutmap pass alone (depth, LUTs, neurons,
+seconds) at each K; ABC's `if -K 6` depth and LUT count when berkeley-abc (or abc) is on PATH
+(the comparison only: circuitc never runs ABC; ABC reads a Bristol file as the .bench circuitc's
+writer makes of the imported circuit, whose equivalence tests/test_cec.py proves); and, for
+circuits of at most --compile-max AIG/bench gates, exact compiles checked by `circuitc.evaluate`
+(bit errors on --samples random inputs), with network layers and ReLUs: `gates` (exact mode's
+default: no LUTs), `balanced` / `depth` / `neurons` (--optimize; balanced is what --mode auto
+uses) and each --lut K. Bigger circuits are reported as mapping only; --no-map skips the lutmap
+columns.
 Seconds are CPU seconds of this process (time.process_time), so a busy machine does not
 inflate them.
 Prints a Markdown table (docs/lut.md keeps it with this command) and writes one JSON line per
@@ -80,9 +83,13 @@ def mapping(circuit, k: int) -> dict:
             "prepare_seconds": round(prepared - start, 2)}
 
 
-def compiled(circuit, k: int | None, samples: int) -> dict:
+COMPILES = {v: {"optimize": v} for v in ("gates", "balanced", "depth", "neurons")}  # K: lut
+
+
+def compiled(circuit, variant: str, samples: int) -> dict:
     start = time.process_time()
-    net = circuitc.compile(circuit, lut=k, samples=samples)
+    options = COMPILES[variant] if variant in COMPILES else {"lut": int(variant)}
+    net = circuitc.compile(circuit, samples=samples, **options)
     seconds = time.process_time() - start
     report = circuitc.evaluate(net, samples=samples)
     return {"layers": len(net.layers), "relus": int(net.neurons),
@@ -95,9 +102,12 @@ def main() -> None:
     parser.add_argument("--compile-max", type=int, default=20_000)
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--only", default="")
+    parser.add_argument("--compiles", default="gates,balanced,4,6")
+    parser.add_argument("--no-map", action="store_true")
     parser.add_argument("--jsonl", default="")
     args = parser.parse_args()
-    ks = [int(k) for k in args.ks.split(",")]
+    ks = [] if args.no_map else [int(k) for k in args.ks.split(",")]
+    variants = [v for v in args.compiles.split(",") if v]
     only = set(filter(None, args.only.split(",")))
     files = [SHARED / "epfl" / f"{name}.aig" for name in EPFL] + \
             [SHARED / "iscas85" / f"{name}.bench" for name in ISCAS] + \
@@ -106,7 +116,7 @@ def main() -> None:
             "best K6"]
     for k in ks:
         head.append(f"K{k} depth / LUTs / neurons (map s)")
-    head += ["layers, ReLUs: default"] + [f"--lut {k}" for k in ks]
+    head += [f"layers, ReLUs: {v}" if v in COMPILES else f"--lut {v}" for v in variants]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     sink = open(args.jsonl, "a") if args.jsonl else None
@@ -123,8 +133,8 @@ def main() -> None:
         for k in ks:
             result["map"][k] = mapping(circuit, k)
         if gates <= args.compile_max:
-            for k in [None] + ks:
-                result["compile"][str(k)] = compiled(circuit, k, args.samples)
+            for v in variants:
+                result["compile"][v] = compiled(circuit, v, args.samples)
         if sink:
             sink.write(json.dumps(result) + "\n")
             sink.flush()
@@ -135,8 +145,8 @@ def main() -> None:
         for k in ks:
             m = result["map"][k]
             cells.append(f"{m['depth']} / {m['luts']} / {m['neurons']} ({m['seconds']})")
-        for k in [None] + ks:
-            r = result["compile"].get(str(k))
+        for v in variants:
+            r = result["compile"].get(v)
             cells.append("mapping only" if r is None else
                          f"{r['layers']}, {r['relus']}" + (f" ({r['bit_errors']} ERRORS)"
                                                            if r["bit_errors"] else ""))

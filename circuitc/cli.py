@@ -99,9 +99,11 @@ lut_option = click.option("--lut", type=click.IntRange(2, 8), metavar="K",
                           help="Map the circuit into K-input LUTs (2..8), one level each: "
                                "fewer layers.")
 optimize_option = click.option(
-    "--optimize", type=click.Choice(["balanced", "depth", "neurons"]),
+    "--optimize", type=click.Choice(["balanced", "depth", "neurons", "gates"]),
     help="Choose the LUT size (gate level, 4 or 6) for fewest layers, fewest ReLUs, or least "
-         "ReLUs x layers (balanced); instead of --lut. Circuits over 20,000 gates: gate level.")
+         "ReLUs x layers (balanced); gates: no LUTs, the circuit's own gates. Instead of --lut. "
+         "Default: balanced for compile --mode auto, else gates. Circuits over 20,000 gates: "
+         "gate level (map them with --lut K).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 # A network is a .npz file or a portable directory (`circuitc convert --to safetensors`).
 network_argument = click.argument("network", type=click.Path(exists=True))

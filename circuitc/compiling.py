@@ -28,7 +28,8 @@ class CompileOptions:
     max_fanin: int = 2
     polarity: bool = True
     lut: int | None = None  # map into LUTs of this many inputs (2..8): fewer layers
-    optimize: str | None = None  # choose the LUT size: balanced | depth | neurons (not with lut)
+    optimize: str | None = None  # choose the LUT size: balanced | depth | neurons | gates (no
+    # LUTs); not with lut. None: balanced in auto mode, else gates (resolved on creation)
     distribution: str | None = None  # a spec overriding the circuit's declared distribution
     samples: int = 10_000  # samples for activity measurements and validation
     construction: str = "uand"  # the superposed construction: uand | clamped
@@ -38,6 +39,14 @@ class CompileOptions:
     correct_width: int | None = None  # a correction layer of this width after superposed levels
     architecture: str = "auto"  # exact mode: mlp | residual | auto (the residual stream when
     # the chain would spend neurons on buffers carrying wires across levels)
+
+    def __post_init__(self) -> None:
+        # Auto mode is "the smallest network you can": lutchoice picks the LUT size with the
+        # least ReLUs x layers (the gate level is a candidate, so never worse by that score).
+        # Exact and superposed mode keep the circuit's own gates by default: each gate is a
+        # hidden feature with its ground truth, what interpretability work wants (docs/lut.md).
+        if self.optimize is None:
+            self.optimize = "balanced" if self.mode == "auto" and self.lut is None else "gates"
 
 
 def compile(circuit: Circuit, options: CompileOptions | None = None, *,

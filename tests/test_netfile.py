@@ -22,8 +22,9 @@ def net():
 
 @pytest.fixture(scope="module")
 def residual_net():
+    # the gate level (no LUTs): several blocks, so the corruptions below have layers to hit
     return circuitc.compile(random_circuit(7, n_inputs=6, n_gates=40, n_outputs=5),
-                            architecture="residual")
+                            architecture="residual", optimize="gates")
 
 
 def test_round_trip_and_forward(net, tmp_path):

@@ -115,3 +115,22 @@ def test_cli_optimize(tmp_path):
     assert run(main, ["eval", str(net)]).exit_code == 0
     both = run(main, ["compile", adder, "--optimize", "depth", "--lut", "4", "-o", str(net)])
     assert both.exit_code == 1 and "give one of them" in both.output
+
+
+def test_the_default_is_balanced_in_auto_mode_and_the_gates_elsewhere():
+    from circuitc.compiling import CompileOptions
+
+    assert CompileOptions(mode="auto").optimize == "balanced"
+    assert CompileOptions(mode="auto", lut=4).optimize == "gates"
+    assert CompileOptions().optimize == "gates"  # exact: the circuit's own gates are features
+    assert CompileOptions(mode="superposed").optimize == "gates"
+    c = mixed()
+    gates = compile(c, mode="exact")
+    assert "candidates" not in gates.meta["passes"]["passes"]["lutmap"]
+    auto = compile(c, mode="auto")
+    lut = auto.meta["passes"]["passes"]["lutmap"]
+    assert lut["objective"] == "balanced" and lut["chosen"] is not None
+    assert len(auto.layers) < len(gates.layers)
+    assert evaluate(auto, samples=2000, seed=1)["bit_errors"] == 0
+    same = compile(c, mode="exact", optimize="gates")
+    assert same.meta["passes"] == gates.meta["passes"]

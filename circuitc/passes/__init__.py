@@ -10,7 +10,7 @@ See docs/passes.md for what each pass does and what the report fields mean.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
@@ -43,6 +43,7 @@ class PassOptions:
     uncorrected_depth_limit: int = UNCORRECTED_LIMIT
     lut: int | None = None  # map into LUTs of this many inputs (2..8) for depth; None: no mapping
     optimize: str | None = None  # without lut: choose the LUT size for balanced|depth|neurons
+    # (lutchoice); None or "gates": no LUT mapping beyond the NOT folding
     fold_inverters: bool = True  # without lut: NOT gates fold into their readers (lutmap, cuts 0)
     carry: bool = True  # levelize inserts buffers; False: levels only (the residual stream's form)
 
@@ -88,6 +89,8 @@ def run_passes(circuit: Circuit, options: PassOptions | None = None, *,
     `carry=False`: at earlier levels, and outputs may be driven from any level).
     show_progress draws a bar, one step per pass, on a terminal (stderr)."""
     o = options or PassOptions()
+    if o.optimize == "gates":
+        o = replace(o, optimize=None)
     if o.lut is not None and o.optimize is not None:
         raise ValueError("lut (--lut K) fixes the LUT size and optimize (--optimize) chooses it: "
                          "give one of them")
