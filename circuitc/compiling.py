@@ -15,6 +15,7 @@ from circuitc import distribution as D
 from circuitc import keys as K
 from circuitc.graph import Circuit
 from circuitc.lowering.plan import Plan, PlanOptions, plan_and_lower
+from circuitc.netfile import FORMAT_VERSION
 from circuitc.network import Network
 from circuitc.passes import PassOptions, PassReport, run_passes
 
@@ -100,7 +101,7 @@ def assemble(source: Source, compiled: Circuit, plan: Plan, report: PassReport,
     lowered = plan.lowered
     meta = {
         "format": "circuitc-mlp",
-        "format_version": 3,
+        "format_version": FORMAT_VERSION,
         "architecture": plan.architecture,
         "circuitc_version": circuitc.__version__,
         "seed": options.seed,

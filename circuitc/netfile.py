@@ -5,15 +5,18 @@ an ordinary numpy .npz (a zip of .npy members) with no object arrays, so
 `np.load(path, allow_pickle=False)` reads every key. The writer fixes every zip timestamp, so the
 same network gives the same bytes, and streams: each member is compressed straight into a
 temporary file beside the target, renamed into place when complete (never a half-written file,
-never the whole zip in memory). Any matrix may be stored dense (`NAME`) or as CSR (`NAME.data`,
-`NAME.indices`, `NAME.indptr`, `NAME.shape`); the writer picks the smaller.
+never the whole zip in memory). Any matrix may be stored dense (`NAME`), as CSR (`NAME.data`,
+`NAME.indices`, `NAME.indptr`, `NAME.shape`) or, from version 4, as CSC (`NAME.colptr` in place
+of `NAME.indptr`); the writer picks the smallest. From version 4 a long vector that is mostly
+zero may be stored sparse (`NAME.nonzero`, `NAME.values`, `NAME.size`).
 Version 3 stores the circuit JSON as UTF-8 bytes (uint8; versions 1 and 2 had a 0-d unicode
 string, four bytes a character, still read), and a read-out that is the top level's read-off matrix itself is
 stored once: `readout.W.same_as` names the matrix instead of a copy.
-In memory the loader holds a tall sparse matrix (a residual block's mlp_in, a level's read-off:
-[D, few]) as CSC, reading the members one at a time, and shares one zero vector among the
-all-zero block biases: the file's CSR row pointers and [D] biases would otherwise cost
-levels x D.
+Version 4 exists because versions 1-3 stored a residual block's mlp_in and a level's read-off
+([D, few]) as CSR and every block's output bias dense: a row pointer and a bias of the stream's
+width D per block, levels x D in all (SHA-256, 3,069 blocks on a stream of 203,111: 12.5 GB
+uncompressed for 10 MB of weights). In memory the loader holds a tall sparse matrix as CSC,
+reading the members one at a time, and shares one zero vector among the all-zero block biases.
 """
 
 from __future__ import annotations
@@ -36,11 +39,15 @@ from circuitc.network import Affine, Block, Matrix, Network, dumps_meta, zero_ve
 from circuitc.progress import progress
 
 FORMAT_NAME = "circuitc-mlp"
-FORMAT_VERSION = 3  # 2 added meta.architecture ("mlp" or "residual"); version 1 is "mlp";
-# 3 stores the circuit JSON as UTF-8 bytes and may store readout.W as readout.W.same_as
-READABLE_VERSIONS = (1, 2, 3)
+FORMAT_VERSION = 4  # 2 added meta.architecture ("mlp" or "residual"); version 1 is "mlp";
+# 3 stores the circuit JSON as UTF-8 bytes and may store readout.W as readout.W.same_as;
+# 4 may store a matrix as CSC (NAME.colptr) and a vector sparse (NAME.nonzero/.values/.size)
+READABLE_VERSIONS = (1, 2, 3, 4)
 ARCHITECTURES = ("mlp", "residual")
 _CSR_PARTS = ("data", "indices", "indptr", "shape")
+_CSC_PARTS = ("data", "indices", "colptr", "shape")
+_SPARSE_VECTOR_PARTS = ("nonzero", "values", "size")
+SPARSE_VECTOR_MIN = 1024  # shorter vectors stay dense (easy to read by eye)
 LAYER_KINDS = ("compute", "correct")
 TALL = 8  # a sparse matrix with this many times more rows than columns is held as CSC
 
@@ -55,7 +62,8 @@ def iter_arrays(net: Network) -> Iterator[tuple[str, np.ndarray]]:
     """Every key of the file and its array, in file order, one matrix at a time (so a writer
     holds one matrix's CSR form, not the whole file's: a [D, d] matrix per level held as CSC
     in memory has a D + 1 row pointer in the file)."""
-    yield "meta", np.array(dumps_meta(net.meta))
+    # the layouts below are this version's, whatever version the network was read from
+    yield "meta", np.array(dumps_meta({**net.meta, "format_version": FORMAT_VERSION}))
     yield "circuit", np.frombuffer(net.circuit_json.encode("utf-8"), dtype=np.uint8)
     arrays: dict[str, np.ndarray] = {}
     _put_matrix(arrays, "embed.W", net.embed)
@@ -65,7 +73,7 @@ def iter_arrays(net: Network) -> Iterator[tuple[str, np.ndarray]]:
             else {"": layer}
         for part, affine in parts.items():
             _put_matrix(arrays, f"layers.{t}.{part}W", affine.W)
-            arrays[f"layers.{t}.{part}b"] = np.asarray(affine.b, dtype=np.float32)
+            _put_vector(arrays, f"layers.{t}.{part}b", affine.b)
             yield from _drain(arrays)
     top = len(net.readoffs) - 1
     if net.readoffs and net.readout.W is net.readoffs[top].W:  # the same matrix: store it once
@@ -77,7 +85,7 @@ def iter_arrays(net: Network) -> Iterator[tuple[str, np.ndarray]]:
     yield from _drain(arrays)
     for level, readoff in enumerate(net.readoffs):
         _put_matrix(arrays, f"levels.{level}.readoff.W", readoff.W)
-        arrays[f"levels.{level}.readoff.b"] = np.asarray(readoff.b, dtype=np.float32)
+        _put_vector(arrays, f"levels.{level}.readoff.b", readoff.b)
         yield from _drain(arrays)
 
 
@@ -88,19 +96,37 @@ def _drain(arrays: dict[str, np.ndarray]) -> Iterator[tuple[str, np.ndarray]]:
 
 
 def _put_matrix(arrays: dict[str, np.ndarray], name: str, matrix: Matrix) -> None:
+    """`matrix` dense, as CSR or as CSC, whichever is smallest (CSC for a tall sparse matrix:
+    its pointer has a column's entry, not a row's)."""
     csr = sp.csr_array(matrix, dtype=np.float32)
     csr.sum_duplicates()
     csr.eliminate_zeros()
     rows, cols = csr.shape
     index_type = np.int32 if max(rows, cols, csr.nnz) < 2**31 else np.int64
-    csr_bytes = csr.nnz * (4 + np.dtype(index_type).itemsize) + (rows + 1) * 8
-    if csr_bytes < rows * cols * 4:
-        arrays[f"{name}.data"] = csr.data.astype(np.float32)
-        arrays[f"{name}.indices"] = csr.indices.astype(index_type)
-        arrays[f"{name}.indptr"] = csr.indptr.astype(np.int64)
-        arrays[f"{name}.shape"] = np.array([rows, cols], dtype=np.int64)
-    else:
+    entries = csr.nnz * (4 + np.dtype(index_type).itemsize)
+    dense, by_row, by_column = rows * cols * 4, entries + (rows + 1) * 8, entries + (cols + 1) * 8
+    if min(by_row, by_column) >= dense:
         arrays[name] = csr.toarray()
+        return
+    compressed, pointer = (csr, "indptr") if by_row <= by_column else (sp.csc_array(csr), "colptr")
+    compressed.sort_indices()
+    arrays[f"{name}.data"] = compressed.data.astype(np.float32)
+    arrays[f"{name}.indices"] = compressed.indices.astype(index_type)
+    arrays[f"{name}.{pointer}"] = compressed.indptr.astype(np.int64)
+    arrays[f"{name}.shape"] = np.array([rows, cols], dtype=np.int64)
+
+
+def _put_vector(arrays: dict[str, np.ndarray], name: str, vector: np.ndarray) -> None:
+    """`vector` dense, or by its nonzero entries when it is long and that is smaller (a residual
+    block's output bias is the stream's width with a value only where it writes a constant)."""
+    v = np.asarray(vector, dtype=np.float32)
+    nonzero = np.flatnonzero(v)
+    if len(v) >= SPARSE_VECTOR_MIN and len(nonzero) * 12 + 16 < v.nbytes:
+        arrays[f"{name}.nonzero"] = nonzero.astype(np.int64)
+        arrays[f"{name}.values"] = v[nonzero]
+        arrays[f"{name}.size"] = np.array([len(v)], dtype=np.int64)
+    else:
+        arrays[name] = v
 
 
 def save(net: Network, path: str | os.PathLike, show_progress: bool = False) -> None:
@@ -330,36 +356,45 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
         # the writer keeps a [D, 2] matrix dense (its CSR row pointer is larger); in memory a
         # tall, mostly zero one is sparse like the others, so a product gathers its few rows
         return sp.csc_array(m) if _tall(*m.shape) and np.count_nonzero(m) < m.size // 4 else m
-    parts = {p: arrays.get(f"{name}.{p}") for p in _CSR_PARTS}
+    csc = f"{name}.colptr" in arrays
+    layout, names = ("CSC", _CSC_PARTS) if csc else ("CSR", _CSR_PARTS)
+    parts = {p: arrays.get(f"{name}.{p}") for p in names}
     if all(v is None for v in parts.values()):
         problem(f"missing matrix '{name}' (neither '{name}' nor '{name}.data' etc.)")
         return None
     missing = [p for p, v in parts.items() if v is None]
     if missing:
-        problem(f"CSR matrix '{name}' lacks {', '.join(f'{name}.{p}' for p in missing)}")
+        problem(f"{layout} matrix '{name}' lacks {', '.join(f'{name}.{p}' for p in missing)}")
         return None
-    data, indices, indptr, shape = (parts[p] for p in _CSR_PARTS)
+    if csc and f"{name}.indptr" in arrays:
+        problem(f"matrix '{name}' has both '{name}.indptr' (CSR) and '{name}.colptr' (CSC)")
+        return None
+    data, indices, pointer, shape = (parts[p] for p in names)
     if shape.shape != (2,) or shape.dtype.kind not in "iu" or (shape < 0).any():
         problem(f"'{name}.shape' must hold two non-negative integers")
         return None
     rows, cols = (int(v) for v in shape)
-    if (indices.dtype.kind not in "iu" or indptr.dtype.kind not in "iu" or data.dtype.kind != "f"
-            or data.ndim != 1 or indices.ndim != 1 or indptr.ndim != 1):
-        problem(f"CSR matrix '{name}' has parts of the wrong type or rank")
+    major, minor = (cols, rows) if csc else (rows, cols)  # pointer entries, index bound
+    if (indices.dtype.kind not in "iu" or pointer.dtype.kind not in "iu" or data.dtype.kind != "f"
+            or data.ndim != 1 or indices.ndim != 1 or pointer.ndim != 1):
+        problem(f"{layout} matrix '{name}' has parts of the wrong type or rank")
         return None
-    if (len(indptr) != rows + 1 or len(indptr) and (indptr[0] != 0 or indptr[-1] != len(data))
-            or len(indices) != len(data) or np.any(np.diff(indptr) < 0)
-            or (len(indices) and (indices.min() < 0 or indices.max() >= cols))):
-        problem(f"CSR matrix '{name}' is inconsistent (indptr, indices and data do not "
-                f"describe a {rows}x{cols} matrix)")
+    if (len(pointer) != major + 1 or len(pointer) and (pointer[0] != 0 or pointer[-1] != len(data))
+            or len(indices) != len(data) or np.any(np.diff(pointer) < 0)
+            or (len(indices) and (indices.min() < 0 or indices.max() >= minor))):
+        problem(f"{layout} matrix '{name}' is inconsistent ({'colptr' if csc else 'indptr'}, "
+                f"indices and data do not describe a {rows}x{cols} matrix)")
         return None
     if not np.isfinite(data).all():
         problem(f"'{name}.data' holds NaN or infinite values")
         return None
-    csr = sp.csr_array((data.astype(np.float32), indices, indptr), shape=(rows, cols))
+    build = sp.csc_array if csc else sp.csr_array
+    m = build((data.astype(np.float32), indices, pointer), shape=(rows, cols))
     # A residual block's mlp_in and a level's read-off are [D, few]: held as CSC their index
-    # costs the columns, not D per level (the file keeps CSR; the conversion is one matrix).
-    return sp.csc_array(csr) if _tall(rows, cols) else csr
+    # costs the columns, not D per level (versions 1-3 store them CSR; one matrix converts).
+    if _tall(rows, cols):
+        return m if csc else sp.csc_array(m)
+    return sp.csr_array(m) if csc else m
 
 
 def _tall(rows: int, cols: int) -> bool:
@@ -369,6 +404,10 @@ def _tall(rows: int, cols: int) -> bool:
 def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
             problem: Problems) -> np.ndarray | None:
     v = arrays.get(name)
+    if v is None and f"{name}.nonzero" in arrays:
+        v = _sparse_vector(arrays, name, problem)
+        if v is None:
+            return None
     if v is None:
         problem(f"missing vector '{name}'")
         return None
@@ -381,6 +420,32 @@ def _vector(arrays: dict[str, np.ndarray], name: str, size: int | None,
     # a residual block's output bias is the stream's width, zero in most blocks: share one
     return zero_vector(len(v)) if len(v) > 1024 and not v.any() else v.astype(np.float32,
                                                                               copy=False)
+
+
+def _sparse_vector(arrays: dict[str, np.ndarray], name: str,
+                   problem: Problems) -> np.ndarray | None:
+    """A vector stored by its nonzero entries (version 4), made dense."""
+    parts = {p: arrays.get(f"{name}.{p}") for p in _SPARSE_VECTOR_PARTS}
+    missing = [p for p, v in parts.items() if v is None]
+    if missing:
+        problem(f"sparse vector '{name}' lacks {', '.join(f'{name}.{p}' for p in missing)}")
+        return None
+    nonzero, values, size = (parts[p] for p in _SPARSE_VECTOR_PARTS)
+    if (size.shape != (1,) or size.dtype.kind not in "iu" or nonzero.ndim != 1
+            or nonzero.dtype.kind not in "iu" or values.ndim != 1 or values.dtype.kind != "f"
+            or len(nonzero) != len(values)
+            or (len(nonzero) and (nonzero.min() < 0 or nonzero.max() >= size[0]))):
+        problem(f"sparse vector '{name}' is inconsistent (nonzero, values and size do not "
+                "describe a vector)")
+        return None
+    too_big = limits.NETWORK_BYTES.problem(4 * int(size[0]), f"sparse vector '{name}'",
+                                           "unpacks to")  # a file alone cannot make it huge
+    if too_big:
+        problem(too_big)
+        return None
+    v = np.zeros(int(size[0]), dtype=np.float32)
+    v[nonzero] = values
+    return v
 
 
 def _read_layer(arrays: dict[str, np.ndarray], t: int, width: int | None,

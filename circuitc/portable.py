@@ -3,7 +3,8 @@
     DIR/model.safetensors   every matrix and vector of the network file, under the same names
                             (`embed.W`, `layers.{t}.W`/`.b`, `readout.W`/`.b`, `decode.threshold`,
                             `levels.{l}.readoff.W`/`.b`; a CSR matrix NAME as NAME.data,
-                            NAME.indices, NAME.indptr, NAME.shape)
+                            NAME.indices, NAME.indptr, NAME.shape, a CSC one with NAME.colptr
+                            for NAME.indptr, a sparse vector as NAME.nonzero, .values, .size)
     DIR/config.json         architecture (widths, layer kinds, hook names, tensor layouts),
                             compile options, circuitc version, and the network's full meta
     DIR/circuit.json        the compiled circuit graph (networkx node-link JSON)
@@ -42,6 +43,11 @@ MODEL, CONFIG, CIRCUIT, TRUTH = "model.safetensors", "config.json", "circuit.jso
     "ground_truth.json"
 FORMAT = "circuitc-mlp"  # the format of the .npz whose keys the directory holds
 TEXT_KEYS = ("meta", "circuit", "readout.W.same_as")  # .npz keys that live in JSON files here
+_SPARSE_LAYOUTS = {  # layout: the key that marks it, and the parts of NAME it stores
+    "csr": ("indptr", ("data", "indices", "indptr", "shape")),
+    "csc": ("colptr", ("data", "indices", "colptr", "shape")),
+    "sparse": ("nonzero", ("nonzero", "values", "size")),
+}
 
 
 def _safetensors_numpy():
@@ -72,8 +78,9 @@ def save(net: Network, path: str | os.PathLike, overwrite: bool = False) -> None
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         st.save_file(tensors, str(tmp / MODEL), metadata={"format": "pt"})
-        _write_json(tmp / CONFIG, config(net, tensors) | ({"readout_W_same_as": same_as}
-                                                         if same_as else {}))
+        meta = json.loads(str(arrays["meta"]))  # as the .npz has it (this format's version)
+        _write_json(tmp / CONFIG, config(net, tensors, meta) | ({"readout_W_same_as": same_as}
+                                                               if same_as else {}))
         (tmp / CIRCUIT).write_text(net.circuit_json, encoding="utf-8")
         _write_json(tmp / TRUTH, ground_truth_json(net), indent=None)
         _plain_permissions(tmp)
@@ -89,19 +96,22 @@ def save(net: Network, path: str | os.PathLike, overwrite: bool = False) -> None
         raise
 
 
-def config(net: Network, tensors: dict[str, np.ndarray]) -> dict[str, Any]:
-    """config.json: the architecture at a glance, then the full meta."""
+def config(net: Network, tensors: dict[str, np.ndarray], meta: dict[str, Any]) -> dict[str, Any]:
+    """config.json: the architecture at a glance, then the full meta (as the file stores it)."""
     widths = [net.embed.shape[1]] + [layer.shape[1] for layer in net.layers]
-    layouts = {}
+    layouts: dict[str, dict[str, Any]] = {}
     for name in sorted(tensors):
         base, _, part = name.rpartition(".")
-        if part in ("data", "indices", "indptr", "shape") and f"{base}.shape" in tensors:
-            layouts[base] = {"layout": "csr", "shape": [int(v) for v in tensors[f"{base}.shape"]]}
-        elif name not in layouts:
+        for layout, (pointer, parts) in _SPARSE_LAYOUTS.items():
+            if part in parts and f"{base}.{pointer}" in tensors:
+                size = tensors[f"{base}.{'size' if layout == 'sparse' else 'shape'}"]
+                layouts[base] = {"layout": layout, "shape": [int(v) for v in size]}
+                break
+        else:
             layouts[name] = {"layout": "dense", "shape": list(tensors[name].shape)}
     return {
         "format": FORMAT,
-        "format_version": net.meta["format_version"],
+        "format_version": meta["format_version"],
         "architecture": net.architecture,
         "circuitc_version": circuitc.__version__,
         "n_inputs": len(net.input_names),
@@ -113,7 +123,7 @@ def config(net: Network, tensors: dict[str, np.ndarray]) -> dict[str, Any]:
         "hook_names": hook_names(net),
         "tensors": layouts,
         "compile_options": net.meta["options"],
-        "meta": net.meta,
+        "meta": meta,
     }
 
 

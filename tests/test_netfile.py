@@ -11,7 +11,7 @@ import circuitc
 from circuitc.errors import CircuitError
 from circuitc.netfile import load, to_arrays
 from circuitc.simulate import all_inputs, simulate
-from conftest import random_circuit
+from conftest import EXAMPLES, random_circuit
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +95,21 @@ def docs_loader(path):
     def matrix(z, name):
         if name in z.files:
             return z[name]
-        return sp.csr_array((z[name + ".data"], z[name + ".indices"], z[name + ".indptr"]),
-                            shape=tuple(z[name + ".shape"]))
+        data, indices, shape = z[name + ".data"], z[name + ".indices"], tuple(z[name + ".shape"])
+        if name + ".colptr" in z.files:
+            return sp.csc_array((data, indices, z[name + ".colptr"]), shape=shape)
+        return sp.csr_array((data, indices, z[name + ".indptr"]), shape=shape)
+
+    def vector(z, name):
+        if name in z.files:
+            return z[name]
+        v = np.zeros(int(z[name + ".size"][0]), np.float32)
+        v[z[name + ".nonzero"]] = z[name + ".values"]
+        return v
 
     z = np.load(path, allow_pickle=False)
     meta = json.loads(str(z["meta"]))
-    assert meta["format"] == "circuitc-mlp" and meta["format_version"] in (1, 2, 3)
+    assert meta["format"] == "circuitc-mlp" and meta["format_version"] in (1, 2, 3, 4)
     residual = meta.get("architecture", "mlp") == "residual"
     readout = str(z["readout.W.same_as"]) if "readout.W.same_as" in z.files else "readout.W"
 
@@ -109,12 +118,13 @@ def docs_loader(path):
         for t in range(len(meta["layers"])):
             if residual:
                 hidden = np.maximum(h @ matrix(z, f"layers.{t}.mlp_in.W")
-                                    + z[f"layers.{t}.mlp_in.b"], 0)
-                h = h + hidden @ matrix(z, f"layers.{t}.mlp_out.W") + z[f"layers.{t}.mlp_out.b"]
+                                    + vector(z, f"layers.{t}.mlp_in.b"), 0)
+                h = h + hidden @ matrix(z, f"layers.{t}.mlp_out.W") \
+                    + vector(z, f"layers.{t}.mlp_out.b")
             else:
-                h = np.maximum(h @ matrix(z, f"layers.{t}.W") + z[f"layers.{t}.b"], 0)
-        y = h @ matrix(z, readout) + z["readout.b"]
-        return y, y > z["decode.threshold"]
+                h = np.maximum(h @ matrix(z, f"layers.{t}.W") + vector(z, f"layers.{t}.b"), 0)
+        y = h @ matrix(z, readout) + vector(z, "readout.b")
+        return y, y > vector(z, "decode.threshold")
 
     return meta, forward
 
@@ -133,6 +143,33 @@ def test_loader_written_from_the_docs(architecture, tmp_path):
     assert np.array_equal(bits, net(x))
     assert np.array_equal(bits, simulate(net.circuit, x))
     assert meta["inputs"] == net.input_names
+
+
+def test_a_wide_stream_is_stored_by_its_nonzeros_and_read_from_the_docs(tmp_path):
+    """Version 4: a residual network whose stream is wider than 1024 stores its tall matrices as
+    CSC and its blocks' output biases by their nonzeros, so no member of a block is as long as
+    the stream; the loader written from the docs reads it."""
+    adder = circuitc.parse_file(EXAMPLES / "adder.circ", params={"N": 256})
+    net = circuitc.compile(adder, architecture="residual")
+    D = net.layers[0].shape[0]
+    assert D > 2048
+    path = tmp_path / "net.npz"
+    net.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        members = {k: z[k].size for k in z.files}
+    assert any(k.endswith(".colptr") for k in members)
+    assert any(k.endswith("mlp_out.b.nonzero") for k in members)  # blocks writing a constant
+    assert not any(k.endswith(".indptr") and members[k] > D for k in members)
+    per_block = [k for k in members if k.startswith("layers.")]
+    assert max(members[k] for k in per_block) < D // 2
+    meta, forward = docs_loader(path)
+    assert meta["format_version"] == 4
+    x = circuitc.distribution.sample(net.circuit, 300, seed=2).astype(np.float32)
+    y, bits = forward(x)
+    assert np.allclose(y, net.forward(x), atol=1e-4)
+    assert np.array_equal(bits, simulate(net.circuit, x))
+    back = load(path)
+    assert np.array_equal(back.forward(x), net.forward(x))
 
 
 def test_version_1_files_still_load(tmp_path):

@@ -11,6 +11,7 @@ import circuitc
 from circuitc import portable
 from circuitc.errors import CircuitError
 from circuitc.truth import hook_names
+from conftest import EXAMPLES
 from interp_nets import every_network, example_net, superposed_deep, superposed_uand
 
 NETS = every_network(pytest)
@@ -36,8 +37,14 @@ def test_writing_is_deterministic(tmp_path):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
-@pytest.mark.parametrize("make", [superposed_deep, lambda: example_net("adder.circ", "residual")],
-                         ids=["deep-clamped", "adder-residual"])
+def wide_adder():
+    """A stream of 4096: CSC matrices and sparse biases (format version 4) in the directory."""
+    adder = circuitc.parse_file(EXAMPLES / "adder.circ", params={"N": 256})
+    return circuitc.compile(adder, architecture="residual")
+
+
+@pytest.mark.parametrize("make", [superposed_deep, lambda: example_net("adder.circ", "residual"),
+                                  wide_adder], ids=["deep-clamped", "adder-residual", "wide"])
 def test_a_loader_written_from_the_docs(make, tmp_path):
     """docs/network-format.md's portable-directory section, with safetensors and numpy only."""
     from safetensors.numpy import load_file
@@ -48,10 +55,19 @@ def test_a_loader_written_from_the_docs(make, tmp_path):
     config = json.loads((tmp_path / "dir" / "config.json").read_text())
 
     def matrix(name):
+        layout, shape = config["tensors"][name]["layout"], tuple(config["tensors"][name]["shape"])
+        if layout == "dense":
+            return z[name]
+        build, pointer = (sp.csr_array, "indptr") if layout == "csr" else (sp.csc_array, "colptr")
+        return build((z[name + ".data"], z[name + ".indices"], z[f"{name}.{pointer}"]),
+                     shape=shape).toarray()
+
+    def vector(name):
         if config["tensors"][name]["layout"] == "dense":
             return z[name]
-        return sp.csr_array((z[name + ".data"], z[name + ".indices"], z[name + ".indptr"]),
-                            shape=tuple(z[name + ".shape"])).toarray()
+        v = np.zeros(config["tensors"][name]["shape"][0], np.float32)  # layout "sparse"
+        v[z[name + ".nonzero"]] = z[name + ".values"]
+        return v
 
     residual = config["meta"]["architecture"] == "residual"
     x = circuitc.distribution.sample(net.circuit, 200, seed=1).astype(np.float32)
@@ -59,12 +75,13 @@ def test_a_loader_written_from_the_docs(make, tmp_path):
     states = [h]
     for t in range(len(config["layers"])):
         if residual:
-            hidden = np.maximum(h @ matrix(f"layers.{t}.mlp_in.W") + z[f"layers.{t}.mlp_in.b"], 0)
-            h = h + hidden @ matrix(f"layers.{t}.mlp_out.W") + z[f"layers.{t}.mlp_out.b"]
+            hidden = np.maximum(h @ matrix(f"layers.{t}.mlp_in.W") + vector(f"layers.{t}.mlp_in.b"),
+                                0)
+            h = h + hidden @ matrix(f"layers.{t}.mlp_out.W") + vector(f"layers.{t}.mlp_out.b")
         else:
-            h = np.maximum(h @ matrix(f"layers.{t}.W") + z[f"layers.{t}.b"], 0)
+            h = np.maximum(h @ matrix(f"layers.{t}.W") + vector(f"layers.{t}.b"), 0)
         states.append(h)
-    y = h @ matrix(config.get("readout_W_same_as", "readout.W")) + z["readout.b"]
+    y = h @ matrix(config.get("readout_W_same_as", "readout.W")) + vector("readout.b")
     assert np.allclose(y, net.forward(x), atol=1e-4)
     assert config["hook_names"] == hook_names(net)
 
@@ -72,7 +89,7 @@ def test_a_loader_written_from_the_docs(make, tmp_path):
     last = len(config["layers"]) - 1
     top = truth["hooks"][f"blocks.{last}.hook_resid_post" if residual
                          else f"layers.{last}.hook_post"]
-    wires = np.concatenate([h @ matrix(r["W"])[:, r["columns"]] + z[r["b"]][r["columns"]]
+    wires = np.concatenate([h @ matrix(r["W"])[:, r["columns"]] + vector(r["b"])[r["columns"]]
                             for r in top["readoff"]], axis=1)
     assert wires.shape[1] == len(top["wires"])
     exact = net.ground_truth(f"blocks.{last}.hook_resid_post" if residual
@@ -83,8 +100,9 @@ def test_a_loader_written_from_the_docs(make, tmp_path):
     if residual:
         mlp = truth["hooks"]["blocks.0.mlp.hook_post"]
         (r,) = mlp["readoff"]
-        hidden = np.maximum(states[0] @ matrix("layers.0.mlp_in.W") + z["layers.0.mlp_in.b"], 0)
-        gates = hidden @ matrix(r["W"])[:, r["columns"]] + z[r["b"]][r["columns"]]
+        hidden = np.maximum(states[0] @ matrix("layers.0.mlp_in.W") + vector("layers.0.mlp_in.b"),
+                            0)
+        gates = hidden @ matrix(r["W"])[:, r["columns"]] + vector(r["b"])[r["columns"]]
         assert np.allclose(gates, net.ground_truth("blocks.0.mlp.hook_post").read(hidden),
                            atol=1e-4)
         assert set(np.unique(np.round(gates, 4))) <= {0.0, 1.0}  # exact gate values
