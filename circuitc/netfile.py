@@ -431,7 +431,7 @@ def _sparse_vector(arrays: dict[str, np.ndarray], name: str,
         problem(f"sparse vector '{name}' lacks {', '.join(f'{name}.{p}' for p in missing)}")
         return None
     nonzero, values, size = (parts[p] for p in _SPARSE_VECTOR_PARTS)
-    if (size.shape != (1,) or size.dtype.kind not in "iu" or nonzero.ndim != 1
+    if (size.shape != (1,) or size.dtype.kind not in "iu" or size[0] < 0 or nonzero.ndim != 1
             or nonzero.dtype.kind not in "iu" or values.ndim != 1 or values.dtype.kind != "f"
             or len(nonzero) != len(values)
             or (len(nonzero) and (nonzero.min() < 0 or nonzero.max() >= size[0]))):

@@ -145,12 +145,11 @@ def test_loader_written_from_the_docs(architecture, tmp_path):
     assert meta["inputs"] == net.input_names
 
 
-def test_a_wide_stream_is_stored_by_its_nonzeros_and_read_from_the_docs(tmp_path):
+def test_a_wide_stream_is_stored_by_its_nonzeros_and_read_from_the_docs(wide_net, tmp_path):
     """Version 4: a residual network whose stream is wider than 1024 stores its tall matrices as
     CSC and its blocks' output biases by their nonzeros, so no member of a block is as long as
     the stream; the loader written from the docs reads it."""
-    adder = circuitc.parse_file(EXAMPLES / "adder.circ", params={"N": 256})
-    net = circuitc.compile(adder, architecture="residual")
+    net = wide_net
     D = net.layers[0].shape[0]
     assert D > 2048
     path = tmp_path / "net.npz"
@@ -170,6 +169,45 @@ def test_a_wide_stream_is_stored_by_its_nonzeros_and_read_from_the_docs(tmp_path
     assert np.array_equal(bits, simulate(net.circuit, x))
     back = load(path)
     assert np.array_equal(back.forward(x), net.forward(x))
+
+
+def _first(suffix):
+    """A change applied to the first key of the file that ends with `suffix` and is not empty."""
+    def on(change):
+        def apply(a):
+            key = next(k for k in a if k.endswith(suffix) and a[k].size)
+            change(a, key)
+        return apply
+    return on
+
+
+VERSION_4_CORRUPTIONS = [
+    (_first(".colptr")(lambda a, k: a.update({k: a[k][::-1].copy()})), "CSC matrix .* inconsistent"),
+    (_first(".colptr")(lambda a, k: a.update({k.replace("colptr", "indptr"): a[k]})),
+     "both .*indptr.* and .*colptr"),
+    (_first(".colptr")(lambda a, k: a.pop(k.replace("colptr", "indices"))), "CSC matrix .* lacks"),
+    (_first("b.nonzero")(lambda a, k: a.update({k: a[k] + 10**6})), "sparse vector .* inconsistent"),
+    (_first("b.size")(lambda a, k: a.update({k: np.array([-1])})), "sparse vector .* inconsistent"),
+    (_first("b.size")(lambda a, k: a.update({k: np.array([2**40])})), "unpacks to"),
+    (_first("b.values")(lambda a, k: a.pop(k)), "sparse vector .* lacks"),
+    (_first("b.values")(lambda a, k: a.update({k: a[k] * np.nan})), "NaN"),
+]
+
+
+@pytest.fixture(scope="module")
+def wide_net():
+    return circuitc.compile(circuitc.parse_file(EXAMPLES / "adder.circ", params={"N": 256}),
+                            architecture="residual")
+
+
+@pytest.mark.parametrize("change, message", VERSION_4_CORRUPTIONS)
+def test_version_4_layouts_when_corrupted_are_reported(wide_net, tmp_path, change, message):
+    good = tmp_path / "good.npz"
+    wide_net.save(good)
+    bad = tmp_path / "bad.npz"
+    _rewrite(good, bad, change)
+    with pytest.raises(CircuitError, match=message):
+        load(bad)
 
 
 def test_version_1_files_still_load(tmp_path):
