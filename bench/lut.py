@@ -92,8 +92,10 @@ def compiled(circuit, variant: str, samples: int) -> dict:
     net = circuitc.compile(circuit, samples=samples, **options)
     seconds = time.process_time() - start
     report = circuitc.evaluate(net, samples=samples)
+    lut = net.meta["passes"]["passes"].get("lutmap", {})
     return {"layers": len(net.layers), "relus": int(net.neurons),
-            "bit_errors": int(report["bit_errors"]), "seconds": round(seconds, 1)}
+            "bit_errors": int(report["bit_errors"]), "seconds": round(seconds, 1),
+            "chosen_k": lut.get("chosen", lut.get("k"))}  # --optimize: the K it chose
 
 
 def main() -> None:
