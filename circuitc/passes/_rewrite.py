@@ -21,6 +21,8 @@ from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 from circuitc.simulate import Schedule, pack
 
+_GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
+
 
 def shell(circuit: Circuit) -> Circuit:
     """A new circuit with `circuit`'s graph attributes and input nodes, and nothing else."""
@@ -56,14 +58,15 @@ def rebuild(old: Circuit, new: Circuit,
     each gate becomes whatever node `gate(id, op, mapped operands, {LOC})` returns, and the
     output nodes follow their mapped drivers."""
     rep: dict[str, str] = {b: b for b in old.inputs}
+    nodes = old.graph._node
     for node in old.topological_order():
-        op = old.op(node)
-        if op in K.CONST_OPS:
+        data = nodes[node]
+        op = data[K.OP]
+        if op in _CONST_OPS:
             rep[node] = new.const(op == K.OP_CONST1)
-        elif op in K.GATE_OPS:
-            data = old.graph.nodes[node]
+        elif op in _GATE_OPS:
             attrs = {K.LOC: data[K.LOC]} if K.LOC in data else {}
-            rep[node] = gate(node, op, [rep[o] for o in old.operands(node)], attrs)
+            rep[node] = gate(node, op, [rep[o] for o in data[K.OPERANDS]], attrs)
     add_outputs(new, old, rep.__getitem__)
 
 
@@ -89,12 +92,13 @@ def prune_dead(circuit: Circuit) -> int:
     """Remove every gate and constant that reaches no output; returns how many were removed."""
     live: set[str] = set(circuit.inputs)
     stack = list(circuit.outputs)
+    nodes = circuit.graph._node
     while stack:
         node = stack.pop()
         if node not in live:
             live.add(node)
-            stack.extend(circuit.operands(node))
-    dead = [n for n in circuit.graph.nodes if n not in live]
+            stack.extend(nodes[node][K.OPERANDS])
+    dead = [n for n in nodes if n not in live]
     circuit.graph.remove_nodes_from(dead)
     return len(dead)
 
