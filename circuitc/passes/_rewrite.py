@@ -8,6 +8,7 @@ deterministic and never touches the argument.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -22,6 +23,19 @@ from circuitc.graph import Circuit
 from circuitc.simulate import Schedule, pack
 
 _GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
+
+
+def drop_views(circuit: Circuit) -> None:
+    """Forget the views networkx caches on the graph (`graph.nodes`, `.succ`, ...: each holds
+    the graph, a reference cycle). With the collector paused (`graph.gc_paused`) a graph in such a
+    cycle would outlive its last use; without them reference counting frees it at once. They
+    are rebuilt on the next access."""
+    for view in _CACHED_VIEWS:
+        circuit.graph.__dict__.pop(view, None)
+
+
+_CACHED_VIEWS = [name for cls in type(nx.DiGraph()).__mro__ for name, value in vars(cls).items()
+                 if isinstance(value, functools.cached_property)]
 
 
 def shell(circuit: Circuit) -> Circuit:

@@ -19,6 +19,7 @@ from circuitc.errors import CircuitError
 from circuitc.graph import Circuit
 from circuitc.passes._rewrite import add_node, rebuild, shell, unique_name
 
+_GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
 # root op -> the associative op of the subtrees under it
 _INNER = {K.OP_AND: K.OP_AND, K.OP_NAND: K.OP_AND, K.OP_OR: K.OP_OR, K.OP_NOR: K.OP_OR,
           K.OP_XOR: K.OP_XOR, K.OP_XNOR: K.OP_XOR}
@@ -57,8 +58,9 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
 
 
 def _max_degree(rewriter: "_Rewriter", circuit: Circuit) -> int:
-    return max((rewriter.degree(circuit.op(g), list(circuit.operands(g)), circuit)
-                for g in circuit.gates()), default=0)
+    nodes = circuit.graph._node
+    return max((rewriter.degree(d[K.OP], d[K.OPERANDS], circuit) for d in nodes.values()
+                if d[K.OP] in _GATE_OPS), default=0)
 
 
 class _Rewriter:
@@ -78,7 +80,8 @@ class _Rewriter:
 
     def add(self, name: str, op: str, operands: Sequence[str]) -> str:
         node = add_node(self.new, unique_name(self.new, name), op, operands, **self.attrs)
-        self.level[node] = 1 + max((self.level.get(o, 0) for o in operands), default=0)
+        level = self.level.get
+        self.level[node] = 1 + max([level(o, 0) for o in operands], default=0)
         return node
 
     def gate(self, name: str, op: str, xs: list[str]) -> str:
@@ -92,8 +95,8 @@ class _Rewriter:
     def degree(self, op: str, xs: list[str], circuit: Circuit | None = None) -> int:
         """The degree of the gate's polynomial: its distinct non-constant operands, but for mux,
         b + s*a - s*b, whose degree is at most 2."""
-        circuit = circuit or self.new
-        variables = {x for x in xs if circuit.op(x) not in K.CONST_OPS}
+        nodes = (circuit or self.new).graph._node
+        variables = {x for x in xs if nodes[x][K.OP] not in _CONST_OPS}
         if op == K.OP_MUX:
             return min(len(variables), 2)
         return len(variables)
