@@ -86,10 +86,11 @@ def rebuild(old: Circuit, new: Circuit,
 
 def add_outputs(new: Circuit, old: Circuit, driver_of: Callable[[str], str]) -> None:
     """Copy every output node of `old` into `new`, reading `driver_of(old driver)`."""
+    nodes = old.graph._node
     for out in old.outputs:
-        attrs = _copy_attrs(old.graph.nodes[out])
-        attrs.pop(K.OP), attrs.pop(K.OPERANDS)
-        add_node(new, out, K.OP_OUTPUT, (driver_of(old.driver(out)),), **attrs)
+        data = nodes[out]
+        attrs = _copy_attrs({k: v for k, v in data.items() if k != K.OP and k != K.OPERANDS})
+        add_node(new, out, K.OP_OUTPUT, (driver_of(data[K.OPERANDS][0]),), **attrs)
 
 
 def unique_name(circuit: Circuit, base: str) -> str:

@@ -111,9 +111,10 @@ class _Builder:
     def emit(self, op: str, operands: Sequence[str], hint: str, attrs: dict) -> str:
         operands = tuple(operands) if op == K.OP_MUX else tuple(sorted(operands))
         key = (op, operands)
-        if key in self.table:
+        found = self.table.get(key)
+        if found is not None:
             self.counts["merged"] += 1
-            return self.table[key]
+            return found
         node = add_node(self.new, unique_name(self.new, hint), op, operands, **attrs)
         self.table[key] = node
         self.key_of[node] = key
@@ -128,7 +129,7 @@ class _Builder:
             return self.negate(xs[0], hint, attrs)
         if op in _FAMILY:
             base, negated = _FAMILY[op]
-            rule = {K.OP_AND: self.and_or, K.OP_OR: self.and_or, K.OP_XOR: self.xor}[base]
+            rule = self.xor if base == K.OP_XOR else self.and_or
             return rule(base, negated, xs, hint, attrs)
         if op == K.OP_MAJ:
             return self.maj(xs, hint, attrs)
