@@ -376,13 +376,18 @@ def gc_paused() -> Iterator[None]:
     """Run the block with Python's cyclic garbage collector off (restored after). The passes
     and the lowering allocate millions of small dicts, tuples and lists, and every collection
     of the oldest generation walks all of them: about a third of simplify's time on a 40k-AND
-    multiplier (measured). Reference counting still frees whatever is not in a cycle."""
+    multiplier (measured). Reference counting still frees whatever is not in a cycle. At the
+    end what survived goes straight to the oldest generation (freeze, then unfreeze), as the
+    front end's `lang.elaborate._collector_paused` does (the same helper; one could go)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
