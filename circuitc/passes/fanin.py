@@ -20,6 +20,8 @@ from circuitc.graph import Circuit
 from circuitc.passes._rewrite import add_node, rebuild, shell, unique_name
 
 _GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
+_INNER_OPS = _GATE_OPS | _CONST_OPS  # the nodes rebuild adds itself, in topological order
+_GATE_KEYS = {K.OP, K.OPERANDS, K.LOC}  # the attributes it copies
 # root op -> the associative op of the subtrees under it
 _INNER = {K.OP_AND: K.OP_AND, K.OP_NAND: K.OP_AND, K.OP_OR: K.OP_OR, K.OP_NOR: K.OP_OR,
           K.OP_XOR: K.OP_XOR, K.OP_XNOR: K.OP_XOR}
@@ -44,17 +46,49 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
     if not isinstance(k, int) or k < 2:
         raise CircuitError(f"fan-in bound must be an integer of at least 2, got {k!r}")
     rewriter = _Rewriter(circuit, k)
-    new = rewriter.run()
+    degree = _max_degree(rewriter, circuit)
+    if degree <= k and _as_rebuilt(circuit):
+        # Nothing to split (an AIG at k = 2), and the rebuild would add the same nodes, edges
+        # and attributes in the same order: the copy is that rebuild, without its per-gate work.
+        new = circuit.copy()
+    else:
+        new = rewriter.run()
     report = {
         "k": k,
         "rewritten": rewriter.rewritten,
         "gates_added": len(new.gates()) - len(circuit.gates()),
-        "max_degree_before": _max_degree(rewriter, circuit),
+        "max_degree_before": degree,
         "max_degree_after": _max_degree(rewriter, new),
         "depth_before": circuit.depth,
         "depth_after": new.depth,
     }
     return new, report
+
+
+def _as_rebuilt(circuit: Circuit) -> bool:
+    """Whether `_rewrite.rebuild` into `shell`, changing no gate, gives back this very graph:
+    nodes in the order it adds them (the input ports' bits, constants and gates in topological
+    order, the output ports' bits), constants and gates with no attributes but the op, operands
+    and location it copies, and every node's successors and predecessors in the order its
+    `add_node` makes them (consumers by insertion, operands in operand order)."""
+    nodes, succ, pred = circuit.graph._node, circuit.graph._succ, circuit.graph._pred
+    order = circuit.topological_order()
+    inner = [n for n in order if nodes[n][K.OP] in _INNER_OPS]
+    if list(nodes) != circuit.inputs + inner + circuit.outputs:
+        return False
+    if any(not nodes[n].keys() <= _GATE_KEYS for n in inner):
+        return False
+    if any(n != (K.CONST1_ID if nodes[n][K.OP] == K.OP_CONST1 else K.CONST0_ID)
+           for n in inner if nodes[n][K.OP] in _CONST_OPS):  # rebuild names them so
+        return False
+    users: dict[str, list[str]] = {n: [] for n in nodes}
+    for n, data in nodes.items():
+        operands = list(dict.fromkeys(data[K.OPERANDS]))
+        if list(pred[n]) != operands:
+            return False
+        for o in operands:
+            users[o].append(n)
+    return all(list(succ[n]) == users[n] for n in nodes)
 
 
 def _max_degree(rewriter: "_Rewriter", circuit: Circuit) -> int:
