@@ -114,17 +114,14 @@ def run_passes(circuit: Circuit, options: PassOptions | None = None, *,
         del circuit  # a caller that handed the graph over (compile from the CLI) lets it go here
         c, report.passes["fanin"] = run("fanin", fanin, c, k)
         c, report.passes["resimplify"] = run("resimplify", simplify, c)
-        # the mapper leaves reference cycles (a recursive closure per truth table it builds:
-        # 1.6M objects on a 100k-AND circuit), which the paused collector would keep to the end
-        # of the passes: one collection after it (the only pass that needs one)
         if o.lut is not None:
             c, report.passes["lutmap"] = run("lutmap", lutmap, c, o.lut)
         elif o.optimize is not None and k <= K.LUT_MAX_INPUTS:
             c, report.passes["lutmap"] = run("lutmap", choose_lut, c, o.optimize, max(k, 2))
         elif mapping:
             c, report.passes["lutmap"] = run("lutmap", lutmap, c, max(k, 2), 0)
-        if mapping:
-            gc.collect()
+        if mapping:  # the mapper leaves reference cycles (a recursive closure per truth table:
+            gc.collect()  # 1.6M objects on a 100k-AND circuit) the paused collector would keep
         c, report.passes["monomials"] = run("monomials", monomials, c)
         c, report.passes["polarity"] = run("polarity", polarity, c, o.samples, o.seed,
                                            o.distribution, o.polarity)

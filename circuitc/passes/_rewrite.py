@@ -27,15 +27,16 @@ _GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
 
 def drop_views(circuit: Circuit) -> None:
     """Forget the views networkx caches on the graph (`graph.nodes`, `.succ`, ...: each holds
-    the graph, a reference cycle). With the collector paused (`graph.gc_paused`) a graph in such a
-    cycle would outlive its last use; without them reference counting frees it at once. They
-    are rebuilt on the next access."""
+    the graph, a reference cycle). With the collector paused (`graph.gc_paused`) a graph in
+    such a cycle would outlive its last use; without them reference counting frees it at once.
+    They are rebuilt on the next access."""
     for view in _CACHED_VIEWS:
         circuit.graph.__dict__.pop(view, None)
 
 
-_CACHED_VIEWS = [name for cls in type(nx.DiGraph()).__mro__ for name, value in vars(cls).items()
-                 if isinstance(value, functools.cached_property)]
+_CACHED_VIEWS = list(dict.fromkeys(name for cls in nx.DiGraph.__mro__
+                                   for name, value in vars(cls).items()
+                                   if isinstance(value, functools.cached_property)))
 
 
 def shell(circuit: Circuit) -> Circuit:

@@ -89,7 +89,7 @@ def polarity(
 
 
 def _stored(poly: list, flipped: set[str], negate: bool) -> list:
-    """to_list(stored_poly(from_list(poly), ...)) for a POLY in `monomials`' form (terms by
+    """to_list(stored_poly({ids: coef}, ...)) for a POLY in `monomials`' form (terms by
     (degree, ids), ids sorted): computed once per shape on the positions of the POLY's sorted
     variables, whose order is the names' order, so the terms come out in the same order."""
     names = sorted({v for _, ids in poly for v in ids})
@@ -101,6 +101,7 @@ def _stored(poly: list, flipped: set[str], negate: bool) -> list:
 
 @lru_cache(maxsize=1 << 16)
 def _stored_shape(shape: tuple, flips: frozenset[int], negate: bool) -> tuple:
+    """`_stored` on variable positions: ((coef, positions), ...) in, the same form out."""
     return tuple((c, t) for c, t in to_list(stored_poly(dict((t, c) for c, t in shape),
                                                          flips, negate)))
 
@@ -120,10 +121,6 @@ def stored_poly(poly: Poly, flipped: set[str], negate: bool) -> Poly:
         out[()] += 1
         poly = {t: c for t, c in out.items() if c}
     return poly
-
-
-def from_list(poly: list) -> Poly:
-    return {tuple(ids): int(c) for c, ids in poly}
 
 
 def to_list(poly: Poly) -> list:
