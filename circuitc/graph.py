@@ -10,10 +10,12 @@ insertion order and topological orders break ties by insertion order.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import networkx as nx
@@ -21,6 +23,7 @@ import numpy as np
 
 from circuitc import keys as K
 
+_GATE_OPS = frozenset(K.GATE_OPS)
 
 def arity_problem(op: str, n: int) -> str | None:
     """Why `n` operands are wrong for `op`, or None when they are fine."""
@@ -205,23 +208,27 @@ class Circuit:
         """The node an output node reads."""
         return self.operands(output)[0]
 
-    def gates(self) -> list[str]:
-        """Gate node ids in a deterministic topological order."""
-        return [n for n in self.topological_order() if self.op(n) in K.GATE_OPS]
+    def gates(self, order: list[str] | None = None) -> list[str]:
+        """Gate node ids in a deterministic topological order (`order`: that order, if known)."""
+        nodes = self.graph._node
+        return [n for n in (order if order is not None else self.topological_order())
+                if nodes[n][K.OP] in _GATE_OPS]
 
     def logic_gates(self) -> int:
         """Gates that compute something: all but the buffers (which carry a wire forward)."""
-        return sum(1 for g in self.gates() if self.op(g) != K.OP_BUF)
+        return sum(1 for d in self.graph._node.values()
+                   if d[K.OP] in _GATE_OPS and d[K.OP] != K.OP_BUF)
 
     def topological_order(self) -> list[str]:
         """Nodes in topological order, ties broken by insertion order (deterministic)."""
         seen: set[str] = set()
-        for node, operands in self.graph.nodes(data=K.OPERANDS):
-            if not seen.issuperset(operands or ()):
+        add, below = seen.add, seen.issuperset
+        for node, data in self.graph._node.items():
+            if not below(data.get(K.OPERANDS, ())):
                 break
-            seen.add(node)
+            add(node)
         else:  # the usual case: builders add operands before their users
-            return list(self.graph.nodes)
+            return list(self.graph._node)
         return _insertion_topological_order(self.graph)
 
     def node_levels(self, order: list[str] | None = None) -> dict[str, int]:
@@ -232,10 +239,15 @@ class Circuit:
         for node in order if order is not None else self.topological_order():
             data = nodes[node]
             ops = data[K.OPERANDS]
-            if data[K.OP] == K.OP_OUTPUT:
+            if not ops:
+                level[node] = 0
+            elif data[K.OP] == K.OP_OUTPUT:
                 level[node] = level[ops[0]]
+            elif len(ops) == 2:
+                a, b = level[ops[0]], level[ops[1]]
+                level[node] = 1 + (a if a > b else b)
             else:
-                level[node] = 1 + max((level[o] for o in ops), default=-1)
+                level[node] = 1 + max([level[o] for o in ops])
         return level
 
     def levels(self, order: list[str] | None = None) -> list[list[str]]:
@@ -243,8 +255,9 @@ class Circuit:
         order = order if order is not None else self.topological_order()
         level = self.node_levels(order)
         by_level: list[list[str]] = [[] for _ in range(max(level.values(), default=0))]
+        nodes = self.graph._node
         for node in order:
-            if self.op(node) in K.GATE_OPS:
+            if nodes[node][K.OP] in _GATE_OPS:
                 by_level[level[node] - 1].append(node)
         return by_level
 
@@ -255,7 +268,7 @@ class Circuit:
     def stats(self) -> dict[str, Any]:
         """A summary: counts of inputs, outputs, gates by kind, depth, and gates per level."""
         order = self.topological_order()
-        gates = [n for n in order if self.op(n) in K.GATE_OPS]
+        gates = self.gates(order)
         levels = self.levels(order)
         return {
             "name": self.name,
@@ -270,22 +283,29 @@ class Circuit:
     def validate(self) -> list[str]:
         """Every structural problem of the graph at once ([] when it is well formed)."""
         problems = []
-        for node, data in self.graph.nodes(data=True):
+        nodes, pred = self.graph._node, self.graph._pred
+        arity_ok: dict[tuple[str, int], str | None] = {}  # (op, operands) -> arity_problem
+        edges_match = True
+        for node, data in nodes.items():
             op = data.get(K.OP)
             operands = data.get(K.OPERANDS, ())
-            problem = arity_problem(op, len(operands)) if op in K.ALL_OPS else f"unknown op {op!r}"
+            if (op, len(operands)) not in arity_ok:
+                arity_ok[op, len(operands)] = arity_problem(op, len(operands)) \
+                    if op in K.ALL_OPS else f"unknown op {op!r}"
+            problem = arity_ok[op, len(operands)]
             if problem:
                 problems.append(f"node '{node}': {problem}")
             elif op == K.OP_LUT and not _truth_ok(data.get(K.TRUTH), len(operands)):
                 problems.append(f"node '{node}': 'lut' needs a {K.TRUTH!r} table of "
                                 f"2^{len(operands)} bits (hex), got {data.get(K.TRUTH)!r}")
             for o in operands:
-                if o not in self.graph:
+                if o not in nodes:
                     problems.append(f"node '{node}': unknown operand '{o}'")
-                elif self.op(o) == K.OP_OUTPUT:
+                elif nodes[o][K.OP] == K.OP_OUTPUT:
                     problems.append(f"node '{node}': reads output node '{o}'")
-            if set(self.graph.predecessors(node)) != set(o for o in operands if o in self.graph):
+            if pred[node].keys() != {o for o in operands if o in nodes}:
                 problems.append(f"node '{node}': edges do not match operands")
+                edges_match = False
         inputs, outputs = set(self.inputs), set(self.outputs)
         port_bits = self.inputs + self.outputs
         for bit in port_bits:
@@ -293,18 +313,29 @@ class Circuit:
                 problems.append(f"port bit '{bit}' is not a node")
         dup = [b for b, c in Counter(port_bits).items() if c > 1]
         problems += [f"port bit '{b}' listed twice" for b in dup]
-        for node, data in self.graph.nodes(data=True):
+        for node, data in nodes.items():
             if data.get(K.OP) == K.OP_INPUT and node not in inputs:
                 problems.append(f"input node '{node}' belongs to no input port")
             if data.get(K.OP) == K.OP_OUTPUT and node not in outputs:
                 problems.append(f"output node '{node}' belongs to no output port")
-        if not nx.is_directed_acyclic_graph(self.graph):
+        if not (self._acyclic() if edges_match else nx.is_directed_acyclic_graph(self.graph)):
             cycle = nx.find_cycle(self.graph)
             problems.append("combinational loop: " + " -> ".join(u for u, _ in cycle))
         return problems
 
+    def _acyclic(self) -> bool:
+        """Whether the edges make no cycle (what nx.is_directed_acyclic_graph says, at a
+        fraction of its cost when builders added operands first, the usual case)."""
+        try:
+            self.topological_order()
+        except nx.NetworkXUnfeasible:
+            return False
+        return True
+
     def copy(self) -> Circuit:
-        clone = Circuit(graph=self.graph.copy())
+        """A copy sharing nothing mutable at the graph level: new node attribute dicts (their
+        values shared, as networkx's copy does; passes replace values, never edit them)."""
+        clone = Circuit(graph=_copy_graph(self.graph))
         clone.graph.graph = json.loads(json.dumps(self.graph.graph))
         clone._fresh = self._fresh
         return clone
@@ -312,7 +343,11 @@ class Circuit:
     # ---- serialisation ---------------------------------------------------------------------
     def to_json(self) -> str:
         """The graph in networkx node-link form, as deterministic JSON."""
-        data = nx.node_link_data(self.graph, edges="edges")
+        g = self.graph  # nx.node_link_data(g, edges="edges"), on networkx's dicts directly
+        data = {"directed": True, "multigraph": False, "graph": g.graph,
+                "nodes": [{**d, "id": n} for n, d in g._node.items()],
+                "edges": [{**d, "source": u, "target": v}
+                          for u, nbrs in g._succ.items() for v, d in nbrs.items()]}
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -334,6 +369,26 @@ class Circuit:
         s = self.stats()
         return (f"Circuit({s['name']!r}, inputs={s['inputs']}, outputs={s['outputs']}, "
                 f"gates={s['gates']}, depth={s['depth']})")
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Run the block with Python's cyclic garbage collector off (restored after). The passes
+    and the lowering allocate millions of small dicts, tuples and lists, and every collection
+    of the oldest generation walks all of them: about a third of simplify's time on a 40k-AND
+    multiplier (measured). Reference counting still frees whatever is not in a cycle. At the
+    end what survived goes straight to the oldest generation (freeze, then unfreeze), as the
+    front end's `lang.elaborate._collector_paused` does (the same helper; one could go)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
 
 
 def _insertion_topological_order(graph: nx.DiGraph) -> list[str]:
@@ -358,6 +413,19 @@ def _insertion_topological_order(graph: nx.DiGraph) -> list[str]:
     if len(order) != len(names):
         raise nx.NetworkXUnfeasible("graph contains a cycle")
     return order
+
+
+def _copy_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    """networkx's `DiGraph.copy` on its dicts directly, keeping every node's predecessor order
+    too: that function adds every node and edge through the generic calls (2.5 s a copy of
+    the 100k-AND multiplier's graph, three copies a compile)."""
+    new = nx.DiGraph()
+    new.graph.update(graph.graph)
+    new._node.update((n, d.copy()) for n, d in graph._node.items())
+    succ = {u: {v: d.copy() for v, d in nbrs.items()} for u, nbrs in graph._succ.items()}
+    new._succ.update(succ)  # the same dict as new._adj
+    new._pred.update((v, {u: succ[u][v] for u in nbrs}) for v, nbrs in graph._pred.items())
+    return new
 
 
 def _truth_ok(truth: Any, n: int) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from circuitc import keys as K
 from circuitc.graph import Circuit
 
 ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+_STEP_OPS = frozenset(K.GATE_OPS + (K.OP_OUTPUT,))
 
 
 # ---- packing ----------------------------------------------------------------------------------
@@ -65,22 +67,23 @@ class Schedule:
     def of(cls, circuit: Circuit) -> Schedule:
         order = circuit.topological_order()
         rows = {node: i for i, node in enumerate(order)}
-        level = circuit.node_levels()
+        level = circuit.node_levels(order)
+        data = circuit.graph._node
         groups: dict[tuple[int, str, int], list[str]] = {}
         for node in order:
-            op = circuit.op(node)
-            if op in K.GATE_OPS or op == K.OP_OUTPUT:
+            op = data[node][K.OP]
+            if op in _STEP_OPS:
                 # Output nodes copy their driver after every gate (level + 0.5 keeps that order).
-                key = (2 * level[node] + (op == K.OP_OUTPUT), op, len(circuit.operands(node)))
+                key = (2 * level[node] + (op == K.OP_OUTPUT), op, len(data[node][K.OPERANDS]))
                 groups.setdefault(key, []).append(node)
         steps = []
         for key in sorted(groups, key=lambda k: (k[0], k[1], k[2])):
             nodes = groups[key]
-            args = [[rows[o] for o in circuit.operands(n)] for n in nodes]
+            args = [rows[o] for n in nodes for o in data[n][K.OPERANDS]]
             tables = None
             if key[1] == K.OP_LUT:
-                tables = np.array([lut_table(circuit.graph.nodes[n][K.TRUTH], key[2])
-                                   for n in nodes], dtype=bool).reshape(len(nodes), 1 << key[2])
+                tables = np.array([_table(data[n][K.TRUTH], key[2]) for n in nodes],
+                                  dtype=bool).reshape(len(nodes), 1 << key[2])
             steps.append(_Step(key[1], np.array([rows[n] for n in nodes], dtype=np.int64),
                                np.array(args, dtype=np.int64).reshape(len(nodes), key[2]),
                                tables))
@@ -105,8 +108,14 @@ class Schedule:
 
 def lut_table(truth: str, n: int) -> np.ndarray:
     """bool [2^n]: the rows of a LUT's hex TRUTH table (row r: operand i is bit i of r)."""
+    return np.array(_table(truth, n), dtype=bool)
+
+
+@lru_cache(maxsize=1 << 16)
+def _table(truth: str, n: int) -> tuple[bool, ...]:
+    """lut_table as a tuple, once per distinct table (a circuit's LUTs share a few hundred)."""
     value = int(truth, 16)
-    return np.array([(value >> r) & 1 for r in range(1 << n)], dtype=bool)
+    return tuple(bool((value >> r) & 1) for r in range(1 << n))
 
 
 def _luts(v: np.ndarray, tables: np.ndarray) -> np.ndarray:

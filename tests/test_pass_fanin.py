@@ -81,3 +81,37 @@ def test_bad_k_is_a_clear_error(k):
     c.add_output("y", c.add_input("a"))
     with pytest.raises(CircuitError, match="at least 2"):
         fanin(c, k)
+
+
+@settings(max_examples=100, deadline=None)
+@given(circuits(max_fanin=3), st.integers(2, 4))
+def test_fanin_copy_shortcut_is_the_rebuild(c, k):
+    """When nothing needs splitting, fanin copies a graph already in rebuilt form instead of
+    rebuilding it: the result must be the rebuild's, byte for byte (JSON, edge order included),
+    on graphs in rebuilt form (simplify's output) and on graphs that are not (the builders')."""
+    from circuitc.passes.fanin import _Rewriter, _as_rebuilt
+    from circuitc.passes.simplify import simplify
+
+    for graph in (c, simplify(c)[0]):
+        new, report = fanin(graph, k)
+        rebuilt = _Rewriter(graph, k).run()
+        assert new.to_json() == rebuilt.to_json()
+        if report["max_degree_before"] <= k and _as_rebuilt(graph):
+            assert report["rewritten"] == 0
+
+
+def test_fanin_copy_shortcut_taken_on_simplified_aig():
+    """The shortcut must actually fire where it matters: an AIG after simplify."""
+    from circuitc.passes.fanin import _Rewriter, _as_rebuilt
+    from circuitc.passes.simplify import simplify
+
+    c = Circuit("aig")
+    a, b, d = c.add_input("a"), c.add_input("b"), c.add_input("d")
+    x = c.add_gate(K.OP_AND, [a, c.add_gate(K.OP_NOT, [b])])
+    y = c.add_gate(K.OP_AND, [a, d])
+    c.add_output("y", c.add_gate(K.OP_NOT, [c.add_gate(K.OP_AND, [x, y])]))
+    s, _ = simplify(c)
+    assert _as_rebuilt(s)
+    s.set_operands(x, s.operands(x))  # x's edges re-added: a's successors now y, x
+    assert not _as_rebuilt(s)
+    assert fanin(s, 2)[0].to_json() == _Rewriter(s, 2).run().to_json()

@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from circuitc import keys as K
-from circuitc.graph import Circuit
+from circuitc.graph import Circuit, gc_paused
 from circuitc.lowering.construction import LevelSpec
 from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, level_wires, polynomials, readout
@@ -77,6 +77,11 @@ def alias_of(circuit: Circuit, gate: str) -> str | None:
 def lower_residual(circuit: Circuit) -> tuple[sp.csr_array, Lowered]:
     """(embed, Lowered with Block layers) for a circuit that satisfies levelize's contract; see
     the module docstring."""
+    with gc_paused():  # a few objects per gate, none in cycles (graph.gc_paused)
+        return _lower_residual(circuit)
+
+
+def _lower_residual(circuit: Circuit) -> tuple[sp.csr_array, Lowered]:
     wires = level_wires(circuit)
     stream = Stream.of(circuit, wires)
     D = stream.width

@@ -9,12 +9,14 @@ See docs/passes.md for what each pass does and what the report fields mean.
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import dataclass, field, replace
 
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
-from circuitc.graph import Circuit
+from circuitc.graph import Circuit, gc_paused
+from circuitc.passes._rewrite import drop_views
 from circuitc.passes.depth import UNCORRECTED_LIMIT, depth
 from circuitc.passes.fanin import fanin
 from circuitc.passes.levelize import levelize
@@ -102,10 +104,12 @@ def run_passes(circuit: Circuit, options: PassOptions | None = None, *,
     k = o.max_fanin if o.lut is None else min(o.max_fanin, o.lut)
     mapping = o.lut is not None or (k <= K.LUT_MAX_INPUTS and (o.optimize is not None
                                                                  or o.fold_inverters))
-    with progress(8 + mapping, "passes", unit="pass", enabled=show_progress) as bar:
+    with progress(8 + mapping, "passes", unit="pass", enabled=show_progress) as bar, \
+            gc_paused():
         def run(name: str, one_pass, *args):
             bar.set_postfix_str(name)
             result = one_pass(*args)
+            drop_views(args[0])  # so the graph is freed when the pass's result replaces it
             bar.update()
             return result
 
@@ -119,6 +123,11 @@ def run_passes(circuit: Circuit, options: PassOptions | None = None, *,
             c, report.passes["lutmap"] = run("lutmap", choose_lut, c, o.optimize, max(k, 2))
         elif mapping:
             c, report.passes["lutmap"] = run("lutmap", lutmap, c, max(k, 2), 0)
+        if mapping:  # the mapper leaves reference cycles (a recursive closure per truth table:
+            # 1.6M objects on a 100k-AND circuit) the paused collector would keep. Everything
+            # made since the pause is in the youngest generation: collect only that one, not
+            # the caller's whole heap (a test session's, say)
+            gc.collect(0)
         c, report.passes["monomials"] = run("monomials", monomials, c)
         c, report.passes["polarity"] = run("polarity", polarity, c, o.samples, o.seed,
                                            o.distribution, o.polarity)

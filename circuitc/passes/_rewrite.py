@@ -8,6 +8,7 @@ deterministic and never touches the argument.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -20,6 +21,22 @@ from circuitc.distribution import group_problem
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 from circuitc.simulate import Schedule, pack
+
+_GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
+
+
+def drop_views(circuit: Circuit) -> None:
+    """Forget the views networkx caches on the graph (`graph.nodes`, `.succ`, ...: each holds
+    the graph, a reference cycle). With the collector paused (`graph.gc_paused`) a graph in
+    such a cycle would outlive its last use; without them reference counting frees it at once.
+    They are rebuilt on the next access."""
+    for view in _CACHED_VIEWS:
+        circuit.graph.__dict__.pop(view, None)
+
+
+_CACHED_VIEWS = list(dict.fromkeys(name for cls in nx.DiGraph.__mro__
+                                   for name, value in vars(cls).items()
+                                   if isinstance(value, functools.cached_property)))
 
 
 def shell(circuit: Circuit) -> Circuit:
@@ -56,23 +73,25 @@ def rebuild(old: Circuit, new: Circuit,
     each gate becomes whatever node `gate(id, op, mapped operands, {LOC})` returns, and the
     output nodes follow their mapped drivers."""
     rep: dict[str, str] = {b: b for b in old.inputs}
+    nodes = old.graph._node
     for node in old.topological_order():
-        op = old.op(node)
-        if op in K.CONST_OPS:
+        data = nodes[node]
+        op = data[K.OP]
+        if op in _CONST_OPS:
             rep[node] = new.const(op == K.OP_CONST1)
-        elif op in K.GATE_OPS:
-            data = old.graph.nodes[node]
+        elif op in _GATE_OPS:
             attrs = {K.LOC: data[K.LOC]} if K.LOC in data else {}
-            rep[node] = gate(node, op, [rep[o] for o in old.operands(node)], attrs)
+            rep[node] = gate(node, op, [rep[o] for o in data[K.OPERANDS]], attrs)
     add_outputs(new, old, rep.__getitem__)
 
 
 def add_outputs(new: Circuit, old: Circuit, driver_of: Callable[[str], str]) -> None:
     """Copy every output node of `old` into `new`, reading `driver_of(old driver)`."""
+    nodes = old.graph._node
     for out in old.outputs:
-        attrs = _copy_attrs(old.graph.nodes[out])
-        attrs.pop(K.OP), attrs.pop(K.OPERANDS)
-        add_node(new, out, K.OP_OUTPUT, (driver_of(old.driver(out)),), **attrs)
+        data = nodes[out]
+        attrs = _copy_attrs({k: v for k, v in data.items() if k != K.OP and k != K.OPERANDS})
+        add_node(new, out, K.OP_OUTPUT, (driver_of(data[K.OPERANDS][0]),), **attrs)
 
 
 def unique_name(circuit: Circuit, base: str) -> str:
@@ -89,12 +108,13 @@ def prune_dead(circuit: Circuit) -> int:
     """Remove every gate and constant that reaches no output; returns how many were removed."""
     live: set[str] = set(circuit.inputs)
     stack = list(circuit.outputs)
+    nodes = circuit.graph._node
     while stack:
         node = stack.pop()
         if node not in live:
             live.add(node)
-            stack.extend(circuit.operands(node))
-    dead = [n for n in circuit.graph.nodes if n not in live]
+            stack.extend(nodes[node][K.OPERANDS])
+    dead = [n for n in nodes if n not in live]
     circuit.graph.remove_nodes_from(dead)
     return len(dead)
 

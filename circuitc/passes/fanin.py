@@ -19,6 +19,9 @@ from circuitc.errors import CircuitError
 from circuitc.graph import Circuit
 from circuitc.passes._rewrite import add_node, rebuild, shell, unique_name
 
+_GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
+_INNER_OPS = _GATE_OPS | _CONST_OPS  # the nodes rebuild adds itself, in topological order
+_GATE_KEYS = {K.OP, K.OPERANDS, K.LOC}  # the attributes it copies
 # root op -> the associative op of the subtrees under it
 _INNER = {K.OP_AND: K.OP_AND, K.OP_NAND: K.OP_AND, K.OP_OR: K.OP_OR, K.OP_NOR: K.OP_OR,
           K.OP_XOR: K.OP_XOR, K.OP_XNOR: K.OP_XOR}
@@ -43,12 +46,18 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
     if not isinstance(k, int) or k < 2:
         raise CircuitError(f"fan-in bound must be an integer of at least 2, got {k!r}")
     rewriter = _Rewriter(circuit, k)
-    new = rewriter.run()
+    degree = _max_degree(rewriter, circuit)
+    if degree <= k and _as_rebuilt(circuit):
+        # Nothing to split (an AIG at k = 2), and the rebuild would add the same nodes, edges
+        # and attributes in the same order: the copy is that rebuild, without its per-gate work.
+        new = circuit.copy()
+    else:
+        new = rewriter.run()
     report = {
         "k": k,
         "rewritten": rewriter.rewritten,
         "gates_added": len(new.gates()) - len(circuit.gates()),
-        "max_degree_before": _max_degree(rewriter, circuit),
+        "max_degree_before": degree,
         "max_degree_after": _max_degree(rewriter, new),
         "depth_before": circuit.depth,
         "depth_after": new.depth,
@@ -56,9 +65,36 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
     return new, report
 
 
+def _as_rebuilt(circuit: Circuit) -> bool:
+    """Whether `_rewrite.rebuild` into `shell`, changing no gate, gives back this very graph:
+    nodes in the order it adds them (the input ports' bits, constants and gates in topological
+    order, the output ports' bits), constants and gates with no attributes but the op, operands
+    and location it copies, and every node's successors and predecessors in the order its
+    `add_node` makes them (consumers by insertion, operands in operand order)."""
+    nodes, succ, pred = circuit.graph._node, circuit.graph._succ, circuit.graph._pred
+    order = circuit.topological_order()
+    inner = [n for n in order if nodes[n][K.OP] in _INNER_OPS]
+    if list(nodes) != circuit.inputs + inner + circuit.outputs:
+        return False
+    if any(not nodes[n].keys() <= _GATE_KEYS for n in inner):
+        return False
+    if any(n != (K.CONST1_ID if nodes[n][K.OP] == K.OP_CONST1 else K.CONST0_ID)
+           for n in inner if nodes[n][K.OP] in _CONST_OPS):  # rebuild names them so
+        return False
+    users: dict[str, list[str]] = {n: [] for n in nodes}
+    for n, data in nodes.items():
+        operands = list(dict.fromkeys(data[K.OPERANDS]))
+        if list(pred[n]) != operands:
+            return False
+        for o in operands:
+            users[o].append(n)
+    return all(list(succ[n]) == users[n] for n in nodes)
+
+
 def _max_degree(rewriter: "_Rewriter", circuit: Circuit) -> int:
-    return max((rewriter.degree(circuit.op(g), list(circuit.operands(g)), circuit)
-                for g in circuit.gates()), default=0)
+    nodes = circuit.graph._node
+    return max((rewriter.degree(d[K.OP], d[K.OPERANDS], circuit) for d in nodes.values()
+                if d[K.OP] in _GATE_OPS), default=0)
 
 
 class _Rewriter:
@@ -78,7 +114,8 @@ class _Rewriter:
 
     def add(self, name: str, op: str, operands: Sequence[str]) -> str:
         node = add_node(self.new, unique_name(self.new, name), op, operands, **self.attrs)
-        self.level[node] = 1 + max((self.level.get(o, 0) for o in operands), default=0)
+        level = self.level.get
+        self.level[node] = 1 + max([level(o, 0) for o in operands], default=0)
         return node
 
     def gate(self, name: str, op: str, xs: list[str]) -> str:
@@ -92,8 +129,8 @@ class _Rewriter:
     def degree(self, op: str, xs: list[str], circuit: Circuit | None = None) -> int:
         """The degree of the gate's polynomial: its distinct non-constant operands, but for mux,
         b + s*a - s*b, whose degree is at most 2."""
-        circuit = circuit or self.new
-        variables = {x for x in xs if circuit.op(x) not in K.CONST_OPS}
+        nodes = (circuit or self.new).graph._node
+        variables = {x for x in xs if nodes[x][K.OP] not in _CONST_OPS}
         if op == K.OP_MUX:
             return min(len(variables), 2)
         return len(variables)

@@ -42,23 +42,25 @@ def monomials(circuit: Circuit) -> tuple[Circuit, dict]:
     """
     new = circuit.copy()
     too_wide = []
-    for gate in new.gates():
-        if new.op(gate) == K.OP_LUT:
-            new.graph.nodes[gate][K.POLY] = lut_poly(new.graph.nodes[gate][K.TRUTH],
-                                                     new.operands(gate))
+    nodes = new.graph._node
+    order = new.topological_order()
+    for gate in new.gates(order):
+        data = nodes[gate]
+        if data[K.OP] == K.OP_LUT:
+            data[K.POLY] = lut_poly(data[K.TRUTH], data[K.OPERANDS])
             continue
-        poly = gate_poly(new.op(gate), new.operands(gate),
-                         {n: new.op(n) for n in new.operands(gate)})
+        poly = gate_poly(data[K.OP], data[K.OPERANDS],
+                         {n: nodes[n][K.OP] for n in data[K.OPERANDS]})
         if poly is None:
             too_wide.append(gate)
         else:
-            new.graph.nodes[gate][K.POLY] = poly
+            data[K.POLY] = poly
     if too_wide:
         raise CircuitError([Diagnostic(
             f"gate '{g}' ({new.op(g)}) has {len(set(new.operands(g)))} operands; its polynomial "
             f"would need up to 2^{len(set(new.operands(g)))} terms: run fanin first "
             f"(at most {MAX_VARIABLES} here)", new.name) for g in too_wide])
-    return new, {"levels": level_monomials(new, new.levels())}
+    return new, {"levels": level_monomials(new, new.levels(order))}
 
 
 def gate_poly(op: str, operands: Sequence[str], op_of: dict[str, str]) -> list | None:
@@ -81,11 +83,24 @@ def gate_poly(op: str, operands: Sequence[str], op_of: dict[str, str]) -> list |
 
 def lut_poly(truth: str, operands: Sequence[str]) -> list:
     """The POLY of a LUT gate over its (distinct) operands, in `monomials`' term order."""
-    coefs = moebius(int(truth, 16), len(operands))
-    terms = [(bin(mask).count("1"), sorted(operands[i] for i in range(len(operands))
-                                           if mask >> i & 1), c)
-             for mask, c in enumerate(coefs) if c]
-    return [[c, ids] for _, ids, c in sorted(terms, key=lambda t: (t[0], t[1]))]
+    order = tuple(sorted(range(len(operands)), key=operands.__getitem__))
+    return [[c, [operands[i] for i in positions]]
+            for c, positions in _lut_terms(truth, len(operands), order)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _lut_terms(truth: str, n: int, order: tuple[int, ...]) -> tuple:
+    """lut_poly's terms as (coef, operand positions) for operands whose sorted order is
+    `order`: the transform depends only on the table, and the term order only on how the
+    operand names compare, so a circuit's 100k LUTs share a few hundred of these."""
+    rank = {position: r for r, position in enumerate(order)}
+    terms = []
+    for mask, c in enumerate(moebius(int(truth, 16), n)):
+        if c:
+            positions = sorted((i for i in range(n) if mask >> i & 1), key=rank.__getitem__)
+            terms.append((len(positions), [rank[i] for i in positions], c, tuple(positions)))
+    terms.sort(key=lambda t: (t[0], t[1]))
+    return tuple((c, positions) for _, _, c, positions in terms)
 
 
 def moebius(table: int, n_vars: int) -> list[int]:
@@ -121,11 +136,13 @@ def level_monomials(circuit: Circuit, levels: Sequence[Sequence[str]]) -> list[d
     """Per level (levels[i] = the nodes of level i + 1): {"level", "gates", "monomials" (degree
     as a string -> distinct count), "shared" (monomials in more than one node's POLY)}."""
     rows = []
+    data = circuit.graph._node
     for i, nodes in enumerate(levels):
         users: Counter[tuple[str, ...]] = Counter()
         for node in nodes:
-            poly = circuit.graph.nodes[node].get(K.POLY)
-            users.update({tuple(ids) for _, ids in poly or () if ids})
+            poly = data[node].get(K.POLY)
+            if poly:
+                users.update({tuple(ids) for _, ids in poly if ids})
         by_degree = Counter(len(m) for m in users)
         rows.append({
             "level": i + 1, "gates": len(nodes),

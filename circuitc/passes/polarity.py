@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -56,19 +57,21 @@ def polarity(
         ones = ones + ones_fraction(values, n) * n
     on = {node: float(ones[row]) / samples for node, row in rows.items()}
 
-    flipped = {g for g in new.gates() if complement and on[g] > 0.5}
-    for node, data in new.graph.nodes(data=True):
+    order = new.topological_order()
+    flipped = {g for g in new.gates(order) if complement and on[g] > 0.5}
+    for node, data in new.graph._node.items():
         if data[K.OP] == K.OP_OUTPUT:
             continue
         data[K.COMPLEMENTED] = node in flipped
         data[K.ACTIVITY] = float(1.0 - on[node] if node in flipped else on[node])
-        if K.POLY in data and (node in flipped or flipped.intersection(data[K.OPERANDS])):
-            data[K.POLY] = to_list(stored_poly(from_list(data[K.POLY]), flipped, node in flipped))
+        if K.POLY in data and (node in flipped or not flipped.isdisjoint(data[K.OPERANDS])):
+            data[K.POLY] = _stored(data[K.POLY], flipped, node in flipped)
 
-    level = new.node_levels()
+    level = new.node_levels(order)
     by_level: dict[int, list[str]] = defaultdict(list)
-    for node in new.topological_order():
-        if new.op(node) == K.OP_INPUT or new.op(node) in K.GATE_OPS:
+    nodes = new.graph._node
+    for node in order:
+        if nodes[node][K.OP] == K.OP_INPUT or nodes[node][K.OP] in K.GATE_OPS:
             by_level[level[node]].append(node)
     table = []
     for lv in sorted(by_level):
@@ -83,6 +86,24 @@ def polarity(
             "mostly_on_after": round(float((after > 0.5).mean()), 4),
         })
     return new, {"samples": samples, "seed": seed, "complemented": len(flipped), "levels": table}
+
+
+def _stored(poly: list, flipped: set[str], negate: bool) -> list:
+    """to_list(stored_poly({ids: coef}, ...)) for a POLY in `monomials`' form (terms by
+    (degree, ids), ids sorted): computed once per shape on the positions of the POLY's sorted
+    variables, whose order is the names' order, so the terms come out in the same order."""
+    names = sorted({v for _, ids in poly for v in ids})
+    at = {v: i for i, v in enumerate(names)}
+    shape = tuple((c, tuple(at[v] for v in ids)) for c, ids in poly)
+    flips = frozenset(at[v] for v in names if v in flipped)
+    return [[c, [names[i] for i in term]] for c, term in _stored_shape(shape, flips, negate)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _stored_shape(shape: tuple, flips: frozenset[int], negate: bool) -> tuple:
+    """`_stored` on variable positions: ((coef, positions), ...) in, the same form out."""
+    return tuple((c, t) for c, t in to_list(stored_poly(dict((t, c) for c, t in shape),
+                                                         flips, negate)))
 
 
 def stored_poly(poly: Poly, flipped: set[str], negate: bool) -> Poly:
@@ -100,10 +121,6 @@ def stored_poly(poly: Poly, flipped: set[str], negate: bool) -> Poly:
         out[()] += 1
         poly = {t: c for t, c in out.items() if c}
     return poly
-
-
-def from_list(poly: list) -> Poly:
-    return {tuple(ids): int(c) for c, ids in poly}
 
 
 def to_list(poly: Poly) -> list:

@@ -57,11 +57,12 @@ def simplify(circuit: Circuit) -> tuple[Circuit, dict]:
     return current, report
 
 
-def _signature(circuit: Circuit) -> list:
+def _signature(circuit: Circuit) -> dict:
     """The structure up to the operand order of commutative gates (a round sorts them, and that
     alone changes nothing a further round would do: stopping there saves a whole rebuild)."""
-    return sorted((n, d[K.OP], d[K.OPERANDS] if d[K.OP] == K.OP_MUX else tuple(sorted(d[K.OPERANDS])))
-                  for n, d in circuit.graph.nodes(data=True))
+    return {n: (d[K.OP], d[K.OPERANDS] if d[K.OP] == K.OP_MUX or len(d[K.OPERANDS]) < 2
+                else tuple(sorted(d[K.OPERANDS])))
+            for n, d in circuit.graph._node.items()}
 
 
 class _Builder:
@@ -80,9 +81,10 @@ class _Builder:
         return self.new
 
     # ---- helpers -------------------------------------------------------------------------
-    def value(self, node: str) -> int | None:
-        op = self.new.op(node)
-        return 1 if op == K.OP_CONST1 else 0 if op == K.OP_CONST0 else None
+    @staticmethod
+    def value(node: str) -> int | None:
+        # the rebuilt circuit's constants are its two shared constant nodes (Circuit.const)
+        return 1 if node == K.CONST1_ID else 0 if node == K.CONST0_ID else None
 
     def complement(self, node: str) -> str | None:
         """An existing node computing NOT node, if there is one."""
@@ -96,6 +98,9 @@ class _Builder:
         return self.table.get((K.OP_NOT, (node,)))
 
     def complementary_pair(self, nodes: Sequence[str]) -> bool:
+        if len(nodes) == 2:
+            a, b = nodes
+            return self.complement(a) == b or self.complement(b) == a
         present = set(nodes)
         return any(self.complement(n) in present for n in nodes)
 
@@ -106,9 +111,10 @@ class _Builder:
     def emit(self, op: str, operands: Sequence[str], hint: str, attrs: dict) -> str:
         operands = tuple(operands) if op == K.OP_MUX else tuple(sorted(operands))
         key = (op, operands)
-        if key in self.table:
+        found = self.table.get(key)
+        if found is not None:
             self.counts["merged"] += 1
-            return self.table[key]
+            return found
         node = add_node(self.new, unique_name(self.new, hint), op, operands, **attrs)
         self.table[key] = node
         self.key_of[node] = key
@@ -123,7 +129,7 @@ class _Builder:
             return self.negate(xs[0], hint, attrs)
         if op in _FAMILY:
             base, negated = _FAMILY[op]
-            rule = {K.OP_AND: self.and_or, K.OP_OR: self.and_or, K.OP_XOR: self.xor}[base]
+            rule = self.xor if base == K.OP_XOR else self.and_or
             return rule(base, negated, xs, hint, attrs)
         if op == K.OP_MAJ:
             return self.maj(xs, hint, attrs)
@@ -148,10 +154,13 @@ class _Builder:
 
     def and_or(self, base: str, negated: bool, xs: list[str], hint: str, attrs: dict) -> str:
         absorbing = 0 if base == K.OP_AND else 1  # x & 0 = 0, x | 1 = 1
-        values = [self.value(x) for x in xs]
-        if absorbing in values:
-            return self.const(absorbing ^ negated)
-        variables = [x for x, v in zip(xs, values) if v is None]
+        if K.CONST0_ID in xs or K.CONST1_ID in xs:
+            values = [self.value(x) for x in xs]
+            if absorbing in values:
+                return self.const(absorbing ^ negated)
+            variables = [x for x, v in zip(xs, values) if v is None]
+        else:
+            variables = xs
         rest = sorted(set(variables))
         if len(variables) < len(xs):
             self.counts["folded"] += 1

@@ -19,6 +19,7 @@ from circuitc.passes._rewrite import input_groups, packed_chunks
 
 DENSE_FRACTION = 0.25  # a level with at least this fraction of its wires on (mean) is "dense"
 P999 = 99.9
+_GATE_OPS = frozenset(K.GATE_OPS)
 BLOCK_BYTES = 64 << 20  # unpacked bits (float32, one row per distinct value) per block of samples
 
 
@@ -139,40 +140,49 @@ class _Spans:
 def _spans(circuit: Circuit, fallback: Mapping[str, int]) -> tuple[_Spans, int]:
     """The level spans of the stored wires (inputs and gates; keys.LEVEL, else `fallback`), and
     the number of levels."""
-    root: dict[str, str] = {}
-    spans: dict[str, list[list[int]]] = {}  # root -> [first, last] level spans, in order
+    nodes = circuit.graph._node
+    column: dict[str, int] = {}  # wire -> the column of its root (the value it holds)
+    roots: list[str] = []
+    last_span: list[int] = []  # per column: its latest span (index into firsts, lasts)
+    firsts: list[int] = []
+    lasts: list[int] = []
+    cols: list[int] = []
     n_levels = 0
     for node in circuit.topological_order():
-        data = circuit.graph.nodes[node]
-        if data[K.OP] != K.OP_INPUT and data[K.OP] not in K.GATE_OPS:
+        data = nodes[node]
+        op = data[K.OP]
+        if op != K.OP_INPUT and op not in _GATE_OPS:
             continue
-        level = data.get(K.LEVEL, fallback[node])
+        level = data.get(K.LEVEL)
+        if level is None:
+            level = fallback[node]
         n_levels = max(n_levels, level + 1)
-        base = node
-        if data[K.OP] == K.OP_BUF:
+        j = None
+        if op == K.OP_BUF:
             operand = data[K.OPERANDS][0]
-            if operand in root and bool(circuit.graph.nodes[operand].get(K.COMPLEMENTED)) == \
+            if operand in column and bool(nodes[operand].get(K.COMPLEMENTED)) == \
                     bool(data.get(K.COMPLEMENTED)):
-                base = root[operand]
-        root[node] = base
-        runs = spans.setdefault(base, [])
-        if runs and runs[-1][1] + 1 == level:
-            runs[-1][1] = level
+                j = column[operand]
+        if j is None:
+            j = len(roots)
+            roots.append(node)
+            last_span.append(-1)
+        column[node] = j
+        s = last_span[j]
+        if s >= 0 and lasts[s] + 1 == level:
+            lasts[s] = level
         else:
-            runs.append([level, level])
-    roots = list(spans)
-    rows, cols, vals = [], [], []
-    wires = np.zeros(n_levels + 1, dtype=np.int64)
-    for j, r in enumerate(roots):
-        for first, last in spans[r]:
-            rows += [first, last + 1]
-            cols += [j, j]
-            vals += [1.0, -1.0]
-            wires[first] += 1
-            wires[last + 1] -= 1
-    A = sp.csr_array((np.array(vals, dtype=np.float32), (rows, cols)),
+            last_span[j] = len(firsts)
+            firsts.append(level)
+            lasts.append(level)
+            cols.append(j)
+    first, after = np.array(firsts, dtype=np.int64), np.array(lasts, dtype=np.int64) + 1
+    col = np.array(cols, dtype=np.int64)
+    wires = np.bincount(first, minlength=n_levels + 1) - np.bincount(after, minlength=n_levels + 1)
+    A = sp.csr_array((np.repeat(np.array([1.0, -1.0], dtype=np.float32)[None], len(col), 0).ravel(),
+                      (np.stack([first, after], 1).ravel(), np.repeat(col, 2))),
                      shape=(n_levels + 1, len(roots)))
-    flip = np.array([bool(circuit.graph.nodes[r].get(K.COMPLEMENTED)) for r in roots], dtype=bool)
+    flip = np.array([bool(nodes[r].get(K.COMPLEMENTED)) for r in roots], dtype=bool)
     return _Spans(A, roots, flip, np.cumsum(wires)[:-1]), n_levels
 
 
