@@ -218,3 +218,4 @@ def test_cli_lut_option(tmp_path):
     assert "0 bit errors" in out and "OK" in out
     bad = run(main, ["compile", adder, "--lut", "9", "-o", str(net)])
     assert bad.exit_code != 0 and "--lut" in bad.output
+

@@ -100,3 +100,24 @@ def test_pipeline_on_iscas(shared_circuits, name):
     c = bench.read_bench(path.read_bytes(), str(path))
     compiled, _ = run_passes(c, FAST)
     check_compiled(c, compiled, n=256)
+
+
+@pytest.mark.parametrize("options", [PassOptions(), PassOptions(lut=6),
+                                     PassOptions(optimize="balanced", max_fanin=3)],
+                         ids=["default", "lut6", "balanced"])
+def test_the_passes_leave_no_cyclic_garbage(options):
+    """run_passes pauses the cyclic collector (graph.gc_paused), so anything a pass left in a
+    reference cycle (a recursive closure, say) would stay until a full collection."""
+    import gc
+
+    run_passes(random_circuit(9), options)  # networkx builds its decorators' code on first use
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for seed in range(3):  # random circuits have every op, majorities included
+            run_passes(random_circuit(seed, n_inputs=10, n_gates=200, n_outputs=6), options)
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()

@@ -28,15 +28,13 @@ topological order.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from contextlib import contextmanager
 from pathlib import Path
 
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic, Diagnostics
 from circuitc.formats import read_limited
-from circuitc.graph import Circuit
+from circuitc.graph import Circuit, gc_paused
 from circuitc.lang.elaborator import Elaborator
 from circuitc.lang.parse import parse_tree
 from circuitc.lang.source import dedupe
@@ -52,7 +50,7 @@ def parse_text(text: str, path: str = "<input>", params: dict[str, int] | None =
     source {"path", "sha256"}, its input distribution from the pragmas, and every node a LOC.
     """
     diags = Diagnostics(path, text)
-    with _collector_paused():
+    with gc_paused():  # the syntax tree and netlist: many small objects, none in cycles
         tree = parse_tree(text, diags)
         circuit = None
         if tree is not None:
@@ -72,27 +70,6 @@ def parse_text(text: str, path: str = "<input>", params: dict[str, int] | None =
         "path": path, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
     return circuit
 
-
-@contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector off while a file is read: the syntax tree and netlist
-    are hundreds of thousands of small objects per MB, which the collector would otherwise scan
-    over and over (it tripled the time of a 1 MB file). At the end, what survived goes straight
-    to the oldest generation (freeze, then unfreeze: where it would end up anyway) instead of
-    being scanned as young objects first; skipped when the program has frozen objects of its
-    own, which unfreeze would release. So nothing here may leave a cycle behind: there it would
-    wait for a full collection (the ones there were are broken where they are made, and
-    tests/test_limits.py checks that a parse leaves no cyclic garbage)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 def parse_file(path: str | Path, params: dict[str, int] | None = None,

@@ -9,7 +9,6 @@ See docs/passes.md for what each pass does and what the report fields mean.
 
 from __future__ import annotations
 
-import gc
 import json
 from dataclasses import dataclass, field, replace
 
@@ -123,11 +122,6 @@ def run_passes(circuit: Circuit, options: PassOptions | None = None, *,
             c, report.passes["lutmap"] = run("lutmap", choose_lut, c, o.optimize, max(k, 2))
         elif mapping:
             c, report.passes["lutmap"] = run("lutmap", lutmap, c, max(k, 2), 0)
-        if mapping:  # the mapper leaves reference cycles (a recursive closure per truth table:
-            # 1.6M objects on a 100k-AND circuit) the paused collector would keep. Everything
-            # made since the pause is in the youngest generation: collect only that one, not
-            # the caller's whole heap (a test session's, say)
-            gc.collect(0)
         c, report.passes["monomials"] = run("monomials", monomials, c)
         c, report.passes["polarity"] = run("polarity", polarity, c, o.samples, o.seed,
                                            o.distribution, o.polarity)

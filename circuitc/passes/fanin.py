@@ -205,5 +205,6 @@ class _Rewriter:
             return node
 
         result = at_least(len(xs) // 2 + 1, 0, len(xs), root=name)
+        at_least = None  # it refers to itself: break the cycle (the collector is paused)
         assert isinstance(result, str)  # 1 <= t <= n for every n >= 1
         return result

@@ -213,6 +213,7 @@ class _Mapper:
             return v
 
         p = ev(i)
+        ev = None  # the closure refers to itself: break the cycle, so it is freed at once
         return p ^ mask if invert[i] else p
 
     # ---- rounds ------------------------------------------------------------------------
