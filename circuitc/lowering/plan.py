@@ -310,8 +310,8 @@ class _Search:
         self.n = len(self.sample.x)
         self.chosen: dict[int, tuple[str, int]] = {}
         self._layers: dict[tuple, GateLayer] = {}
-        self._complete: dict[tuple, LevelStats] = {}  # (level, name, width) -> whole-sample stats
-        self._stats: dict[tuple, LevelStats] = {}  # the same, per sample, of tail-judged tries
+        self._stats: dict[tuple, LevelStats] = {}  # (level, name, width) -> per-sample stats of
+        # the tail-judged tries that passed (the threshold is chosen on them)
         self._threshold: np.ndarray | None = None  # the outputs' decode threshold, once chosen
         self._passed: dict[int, tuple[str, int]] = {}  # per level: the last width that passed
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
@@ -483,9 +483,6 @@ class _Search:
                     break
             if margin < target:
                 break
-        else:
-            if len(used) == len(self.sample.batches):
-                self._complete[(spec.level, name, width)] = stats
         result = {"width": width, "margin": margin, "samples": min(self.n, used[-1].stop)}
         tried.append(result)
         if margin < target:
