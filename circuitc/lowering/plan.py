@@ -76,7 +76,7 @@ from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
 from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
-from circuitc.network import Affine
+from circuitc.network import Affine, affines
 from circuitc.onbits import Truth, sample_truth
 from circuitc.progress import progress
 
@@ -174,6 +174,7 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
         plan.validation = search.run(plan.lowered, holdout, plan.threshold)
         if plan.validation["ok"] or attempt == WIDEN_STEPS or not search.widen(plan.levels):
             break
+    _drop_copies(plan.lowered)
     if not plan.validation["ok"]:
         v = plan.validation
         why = (f"the whole network misses the target on {v['samples']} fresh samples "
@@ -187,6 +188,15 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
         fallback.fallback = why + "; used the exact lowering"
         return fallback
     return plan
+
+
+def _drop_copies(lowered: Lowered) -> None:
+    """Let the checks' cached copies of the weights go (the CSC copy of a read-off streamed in
+    column blocks is as large as the read-off: 256 MB for the U-AND of m = 1000): the caller
+    writes the network next, and whoever runs it makes them again."""
+    for affine in [*lowered.layers, *lowered.readoffs, lowered.readout]:
+        for part in affines(affine):
+            part._W_csc = part._W_dense = part._T = None
 
 
 def _chained(circuit: Circuit) -> bool:
