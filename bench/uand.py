@@ -35,6 +35,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding  # noqa: E402
+from circuitc.lowering.acceptance import judge  # noqa: E402
 from circuitc.lowering.uand import build_uand  # noqa: E402
 
 
@@ -84,6 +85,8 @@ def evaluate(layer, m, active, *, superposed=False, read="transpose", seed=0,
     counts = np.zeros(3)
     pred = np.zeros(3)
     active_neurons = 0
+    worst_false = np.full(len(active), -np.inf)  # per sample, for the acceptance rule
+    worst_true = np.full(len(active), np.inf)
     for x, act in enumerate(active):
         h = np.maximum(K[act].sum(0) + b, 0.0)
         nz = np.flatnonzero(h)
@@ -109,6 +112,7 @@ def evaluate(layer, m, active, *, superposed=False, read="transpose", seed=0,
             acc["worst"] = dict(sample=x, pair=(int(iu[t]), int(ju[t])), cls=cls,
                                 hosts=int(layer.hosts[t]), value=float(fmax))
         acc["false_max"] = max(acc["false_max"], float(fmax))
+        worst_false[x], worst_true[x] = fmax, rb.min()
         r[both] = np.inf
         fmin = r.min()
         acc["true_min"] = min(acc["true_min"], float(rb.min()))
@@ -117,8 +121,15 @@ def evaluate(layer, m, active, *, superposed=False, read="transpose", seed=0,
         acc["n"] = x + 1
         if stop_at_failure and acc["true_min"] <= acc["false_max"]:
             break
+    n = acc["n"]
+    verdict = judge(worst_false[:n], worst_true[:n], draws=10_000)
+    if os.environ.get("UAND_DUMP"):  # the per-sample extremes, for calibrating the rule
+        np.savez(os.environ["UAND_DUMP"], worst_false=worst_false[:n], worst_true=worst_true[:n])
     return {
         "samples": acc["n"],
+        # circuitc's acceptance rule on these samples, for eval's 10^4 draws (plan.py)
+        "acceptance": {k: verdict[k] for k in ("ok", "risk", "threshold", "gap", "false_tail",
+                                               "true_tail")},
         "margin": acc["true_min"] - acc["false_max"],
         "true_min": acc["true_min"],
         "false_max": acc["false_max"],

@@ -56,6 +56,12 @@ def run(m: int, work: Path, extra: list[str], keep: bool) -> dict:
     summary = json.loads(comp["stdout"])
     row.update(neurons=summary["neurons"], ands_per_relu=round(summary["gates_per_relu"], 1),
                file_mb=round((work / "u.npz").stat().st_size / 1e6, 1))
+    check = summary.get("validation") or {}  # the compiler's fresh check (acceptance rule)
+    if check:
+        row["fresh_check"] = {"samples": check.get("samples"), "bit_errors": check.get("bit_errors"),
+                              "margin": check.get("margin"),
+                              "risk": (check.get("risk") or {}).get("risk"),
+                              "draws": (check.get("risk") or {}).get("draws")}
     ev = timed([*exe, "eval", "u.npz", "--json"], work)
     row["eval"] = {k: ev[k] for k in ("status", "peak_gb", "wall_s", "cpu_s")}
     if ev["stdout"].strip():

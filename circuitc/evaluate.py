@@ -151,16 +151,19 @@ class Measured:
 def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_layers: list[int],
             readout: Affine, x: np.ndarray, truth: Truth | Callable[[slice], Truth],
             threshold: np.ndarray | float, batch: int = BATCH, label: str | None = None,
-            show_progress: bool = False) -> Measured:
+            show_progress: bool = False, per_sample: bool = False) -> Measured:
     """Run the network on x in batches and compare every level's read-off and the outputs with
     `truth` (see `circuitc.onbits`): the exact values of all of x, or a function giving them
     for a slice of x's rows (one batch, so they need not be held for every sample). Wide
     read-offs are computed a column block at a time (`Affine.column_blocks`), and when the read-out is the top level's read-off matrix itself
     (the same object: U-AND and other circuits whose outputs are the top wires) the product is
-    made once for both. Memory: the activations of one batch plus one block."""
+    made once for both. Memory: the activations of one batch plus one block. `per_sample`:
+    the outputs' statistics also keep each sample's worst false and true read-off (8 bytes a
+    sample), for `circuitc.lowering.acceptance`."""
     n_out = readout.W.shape[1]
     cut = np.broadcast_to(np.asarray(threshold, dtype=np.float32), (n_out,))
-    result = Measured([LevelStats() for _ in readoffs], LevelStats(),
+    result = Measured([LevelStats() for _ in readoffs],
+                      LevelStats(len(x) if per_sample else None),
                       np.zeros(n_out, dtype=np.int64), samples=len(x))
     top = len(readoffs) - 1
     shared = readout.W is readoffs[top].W and level_layers[top] == len(layers)
@@ -193,27 +196,27 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
                             raw = readoff.columns(h, a, z, bias=False)
                             result.levels[lv].add(raw + readoff.b[a:z], stored[:, a:z])
                             raw += readout.b[a:z]
-                            _outputs(result, raw, expected[:, a:z], cut[a:z], a, wrong)
+                            _outputs(result, raw, expected[:, a:z], cut[a:z], a, wrong, start)
                         else:
                             result.levels[lv].add(readoff.columns(h, a, z), stored[:, a:z])
                         bar.update()
             if transposed:
                 _outputs(result, np.ascontiguousarray(readout.apply_t(h).T), expected, cut, 0,
-                         wrong)
+                         wrong, start)
                 bar.update()
             elif not shared:
                 for a, z in readout.column_blocks(len(h)):
                     _outputs(result, readout.columns(h, a, z), expected[:, a:z], cut[a:z], a,
-                             wrong)
+                             wrong, start)
                     bar.update()
             result.wrong_samples += int(wrong.sum())
     return result
 
 
 def _outputs(result: Measured, y: np.ndarray, expected: sp.csr_array, cut: np.ndarray,
-             start: int, wrong: np.ndarray) -> None:
-    """Add a block of outputs y (columns start.. of the read-out) to `result`."""
-    result.outputs.add(y, expected)
+             start: int, wrong: np.ndarray, row: int = 0) -> None:
+    """Add a block of outputs y (columns start.. of the read-out, samples row..) to `result`."""
+    result.outputs.add(y, expected, row)
     bad = (y > cut) != expected.toarray()
     result.errors[start:start + y.shape[1]] += bad.sum(0)
     wrong |= bad.any(1)
@@ -223,13 +226,18 @@ class LevelStats:
     """Running read-off statistics of one set of wires over batches: mean signed and max |error|
     and the decode margin (smallest true read-off minus largest false one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, samples: int | None = None) -> None:
         self.total, self.count, self.max_abs = 0.0, 0, 0.0
         self.min_true, self.max_false = np.inf, -np.inf
+        # per sample (when `samples` is given): the largest false and the smallest true read-off,
+        # what `circuitc.lowering.acceptance` fits the tails of
+        self.worst_false = None if samples is None else np.full(samples, -np.inf, np.float32)
+        self.worst_true = None if samples is None else np.full(samples, np.inf, np.float32)
 
-    def add(self, readoff: np.ndarray, stored: np.ndarray) -> None:
+    def add(self, readoff: np.ndarray, stored: np.ndarray, start: int = 0) -> None:
         """Add a batch: readoff [n, wires] float, stored [n, wires] bool (dense, or sparse
-        holding the ones). True wires are few, so
+        holding the ones), of samples start..start + n (for the per-sample extremes; a batch may
+        come in several column blocks). True wires are few, so
         they are gathered, masked out of `readoff` in place for the false-wire extremes (plain
         reductions: masked ones are several times slower on wide levels), and put back."""
         if readoff.size == 0:
@@ -237,14 +245,24 @@ class LevelStats:
         flat = np.ascontiguousarray(readoff).reshape(-1)  # a view unless readoff is strided
         if sp.issparse(stored):  # on-entries only (circuitc.onbits)
             coo = sp.coo_array(stored)
-            true = coo.row.astype(np.int64) * readoff.shape[1] + coo.col
+            rows = coo.row.astype(np.int64)
+            true = rows * readoff.shape[1] + coo.col
         else:
             true = np.flatnonzero(stored)
+            rows = true // readoff.shape[1]
         values = flat[true]
         self.total += float(flat.sum()) - float(values.sum()) + float((values - 1.0).sum())
         self.count += flat.size
         flat[true] = -np.inf
-        max_false = float(flat.max())
+        if self.worst_false is None:
+            max_false = float(flat.max())
+        else:
+            n = readoff.shape[0]
+            per_row = flat.reshape(n, -1).max(axis=1)
+            span = slice(start, start + n)
+            np.maximum(self.worst_false[span], per_row, out=self.worst_false[span])
+            np.minimum.at(self.worst_true, start + rows, values)
+            max_false = float(per_row.max())
         flat[true] = np.inf
         min_false = float(flat.min())
         flat[true] = values

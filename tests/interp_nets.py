@@ -21,15 +21,16 @@ def every_network(pytest) -> list:
     """pytest params: every example in both exact architectures, and two superposed networks."""
     return [pytest.param(lambda f=f, a=a: example_net(f.name, a), id=f"{f.stem}-{a}")
             for f in EXAMPLE_FILES for a in ("mlp", "residual")] + [
-        pytest.param(superposed_uand, id="uand40-superposed"),
+        pytest.param(superposed_uand, id="uand100-superposed"),
         pytest.param(superposed_deep, id="deep-clamped"),
     ]
 
 
 @functools.lru_cache(maxsize=None)
 def superposed_uand() -> circuitc.Network:
-    """The AND of all pairs of 40 3-sparse features in superposition (U-AND)."""
-    circuit = circuitc.parse_file(EXAMPLES / "u_and.circ", params={"M": 40})
+    """The AND of all pairs of 100 3-sparse features in superposition (U-AND; at 40 features
+    no width below the exact one passes the acceptance rule)."""
+    circuit = circuitc.parse_file(EXAMPLES / "u_and.circ", params={"M": 100})
     return circuitc.compile(circuit, mode="superposed", samples=2000)
 
 

@@ -67,7 +67,7 @@ def test_version_1_files_with_a_unicode_circuit_still_load(net, tmp_path):
 def test_a_read_out_equal_to_the_top_read_off_is_stored_once(tmp_path):
     from circuitc.gen import uand_circuit
 
-    net = circuitc.compile(uand_circuit(12), mode="superposed", samples=2000)
+    net = circuitc.compile(uand_circuit(100), mode="superposed", samples=2000)
     assert net.readout.W is net.readoffs[-1].W
     path = tmp_path / "u.npz"
     net.save(path)

@@ -20,16 +20,38 @@ def uand40():
     return circuitc.parse_file(EXAMPLES / "u_and.circ", params={"M": 40})
 
 
-def test_superposed_uand_beats_exact_with_zero_errors(uand40, tmp_path):
-    net = circuitc.compile(uand40, mode="superposed", samples=3000)
+@pytest.fixture(scope="module")
+def uand100():
+    return circuitc.parse_file(EXAMPLES / "u_and.circ", params={"M": 100})
+
+
+def test_superposed_uand_beats_exact_with_zero_errors(uand100, tmp_path):
+    net = circuitc.compile(uand100, mode="superposed", samples=2000)
     row = net.meta["plan"]["levels"][0]
-    assert row["construction"] == "uand" and row["width"] < row["exact_width"] == 780
+    assert row["construction"] == "uand" and row["width"] < row["exact_width"] == 4950
     assert net.meta["layers"][0]["construction"] == "uand"
-    report = circuitc.evaluate(net, samples=3000)  # seed 0: not the validation sample
+    check = net.meta["plan"]["validation"]
+    assert check["samples"] == plan.holdout_size(2000) and check["risk"]["ok"]
+    assert check["risk"]["risk"] <= plan.ACCEPT_RISK
+    report = circuitc.evaluate(net, samples=2000)  # seed 0: not the validation sample
     assert report["ok"] and report["gates_per_relu"] > 1.0
     net.save(tmp_path / "a.npz")
-    circuitc.compile(uand40, mode="superposed", samples=3000).save(tmp_path / "b.npz")
+    circuitc.compile(uand100, mode="superposed", samples=2000).save(tmp_path / "b.npz")
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+
+def test_uand_search_stops_below_the_exact_width_and_says_what_it_measured(uand40):
+    # a U-AND layer as wide as its monomials cannot pay (one neuron each is exact): the search
+    # ends below the exact width (it went to 16 x before), clamped levels may go wider
+    compiled, _ = run_passes(uand40, PassOptions())
+    levels = level_specs(compiled)
+    search = plan._Search(compiled, plan.PlanOptions(mode="superposed", samples=200),
+                          np.eye(40), plan._identity(40), levels)
+    assert search._limit("uand", 780) == 779
+    assert search._limit("clamped", 780) == plan.MAX_WIDTH_FACTOR * 780
+    with pytest.raises(CircuitError, match=r"16\.\.779 \(the exact lowering: 780\).*"
+                                           r"width: margin measured: 16: -"):
+        circuitc.compile(uand40, mode="superposed", samples=1000, margin=0.3)
 
 
 def test_fixed_width_that_is_too_small_is_refused(uand40):
@@ -39,8 +61,12 @@ def test_fixed_width_that_is_too_small_is_refused(uand40):
 
 def test_auto_mode_keeps_exact_where_superposition_does_not_pay():
     adder = circuitc.parse_file(EXAMPLES / "adder.circ", params={"N": 4})
-    with pytest.raises(CircuitError, match="use --mode auto"):
-        circuitc.compile(adder, mode="superposed", samples=500)
+    # superposed mode: a level whose U-AND would be as wide as its exact lowering stays exact,
+    # said so (the search is bounded by the exact width)
+    net = circuitc.compile(adder, mode="superposed", samples=500)
+    for r in net.meta["plan"]["levels"]:
+        assert r["construction"] == "exact" and r["why"] or r["width"] < r["exact_width"]
+    assert circuitc.evaluate(net)["ok"]
     net = circuitc.compile(adder, mode="auto", samples=500)
     rows = net.meta["plan"]["levels"]
     assert all(r["construction"] == "exact" and r["why"] for r in rows)
@@ -66,8 +92,8 @@ def test_clamped_construction_on_a_deep_sparse_circuit():
     assert kinds <= {"exact", "clamped"}
 
 
-def test_decode_threshold_is_calibrated_for_superposed_outputs(uand40):
-    net = circuitc.compile(uand40, mode="superposed", samples=2000)
+def test_decode_threshold_is_calibrated_for_superposed_outputs(uand100):
+    net = circuitc.compile(uand100, mode="superposed", samples=2000)
     t = net.threshold
     assert np.all(t == t[0]) and 0.0 < t[0] < 1.0
 
@@ -143,6 +169,6 @@ def test_inner_levels_need_a_wider_margin_only_when_the_width_is_searched():
                               plan._identity(30), levels)
         return search._target(inner), search._target(top)
 
-    assert target(mode="superposed") == (plan.INNER_MARGIN, 0.1)  # the top: margin on each side
+    assert target(mode="superposed") == (plan.INNER_MARGIN, 0.05)  # the top: + acceptance rule
     assert target(mode="superposed", width=500) == (0.05, 0.05)  # the whole-network check decides
     assert target(mode="auto") == (0.05, 0.05)  # auto checks outputs with exact levels above

@@ -56,7 +56,7 @@ def circuitc(*args: str, cwd, tty: bool) -> tuple[str, str]:
 
 
 def test_superposed_compile_shows_each_stage(tmp_path):
-    (tmp_path / "u.circ").write_text(uand_circ(40))  # as tests/test_memory.py: it compiles
+    (tmp_path / "u.circ").write_text(uand_circ(100))  # as tests/test_memory.py: it compiles
     _, bars = circuitc("compile", "u.circ", "--mode", "superposed", "--samples", "2000", "-o",
                        "u.npz", cwd=tmp_path, tty=True)
     for stage in ("passes", "width search", "check", "save u.npz"):

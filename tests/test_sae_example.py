@@ -18,10 +18,15 @@ import experiment  # noqa: E402
 import train  # noqa: E402
 
 
+# U-AND of 12 features is not worth superposition (no width below the exact 66 decodes): a
+# fixed width, as the old search (up to 16 x the exact width) chose
+WIDTH = 264
+
+
 @pytest.fixture(scope="module")
 def result():
     return experiment.run(m=12, grid=[("standard", 96, 1.0)], steps=300, batch=128, lr=3e-3,
-                          n_score=4000, log=lambda s: None)
+                          n_score=4000, log=lambda s: None, width=WIDTH)
 
 
 def test_trained_sae_beats_the_floor(result):
@@ -44,7 +49,7 @@ def test_plot_is_written(result, tmp_path):
 def test_saelens_directory_encodes_as_saelens_does(tmp_path):
     """circuitc.score's numpy encoder reads a SAELens TopK directory (decoder norms folded,
     b_dec applied to the input) and gives SAELens's own latents."""
-    net = experiment.build_network(12)
+    net = experiment.build_network(12, width=WIDTH)
     torch.set_num_threads(1)
     sae = train.train(net, experiment.HOOK, "topk", 64, k=3, steps=20, batch=64, seed=1)
     dictionary = train.to_dictionary(sae, tmp_path / "sae")

@@ -52,7 +52,7 @@ def test_ground_truth_of_exact_and_uand_layers():
     net = superposed_uand()
     truth = net.ground_truth("layers.0.hook_post")
     d = net.layers[0].shape[1]
-    assert len(truth.wires) == 40 * 39 // 2 > d  # more ANDs than neurons
+    assert len(truth.wires) == 100 * 99 // 2 > d  # more ANDs than neurons
     hosts = truth.hosts.sum(axis=1)
     assert hosts.min() >= 1 and hosts.max() < d
     directions = truth.directions()
@@ -107,7 +107,7 @@ def test_save_activations_streams_to_an_npz(tmp_path):
                             show_progress=False)
     with np.load(path, allow_pickle=False) as z:
         acts, values = z["activations"], z["wire_values"]
-        assert acts.shape == (900, net.layers[0].shape[1]) and values.shape == (900, 780)
+        assert acts.shape == (900, net.layers[0].shape[1]) and values.shape == (900, 4950)
         assert str(z["meta"]).startswith("{")
     stream = list(activations(net, "layers.0.hook_post", n=900, seed=1, batch=400))
     assert np.array_equal(acts, np.concatenate([a for a, _ in stream]))

@@ -4,8 +4,10 @@ Modes
 - exact: one ReLU per monomial at every level (`exact.py`): zero error on every input.
 - superposed: every level in superposition (`uand.py`: monomials shared by random neurons, or
   `clamped.py`: clamped threshold units), at the smallest width that meets the target on a seeded
-  validation sample; a level that no width up to `MAX_WIDTH_FACTOR` x its exact width can meet is
-  refused with the reason (CircuitError), never lowered wrongly.
+  validation sample; a level that no width below its exact width (U-AND: one neuron per monomial
+  is the exact lowering, a wider U-AND cannot pay) or up to `MAX_WIDTH_FACTOR` x it (clamped) can
+  meet is refused with the reason and the margins measured per width (CircuitError), never
+  lowered wrongly.
 - auto: per level, superposed when a width below the exact one meets the target, else exact, and
   the report says why.
 
@@ -16,22 +18,29 @@ one, earlier levels as already chosen) is at least `margin` (in superposed mode,
 level, at least INNER_MARGIN = 0.3: superposed layers will read it), and, in auto mode, every
 output bit is right with the levels above exact (auto mode may keep them exact; superposed mode
 will not, so there the margin decides and the final check below covers the whole network).
+The searched top level of superposed mode (its read-offs are the decoded outputs) is also held
+to the acceptance rule (`acceptance.py`): the per-sample worst false and true read-offs, their
+tails fitted and extrapolated, must predict a risk of at most ACCEPT_RISK that the `samples`
+inputs eval draws contain a bit error.
 The width search doubles from a floor (16 ReLUs; 24 for clamped) until a width passes on the first
 SEARCH_BATCHES batch of the sample (a failing width usually fails on its first block, so narrow
 tries are cheap), bisects geometrically between the last failure and that pass to within 5 %, and
 confirms the result on the whole sample, widening it by 1.1 until it passes there: it searches
-below the first passing width, never stopping at it. Tried widths' layers are dropped as the
-search moves on. In superposed mode the top level must keep twice `margin`.
-Outputs read from a superposed level get one decode threshold, the midpoint of that margin on the
-validation sample (taken from the search's own statistics when the outputs are the top wires).
-The finished network is validated once more as a whole on fresh inputs (seed `seed + 2`): the
-search keeps the smallest width that passed its sample, which favours widths that were lucky on
-it. The fresh check needs zero bit errors, every level's margin at least `margin`, and the
-threshold at least margin / 2 inside the gap of the fresh outputs (fresh inputs move the
-extremes; a threshold that merely separates one sample is not enough). Where it fails, every
-superposed level is widened by 1.25 (up to 3 times, reported per level as `widened_from`; the
-threshold is kept); if it still misses the target, auto mode falls back to the exact lowering
-(reported) and superposed mode refuses.
+below the first passing width, never stopping at it (a tail-judged top level skips that
+confirmation: the fresh check below is its confirmation, on more samples). Tried widths' layers
+are dropped as the search moves on.
+Outputs read from a superposed level get one decode threshold, `acceptance.best_threshold` of
+the outputs' per-sample extremes on the search sample (from the search's own statistics when the
+outputs are the top wires, else one batch of it run through the network).
+The finished network is validated once more as a whole on fresh inputs (seed `seed + 2`,
+`holdout_size`: HOLDOUT_FACTOR times `samples`, more than eval draws): the search keeps the
+smallest width that passed its sample, which favours widths that were lucky on it. The fresh
+check needs zero bit errors, every level's margin at least `margin`, and the acceptance rule at
+the chosen threshold (its verdict, with the predicted risk, is the plan's validation["risk"];
+with a fixed --width it is reported, not enforced). Where it fails, every superposed level is
+widened by 1.25 (up to 3 times, within the search's limit, reported per level as
+`widened_from`; the threshold is chosen again); if it still misses the target, auto mode falls
+back to the exact lowering (reported) and superposed mode refuses.
 Memory: the samples' exact values are kept as on-entries (`circuitc.onbits`) and every product
 streams in sample batches and column blocks (`circuitc.evaluate.measure`), so nothing of size
 samples x wires or neurons x monomials is ever dense.
@@ -58,6 +67,7 @@ from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.evaluate import LevelStats, Measured, measure
 from circuitc.graph import Circuit
+from circuitc.lowering.acceptance import RISK, best_threshold, judge
 from circuitc.lowering.clamped import build_clamped
 from circuitc.lowering.construction import GateLayer, LevelSpec, via_monomials
 from circuitc.lowering.correction import build_correction
@@ -66,13 +76,14 @@ from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
 from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
-from circuitc.network import Affine
+from circuitc.network import Affine, affines
 from circuitc.onbits import Truth, sample_truth
 from circuitc.progress import progress
 
 MODES = ("exact", "superposed", "auto")
 CONSTRUCTIONS = ("uand", "clamped")
-MAX_WIDTH_FACTOR = 16  # superposed mode searches widths up to this times the exact width
+MAX_WIDTH_FACTOR = 16  # superposed clamped levels: widths up to this times the exact width
+# (a U-AND layer at or above the exact width cannot pay: one neuron per monomial is exact)
 UAND_HOSTS = 64  # neurons per monomial (c): best measured at m = 1000 (docs/uand.md)
 CLAMPED_HOSTS = 12  # clamped pairs per unit (docs/deep.md)
 REFINE_TOL, REFINE_STEPS = 1.05, 8  # geometric bisection until pass/fail are within 5%
@@ -82,6 +93,8 @@ CONFIRM_STEPS, CONFIRM_FACTOR = 6, 1.1
 INNER_MARGIN = 0.3  # superposed mode: read-off margin of a level that other levels read
 WIDEN_STEPS, WIDEN_FACTOR = 3, 1.25  # widenings when the finished network fails fresh inputs
 BATCH = 2048  # validation samples per forward pass
+HOLDOUT_FACTOR = 1.5  # the fresh check draws this times `samples` (what eval draws by default)
+ACCEPT_RISK = RISK  # the largest predicted probability of a bit error in eval's draws
 
 
 @dataclass
@@ -153,18 +166,21 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     # The widths were picked as the smallest that pass the validation sample, which favours
     # widths that were lucky on it: the whole network is checked on fresh inputs, and widened
     # where that check fails.
-    holdout = _Sample.draw(circuit, search.wires, options.samples, options.seed + 2)
+    holdout = _Sample.draw(circuit, search.wires, holdout_size(options.samples),
+                           options.seed + 2)
     for attempt in range(WIDEN_STEPS + 1):
         plan.lowered = lower(circuit, input_readoff, search.build, search.correct, levels=levels)
         plan.threshold = search.threshold(plan.lowered)
         plan.validation = search.run(plan.lowered, holdout, plan.threshold)
         if plan.validation["ok"] or attempt == WIDEN_STEPS or not search.widen(plan.levels):
             break
-    plan.validation.pop("threshold")
+    _drop_copies(plan.lowered)
     if not plan.validation["ok"]:
-        why = (f"the whole network misses the target on {search.n} fresh samples "
-               f"({plan.validation['bit_errors']} bit errors at its decode threshold, margin "
-               f"{plan.validation['margin']:+.3f})")
+        v = plan.validation
+        why = (f"the whole network misses the target on {v['samples']} fresh samples "
+               f"({v['bit_errors']} bit errors at its decode threshold, margin "
+               f"{v['margin']:+.3f}, predicted risk of a bit error in {v['risk']['draws']} "
+               f"more samples {v['risk']['risk']:.2g}, limit {v['risk']['risk_limit']})")
         if options.mode == "superposed":
             raise CircuitError(_diagnostic(circuit, f"cannot compile in superposition: {why}; "
                                            "use --mode auto or exact"))
@@ -172,6 +188,15 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
         fallback.fallback = why + "; used the exact lowering"
         return fallback
     return plan
+
+
+def _drop_copies(lowered: Lowered) -> None:
+    """Let the checks' cached copies of the weights go (the CSC copy of a read-off streamed in
+    column blocks is as large as the read-off: 256 MB for the U-AND of m = 1000): the caller
+    writes the network next, and whoever runs it makes them again."""
+    for affine in [*lowered.layers, *lowered.readoffs, lowered.readout]:
+        for part in affines(affine):
+            part._W_csc = part._W_dense = part._T = None
 
 
 def _chained(circuit: Circuit) -> bool:
@@ -208,6 +233,37 @@ def _embedding(n_in: int, options: PlanOptions):
     phi = build_embedding(n_in, options.input_dim, seed=options.seed)
     readoff = compose_with_embedding(sp.eye_array(n_in, format="csr"), phi, read="pinv")
     return phi, Affine(readoff, np.zeros(n_in, np.float32))
+
+
+def _exactly_on(circuit: Circuit) -> int | None:
+    """k when the declared distribution is sparse(k) over all the inputs (exactly k on)."""
+    groups = circuit.distribution or []
+    if len(groups) == 1 and groups[0].get("kind") == "sparse" and \
+            len(groups[0]["inputs"]) == len(circuit.inputs):
+        return int(groups[0]["k"])
+    return None
+
+
+def _gates(layer, spec: LevelSpec) -> GateLayer:
+    """`via_monomials`, without the product R = A P when every gate is one monomial with
+    coefficient 1 (U-AND: P permutes the columns): R is A with its column indices renamed and
+    sorted, no sparse product (nnz(A) = hosts x monomials is the largest array there is)."""
+    P = spec.P
+    if not (P.shape[0] == P.shape[1] == P.nnz and not spec.p0.any() and np.all(P.data == 1)
+            and np.array_equal(P.indptr, np.arange(P.shape[0] + 1))):
+        return via_monomials(layer, spec)
+    gate_of = P.indices.astype(np.int64)  # monomial t is gate gate_of[t]
+    if not np.array_equal(np.sort(gate_of), np.arange(len(gate_of))):
+        return via_monomials(layer, spec)
+    A = sp.csr_array(layer.A)
+    index = A.indices.dtype
+    R = sp.csr_array((A.data.copy(), gate_of.astype(index)[A.indices], A.indptr.copy()),
+                     shape=A.shape)  # copies: sorting permutes them in place
+    R.has_sorted_indices = False
+    R.sort_indices()
+    r = np.empty(len(gate_of), dtype=np.float32)
+    r[gate_of] = layer.a0
+    return GateLayer(layer.W, layer.b, R, r, dict(getattr(layer, "info", {})))
 
 
 def _floor(name: str) -> int:
@@ -264,7 +320,8 @@ class _Search:
         self.n = len(self.sample.x)
         self.chosen: dict[int, tuple[str, int]] = {}
         self._layers: dict[tuple, GateLayer] = {}
-        self._complete: dict[tuple, LevelStats] = {}  # (level, name, width) -> whole-sample stats
+        self._stats: dict[tuple, LevelStats] = {}  # (level, name, width) -> per-sample stats of
+        # the tail-judged tries that passed (the threshold is chosen on them)
         self._threshold: np.ndarray | None = None  # the outputs' decode threshold, once chosen
         self._passed: dict[int, tuple[str, int]] = {}  # per level: the last width that passed
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
@@ -286,10 +343,15 @@ class _Search:
         level = spec.level - 1  # the wires this layer reads, on the validation sample
         if name == "uand":
             c = max(1, min(UAND_HOSTS, width // 4))
+            # calibrated on the declared distribution when the layer reads the inputs and they
+            # are exactly k on (sparse(k)), else on the wires' measured activities
+            on = _exactly_on(self.circuit) if level == 0 and self.options.input_dim is None \
+                else None
             layer = build_uand(spec.monomials, spec.n_wires, width, c=c, seed=seed,
-                               activity=np.clip(self.sample.activity(level), 1e-6, 1.0),
-                               mode="auto")
-            built = via_monomials(layer, spec)
+                               activity=None if on is not None else
+                               np.clip(self.sample.activity(level), 1e-6, 1.0),
+                               s=on, mode="auto")
+            built = _gates(layer, spec)
             built.info = {"construction": "uand", "width": width, "c": c, "placement": layer.mode}
             return built
         built = build_clamped(spec, width, c=CLAMPED_HOSTS, seed=seed,
@@ -316,8 +378,7 @@ class _Search:
         exact_width = len(spec.monomials)
         row = {"level": level, "exact_width": exact_width}
         name = options.construction
-        # auto mode: only widths below the exact one are worth it
-        limit = exact_width - 1 if options.mode == "auto" else MAX_WIDTH_FACTOR * exact_width
+        limit = self._limit(name, exact_width)
         floor = _floor(name)
         if exact_width == 0 or (not options.width and floor > limit):
             self._advance(spec)
@@ -340,9 +401,17 @@ class _Search:
         self.chosen.pop(level, None)
         self._advance(spec)
         on = self.sample.on_counts(level - 1)  # activity: can superposition work here?
+        measured = ", ".join(f"{t['width']}: " + (f"{t['margin']:+.3f}" if "margin" in t
+                                                   else "not built") +
+                             (f" (risk {t['risk']:.2g})" if "risk" in t else "")
+                             for t in tried[-12:])
+        rule = (f"margin >= {self._target(spec)}" + (
+            f" and a predicted risk of a bit error in {options.samples} fresh samples <= "
+            f"{ACCEPT_RISK}" if self._tail_judged(spec) else ""))
         why = (f"no {name} width in {candidates[0]}..{candidates[-1]} (the exact lowering: "
-               f"{exact_width}) met the target (zero bit errors, margin >= {self._target(spec)}) "
-               f"on {self.n} validation samples; the level reads {spec.n_wires} wires with "
+               f"{exact_width}) met the target (zero bit errors, {rule}) on the validation "
+               f"samples (width: margin measured: {measured}); the level reads {spec.n_wires} "
+               f"wires with "
                f"{on.mean():.1f} on on average (max {on.max()}): superposition needs few wires on "
                "at once, and wide levels (docs/deep.md)")
         if options.mode == "superposed":
@@ -384,8 +453,8 @@ class _Search:
                 best = middle
             else:
                 failed = middle
-        if len(self.sample.batches) <= SEARCH_BATCHES:
-            return best
+        if len(self.sample.batches) <= SEARCH_BATCHES or self._tail_judged(spec):
+            return best  # a tail-judged top level is confirmed by the fresh check (holdout)
         for _ in range(CONFIRM_STEPS):
             if self._attempt(spec, name, best, tried):
                 return best
@@ -405,10 +474,11 @@ class _Search:
         except ValueError as error:  # the construction cannot be built at this width
             tried.append({"width": width, "error": str(error)})
             return False
-        target, stats, h = self._target(spec), LevelStats(), []
-        keep = self.options.mode == "auto"  # only auto mode runs the levels above on them
-        stored, margin = self.sample.truth.stored[spec.level], math.inf
+        target, tail = self._target(spec), self._tail_judged(spec)
         used = self.sample.batches[:batches]
+        keep = self.options.mode == "auto"  # only auto mode runs the levels above on them
+        stats = LevelStats(used[-1].stop if tail else None)
+        stored, margin, h = self.sample.truth.stored[spec.level], math.inf, []
         for b, hb in zip(used, self.prefix):
             for layer in steps:
                 hb = np.maximum(layer(_dense(hb)), 0.0)
@@ -416,20 +486,24 @@ class _Search:
                 h.append(sp.csr_array(hb))
             truth = stored[b]
             for lo, hi in readoff.column_blocks(len(hb)):
-                stats.add(readoff.columns(hb, lo, hi), truth[:, lo:hi])
+                stats.add(readoff.columns(hb, lo, hi), truth[:, lo:hi], b.start)
                 margin = stats.result()["margin"]
                 margin = math.inf if margin is None else margin
                 if margin < target:  # a margin only shrinks with more samples: stop early
                     break
             if margin < target:
                 break
-        else:
-            if len(used) == len(self.sample.batches):
-                self._complete[(spec.level, name, width)] = stats
         result = {"width": width, "margin": margin, "samples": min(self.n, used[-1].stop)}
         tried.append(result)
         if margin < target:
             return False
+        if tail:  # the outputs: will one threshold decode samples the search never saw?
+            verdict = judge(stats.worst_false, stats.worst_true, draws=self.options.samples,
+                            risk=ACCEPT_RISK)
+            result["risk"] = verdict["risk"]
+            if not verdict["ok"]:
+                return False
+            self._stats[(spec.level, name, width)] = stats
         self._passed[spec.level] = (name, width)
         if self.options.mode == "superposed":
             # The margin says one threshold decodes every wire of the level. The levels above
@@ -439,21 +513,32 @@ class _Search:
         result["bit_errors"] = self._output_errors(spec.level, h, readoff)
         return result["bit_errors"] == 0
 
+    def _tail_judged(self, spec: LevelSpec) -> bool:
+        """Whether a proposal for `spec` is held to the acceptance rule
+        (`circuitc.lowering.acceptance`): the searched top level of superposed mode, whose
+        read-offs are the decoded outputs."""
+        return (self.options.mode == "superposed" and not self.options.width
+                and spec.level == len(self.specs))
+
+    def _limit(self, name: str, exact_width: int) -> int:
+        """The widest width worth searching: below the exact one in auto mode and for U-AND (a
+        U-AND layer as wide as its monomials cannot pay: one neuron each is exact), up to
+        MAX_WIDTH_FACTOR times it for clamped levels in superposed mode (they need several
+        ReLUs a gate to be cleaner than the level below)."""
+        if self.options.mode == "auto" or name == "uand":
+            return exact_width - 1
+        return MAX_WIDTH_FACTOR * exact_width
+
     def _target(self, spec: LevelSpec) -> float:
         """The read-off margin a proposal must keep. In superposed mode the levels above read
         this one's read-off through superposed layers, so below the top level it must also be
         clean enough for them (a clamped pair tolerates a summed input error below 1/2 - h), or
         the search picks a level so narrow that no width of the next one can work. A width the
-        user fixed is not searched: the check of the whole network decides."""
+        user fixed is not searched: the check of the whole network decides. (The searched top
+        level is also held to the acceptance rule, see `_tail_judged`.)"""
         inner = (self.options.mode == "superposed" and not self.options.width
                  and spec.level < len(self.specs))
-        if inner:
-            return max(self.options.margin, INNER_MARGIN)
-        # the top level's outputs are decoded at the midpoint of this margin: twice `margin`
-        # leaves `margin` on each side for samples the search never saw (the fresh check, eval)
-        top = (self.options.mode == "superposed" and not self.options.width
-               and spec.level == len(self.specs))
-        return 2 * self.options.margin if top else self.options.margin
+        return max(self.options.margin, INNER_MARGIN) if inner else self.options.margin
 
     def _compose(self, spec: LevelSpec, readoff: Affine) -> tuple[list[Affine], Affine]:
         """The network layers of `spec`'s level as currently chosen (correction layer included)
@@ -487,7 +572,8 @@ class _Search:
                 y, want = out.columns(hb, lo, hi), expected[b][:, lo:hi]
                 outputs.add(y, want)
                 errors_at_half += int(((y > 0.5) != want.toarray()).sum())
-        return _threshold(outputs, errors_at_half)[1]
+        lo, hi = outputs.max_false, outputs.min_true  # one threshold separates them: no errors
+        return 0 if np.isfinite(lo) and np.isfinite(hi) and lo < hi else errors_at_half
 
     def _advance(self, spec: LevelSpec) -> None:
         self.prefix, self.prefix_readoff = self._level(spec, self.prefix, self.prefix_readoff)
@@ -500,13 +586,12 @@ class _Search:
         if self.options.width:  # the user fixed the width: report, do not change it
             return False
         widened = False
-        auto = self.options.mode == "auto"
         for row, spec in zip(rows, self.specs):
             name, width = self.chosen.get(spec.level, ("exact", None))
             if name == "exact":
                 continue
-            new, exact_width = math.ceil(width * WIDEN_FACTOR), len(spec.monomials)
-            if new >= exact_width if auto else new > MAX_WIDTH_FACTOR * exact_width:
+            new = math.ceil(width * WIDEN_FACTOR)
+            if new > self._limit(name, len(spec.monomials)):
                 continue
             self.chosen[spec.level] = (name, new)
             self._forget(spec.level, (name, new))
@@ -517,58 +602,57 @@ class _Search:
         return widened
 
     def threshold(self, lowered: Lowered) -> np.ndarray:
-        """The outputs' decode threshold, chosen on the search sample (see `_threshold`). When
-        the outputs are exactly the top level's wires (the read-out is its read-off) and the
-        search measured that level's final choice on the whole sample, its statistics are the
-        outputs' and nothing is re-run. After a widening (the widths changed since the search)
-        the threshold chosen before is kept: the fresh check that follows tests it either way, and
-        re-running the search sample would cost a whole pass. Otherwise the network runs on the
-        sample once."""
+        """The outputs' decode threshold: `acceptance.best_threshold` of the outputs' per-sample
+        extremes on the search sample, never on the sample that judges it. When the outputs are
+        exactly the top level's wires (the read-out is its read-off) and the search kept that
+        level's per-sample statistics at its final width, they are the outputs' and nothing is
+        re-run; otherwise (other circuits, or the width changed since: a widening) the network
+        runs on the first batch of the search sample."""
         top = self.specs[-1] if self.specs else None
         key = top and (top.level, *self.chosen.get(top.level, ("exact", None)))
         read = lowered.readoffs[-1]
         n_out = lowered.readout.W.shape[1]
-        if (key in self._complete and lowered.readout.W is read.W
-                and np.array_equal(lowered.readout.b, read.b) and not self.options.correct_width):
-            stats = self._complete[key]
-            cut, _ = _threshold(stats, 0 if stats.max_false < 0.5 < stats.min_true else 1)
-            self._threshold = np.full(n_out, cut, dtype=np.float32)
-        elif self._threshold is None:
-            self._threshold = self.run(lowered, self.sample)["threshold"]
-        return self._threshold
+        shared = (lowered.readout.W is read.W and np.array_equal(lowered.readout.b, read.b)
+                  and not self.options.correct_width)
+        stats = self._stats.get(key) if shared else None
+        if stats is None:
+            part = slice(0, min(BATCH, self.n))
+            truth = Truth(self.sample.truth.expected[part],
+                          [stored[part] for stored in self.sample.truth.stored])
+            stats = measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
+                            lowered.readout, self.sample.x[part], truth, 0.5, batch=BATCH,
+                            per_sample=True).outputs
+        cut = best_threshold(stats.worst_false, stats.worst_true)
+        return np.full(n_out, cut, dtype=np.float32)
 
-    def run(self, lowered: Lowered, sample: _Sample, threshold: np.ndarray | None = None) -> dict:
+    def run(self, lowered: Lowered, sample: _Sample, threshold: np.ndarray) -> dict:
         """Bit errors of the whole network on `sample` at the given decode thresholds of the
-        outputs (None: choose them on this sample, see `_threshold`), the smallest margin of any
-        level, and the thresholds; streamed (`circuitc.evaluate.measure`)."""
+        outputs, the smallest margin of any level, and the acceptance rule's verdict
+        (`circuitc.lowering.acceptance.judge`: the predicted risk of a bit error on the
+        samples eval draws); streamed (`circuitc.evaluate.measure`). The rule binds a searched
+        width; with a width the user fixed it is reported, not enforced."""
         m: Measured = measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
-                              lowered.readout, sample.x, sample.truth,
-                              0.5 if threshold is None else threshold, batch=BATCH,
-                              label="check", show_progress=self.options.show_progress)
+                              lowered.readout, sample.x, sample.truth, threshold, batch=BATCH,
+                              label="check", show_progress=self.options.show_progress,
+                              per_sample=True)
         errors = int(m.errors.sum())
-        if threshold is None:
-            threshold, errors = _threshold(m.outputs, errors)
-            threshold = np.full(lowered.readout.W.shape[1], threshold, dtype=np.float32)
         margins = [r for r in (s.result()["margin"] for s in m.levels[1:]) if r is not None]
         margin = min(margins, default=math.inf)
-        # Fresh inputs move the extremes of the outputs: the threshold chosen before must sit at
-        # least margin / 2 inside their gap on both sides, not merely separate them.
-        inside = min(float(np.min(threshold - m.outputs.max_false)),
-                     float(np.min(m.outputs.min_true - threshold)))
-        ok = errors == 0 and margin >= self.options.margin and inside >= self.options.margin / 2
-        return {"ok": ok, "bit_errors": errors, "threshold_inside": inside,
-                "margin": margin, "samples": len(sample.x), "threshold": threshold}
+        verdict = judge(m.outputs.worst_false, m.outputs.worst_true, draws=self.options.samples,
+                        threshold=float(threshold[0]) if len(threshold) else 0.5,
+                        risk=ACCEPT_RISK)
+        verdict.pop("threshold")
+        ok = (errors == 0 and margin >= self.options.margin
+              and (verdict["ok"] or bool(self.options.width)))
+        return {"ok": ok, "bit_errors": errors, "margin": margin, "samples": len(sample.x),
+                "risk": verdict}
+
+
+def holdout_size(samples: int) -> int:
+    """Samples of the fresh check: HOLDOUT_FACTOR times `samples`, what eval draws by default,
+    so the acceptance rule extrapolates its tails from more samples than eval will draw."""
+    return math.ceil(HOLDOUT_FACTOR * samples)
 
 
 def _dense(h) -> np.ndarray:
     return np.asarray(h.toarray() if sp.issparse(h) else h, dtype=np.float32)
-
-
-def _threshold(outputs: LevelStats, errors_at_half: int) -> tuple[float, int]:
-    """One decode threshold for all outputs and the bit errors it leaves: 0.5 when that
-    separates the sample, else the midpoint of the largest false and smallest true output when
-    they are apart (superposed read-offs keep a class bias), else 0.5 and its errors."""
-    lo, hi = outputs.max_false, outputs.min_true
-    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0.5 < hi or lo >= hi:
-        return 0.5, errors_at_half
-    return (lo + hi) / 2, 0

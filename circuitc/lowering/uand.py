@@ -96,6 +96,8 @@ from scipy import sparse, stats
 MODES = ("universal", "targeted", "auto")
 DEFAULT_C = 32  # hosts per monomial; p = (c/d_k)^(1/k) in universal mode
 _CHUNK = 20_000  # monomials per sparse product when finding universal hosts (bounds memory)
+_ENTRIES = 1 << 21  # host entries per chunk when calibrating on per-wire activities
+_DENSE_HOSTS = 1 << 26  # wires x neurons of a group up to which hosts are found densely
 
 
 @dataclass(frozen=True)
@@ -147,11 +149,11 @@ def build_uand(
     Raises ValueError with a clear message on bad arguments or when a monomial ends up with no
     host neuron (d or p too small, min_hosts=0).
     """
-    mons = _check(monomials, n_wires, d, c, p, mode, bias_shift, activity, s)
+    mons, padded = _check(monomials, n_wires, d, c, p, mode, bias_shift, activity, s)
     if activity is None and s is not None and float(s) != round(float(s)):
         activity, s = float(s) / n_wires, None  # a fractional count: independent wires, mean s
     rng = np.random.default_rng(seed)
-    degrees = np.array([len(t) for t in mons], dtype=np.int64)
+    degrees = np.sum(padded >= 0, axis=1)
     groups = sorted(set(degrees.tolist()))
     widths = _split(np.array([np.sum(degrees == k) for k in groups]), d)
     if np.any(widths == 0):
@@ -164,8 +166,8 @@ def build_uand(
     modes, offset = set(), 0
     for k, dk in zip(groups, widths):
         idx = np.flatnonzero(degrees == k)
-        group = [mons[t] for t in idx]
-        gwires = np.unique(np.concatenate([np.array(t) for t in group]))
+        group = padded[idx, :k]  # [M_k, k] wire indices
+        gwires = np.unique(group)
         kind = mode if mode != "auto" else _auto(len(group), len(gwires), k, dk, c_eff, p)
         modes.add(kind)
         if kind == "universal":
@@ -178,15 +180,19 @@ def build_uand(
             wire_n, neur_n, mon_t, host_n = _targeted(group, dk, min(c_eff, dk), rng)
         rows_w.append(wire_n)
         cols_w.append(neur_n + offset)
-        rows_a.append(host_n + offset)
-        cols_a.append(idx[mon_t])
+        rows_a.append((host_n + offset).astype(np.int64 if d >= 2**31 else np.int32))
+        cols_a.append(idx.astype(np.int64 if len(mons) >= 2**31 else np.int32)[mon_t])
+        del mon_t, host_n
         k_n[offset : offset + dk] = k
         bias[offset : offset + dk] = -(k - 1) - (bias_shift if k > 1 else 0.0)
         offset += dk
 
     M = len(mons)
     W = _binary(np.concatenate(rows_w), np.concatenate(cols_w), (n_wires, d))
-    ra, ca = np.concatenate(rows_a), np.concatenate(cols_a)
+    index = np.int32 if max(d, len(mons)) < 2**31 else np.int64  # halves the largest arrays
+    ra = np.concatenate(rows_a).astype(index)
+    ca = np.concatenate(cols_a).astype(index)
+    del rows_a, cols_a
     hosts = np.bincount(ca, minlength=M)
     if np.any(hosts == 0):
         bad = np.flatnonzero(hosts == 0)
@@ -194,15 +200,11 @@ def build_uand(
             f"{len(bad)} monomial(s) share no neuron, e.g. {mons[bad[0]]}: increase d, c or p"
         )
     scale = np.where(degrees > 1, 1.0 / (1.0 - bias_shift), 1.0)
-    A = sparse.csr_array(
-        ((scale[ca] / hosts[ca]).astype(np.float32), (ra, ca)), shape=(d, M), dtype=np.float32
-    )
+    weight = (scale / np.maximum(hosts, 1)).astype(np.float32)  # per monomial, gathered per host
+    A = sparse.csr_array((weight[ca], (ra, ca)), shape=(d, M), dtype=np.float32)
     A.sum_duplicates()
     A.sort_indices()
 
-    padded = np.full((M, int(degrees.max())), -1, dtype=np.int64)
-    for t, mono in enumerate(mons):
-        padded[t, : len(mono)] = mono
     del ra, ca  # the largest arrays of the build; A holds the same information
     err, a0 = _predict(W, A, hosts, degrees, k_n, padded, n_wires, bias_shift, activity, s)
     predicted = err + a0[:, None]
@@ -244,8 +246,8 @@ def _universal(group, gwires, dk, pk, min_hosts, fixed_degree, rng):
     weakest read-off of the layer (one interfering wire on one of its few hosts moves it by 1/c_T),
     so its wires are also connected to the least-read neurons until it has min_hosts."""
     col, neur_n = _connections(len(gwires), dk, pk, fixed_degree, rng)
-    k = len(group[0])
-    local = np.searchsorted(gwires, np.array(group, dtype=np.int64).reshape(len(group), k))
+    k = group.shape[1]
+    local = np.searchsorted(gwires, group)
     mon_t, host_n = _hosts(local, col, neur_n, len(gwires), dk)
     need = np.clip(min_hosts - np.bincount(mon_t, minlength=len(group)), 0, dk)
     if need.any():
@@ -282,9 +284,25 @@ def _connections(n_local, dk, pk, fixed_degree, rng):
 
 
 def _hosts(local, col, neur_n, n_local, dk):
-    """(monomial, neuron) pairs where the neuron reads every wire of the monomial."""
-    B = _binary(col, neur_n, (n_local, dk)).tocsr()  # [group wires, dk]
+    """(monomial, neuron) pairs where the neuron reads every wire of the monomial, sorted by
+    monomial: the AND of its wires' rows of the dense 0/1 connection matrix when that is small
+    (all pairs of m = 1000: 1 MB, a few seconds), else sparse products per chunk."""
     k = local.shape[1]
+    if n_local * dk <= _DENSE_HOSTS:
+        B = np.zeros((n_local, dk), dtype=bool)
+        B[col, neur_n] = True
+        mon_t, host_n = [], []
+        step = max(1, _CHUNK * 64 // max(dk, 1))
+        for start in range(0, len(local), step):
+            part = local[start : start + step]
+            both = B[part[:, 0]].copy()
+            for j in range(1, k):
+                both &= B[part[:, j]]
+            t, n = np.nonzero(both)
+            mon_t.append((t + start).astype(np.int32))  # int32: these are nnz(A) long
+            host_n.append(n.astype(np.int32))
+        return np.concatenate(mon_t), np.concatenate(host_n)
+    B = _binary(col, neur_n, (n_local, dk)).tocsr()  # [group wires, dk]
     mon_t, host_n = [], []
     for start in range(0, len(local), _CHUNK):
         part = local[start : start + _CHUNK]
@@ -309,9 +327,8 @@ def _targeted(group, dk, c, rng):
     host_n = neuron_order[slot % dk]
     pairs = np.unique(mon_t * dk + host_n)  # a monomial landing twice on a neuron counts once
     mon_t, host_n = np.divmod(pairs, dk)
-    k = len(group[0])
-    mons = np.array(group, dtype=np.int64).reshape(Mk, k)
-    wire_n = mons[mon_t].ravel()
+    k = group.shape[1]
+    wire_n = group[mon_t].ravel()
     neur_n = np.repeat(host_n, k)
     return wire_n, neur_n, mon_t, host_n
 
@@ -339,37 +356,40 @@ def _predict(W, A, hosts, degrees, k_n, padded, n_wires, theta, activity, s):
     scale = np.where(degrees > 1, 1.0 / (1.0 - theta), 1.0)
     exact = activity is None
     if exact:  # the host error depends only on the neuron (its degree k, its r): per neuron
-        A64 = A.astype(np.float64)
+        At = A.T  # float32 A times float64 f: scipy upcasts the data only
         kk, rr = np.meshgrid(np.arange(kmax + 1), np.arange(n_wires + 1), indexing="ij")
         for j in range(kmax + 1):
             tbl = _host_error(j, kk.ravel(), rr.ravel(), theta, n_wires, s, None, None)
             f = tbl.reshape(kk.shape)[k_n, np.clip(reads - k_n, 0, n_wires)]
             has = degrees >= j
-            err[has, j] = (A64.T @ f)[has] / scale[has]
-    else:
+            err[has, j] = (At @ f)[has] / scale[has]
+    else:  # per host entry, a chunk of entries at a time (memory: a chunk, not nnz(A))
         coo = A.tocoo()
-        ra, ca = coo.row.astype(np.int64), coo.col.astype(np.int64)
-        k_e = degrees[ca]
-        r = reads[ra] - k_e  # other wires each host reads
         alpha = np.clip(np.broadcast_to(np.asarray(activity, float), (n_wires,)), 0.0, 1 - 1e-12)
         Wc = W.tocsc()
-        log1m = np.asarray(Wc.T @ np.log1p(-alpha)).ravel()
-        own = np.where(padded >= 0, alpha[np.maximum(padded, 0)], 0.0)  # [M, kmax], 0-padded
-        mon_alpha = own[ca]  # each host entry's own-wire activities
-        lam = np.asarray(Wc.T @ alpha).ravel()[ra] - mon_alpha.sum(1)
-        p0 = np.exp(log1m[ra] - np.log1p(-mon_alpha).sum(1))
+        log1m_n = np.asarray(Wc.T @ np.log1p(-alpha)).ravel()
+        lam_n = np.asarray(Wc.T @ alpha).ravel()
         odds = alpha / (1 - alpha)
-        own_odds = mon_alpha / (1 - mon_alpha)
-        power = [
-            np.asarray(Wc.T @ odds**t).ravel()[ra] - (own_odds**t).sum(1)
-            for t in range(1, kmax + 1)
-        ]
+        power_n = [np.asarray(Wc.T @ odds**t).ravel() for t in range(1, kmax + 1)]
+        own = np.where(padded >= 0, alpha[np.maximum(padded, 0)], 0.0)  # [M, kmax], 0-padded
+        sums = np.zeros((kmax + 1, M))
+        for start in range(0, coo.nnz, _ENTRIES):
+            ra = coo.row[start:start + _ENTRIES].astype(np.int64)
+            ca = coo.col[start:start + _ENTRIES].astype(np.int64)
+            k_e = degrees[ca]
+            r = reads[ra] - k_e  # other wires each host reads
+            mon_alpha = own[ca]  # each host entry's own-wire activities
+            lam = lam_n[ra] - mon_alpha.sum(1)
+            p0 = np.exp(log1m_n[ra] - np.log1p(-mon_alpha).sum(1))
+            own_odds = mon_alpha / (1 - mon_alpha)
+            power = [pn[ra] - (own_odds**t).sum(1) for t, pn in enumerate(power_n, 1)]
+            for j in range(kmax + 1):
+                ok = k_e >= j
+                val = _host_error(j, k_e, r, theta, n_wires, None, (lam, p0), power)
+                sums[j] += np.bincount(ca[ok], weights=val[ok], minlength=M)
         for j in range(kmax + 1):
-            ok = k_e >= j
-            val = _host_error(j, k_e, r, theta, n_wires, None, (lam, p0), power)
-            sums = np.bincount(ca[ok], weights=val[ok], minlength=M)
             has = degrees >= j
-            err[has, j] = sums[has] / hosts[has]
+            err[has, j] = sums[j, has] / hosts[has]
     # P_T(j): probability that exactly j of T's wires are on
     prob = np.zeros((M, kmax + 1))
     if exact:
@@ -446,7 +466,9 @@ def _binary(rows, cols, shape) -> sparse.csr_array:
 
 
 def _check(monomials, n_wires, d, c, p, mode, theta, activity, s):
-    problems, mons = [], []
+    """Every problem with the arguments at once (ValueError); the monomials as tuples and as a
+    [M, max degree] int64 array padded with -1."""
+    problems = []
     if mode not in MODES:
         problems.append(f"mode must be one of {MODES}, got {mode!r}")
     if not isinstance(n_wires, (int, np.integer)) or n_wires < 1:
@@ -467,15 +489,32 @@ def _check(monomials, n_wires, d, c, p, mode, theta, activity, s):
             problems.append("activity must be a probability or one per wire, each in [0, 1]")
     if len(monomials) == 0:
         problems.append("no monomials to build")
-    for t, mono in enumerate(monomials):
-        mono = tuple(int(i) for i in mono)
-        if not mono or len(set(mono)) != len(mono):
-            problems.append(f"monomial {t} {mono} must be non-empty with distinct wires")
-        elif isinstance(n_wires, (int, np.integer)) and not all(0 <= i < n_wires for i in mono):
-            problems.append(f"monomial {t} {mono} has a wire outside [0, {n_wires})")
-        mons.append(mono)
-        if len(problems) >= 20:
-            break
+    # one degree (all pairs): checked as one array, else monomial by monomial
+    degree = np.fromiter(map(len, monomials), dtype=np.int64, count=len(monomials))
+    width = max(1, int(degree.max(initial=1)))
+    flat = None
+    if len(monomials) and np.all(degree == width):
+        try:
+            flat = np.asarray(monomials, dtype=np.int64).reshape(len(monomials), width)
+        except (ValueError, TypeError):
+            flat = None
+    if flat is None:
+        flat = np.full((len(monomials), width), -1, dtype=np.int64)
+        for t, mono in enumerate(monomials):
+            flat[t, : len(mono)] = [int(i) for i in mono]
+    present = np.arange(width) < degree[:, None]
+    ordered = np.sort(np.where(present, flat, np.iinfo(np.int64).min + np.arange(width)), axis=1)
+    repeated = np.any(ordered[:, 1:] == ordered[:, :-1], axis=1)
+    limit = n_wires if isinstance(n_wires, (int, np.integer)) else np.iinfo(np.int64).max
+    outside = np.any(present & ((flat < 0) | (flat >= limit)), axis=1)
+    bad = (degree == 0) | repeated
+    for t in np.flatnonzero(bad | outside)[: max(0, 20 - len(problems))]:
+        mono = tuple(int(i) for i in monomials[t])
+        problems.append(f"monomial {t} {mono} must be non-empty with distinct wires" if bad[t]
+                        else f"monomial {t} {mono} has a wire outside [0, {n_wires})")
     if problems:
         raise ValueError("build_uand: " + "; ".join(problems))
-    return mons
+    flat[~present] = -1
+    mons = list(map(tuple, flat.tolist())) if present.all() else \
+        [tuple(row[: k].tolist()) for row, k in zip(flat, degree)]
+    return mons, flat
