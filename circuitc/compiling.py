@@ -31,7 +31,7 @@ class CompileOptions:
     optimize: str | None = None  # choose the LUT size: balanced | depth | neurons (not with lut)
     distribution: str | None = None  # a spec overriding the circuit's declared distribution
     samples: int = 10_000  # samples for activity measurements and validation
-    construction: str = "uand"  # the superposed construction: uand | clamped
+    construction: str = "auto"  # the superposed construction: uand | clamped | auto
     width: int | None = None  # width of superposed levels (None: the smallest that validates)
     input_dim: int | None = None  # store the inputs in superposition in this many dimensions
     margin: float = 0.05  # validation: smallest read-off margin a superposed level must keep

@@ -105,9 +105,13 @@ def test_superposed_clamped_on_a_deep_sparse_circuit_is_checked_on_fresh_inputs(
     net = circuitc.compile(circuit, mode="superposed", construction="clamped", samples=3000)
     levels = net.meta["plan"]["levels"]
     assert [r["construction"] for r in levels] == ["clamped"] * 3
-    # inner levels keep a read-off margin the next clamped level can take
-    assert all(r.get("margin", 1.0) >= plan.INNER_MARGIN for r in levels[:-1])
-    assert net.meta["plan"]["validation"]["ok"]
+    # one width for every level, whose whole network kept CLAMPED_SEARCH_STEPS host steps
+    assert len({r["width"] for r in levels}) == 1
+    assert all(r["margin"] >= plan.CLAMPED_SEARCH_STEPS / plan.CLAMPED_HOSTS for r in levels)
+    validation = net.meta["plan"]["validation"]
+    assert validation["ok"] and validation["samples"] == plan.HOLDOUT_FACTOR * 3000 > 3000
+    assert validation["margin"] >= plan.CLAMPED_FRESH_STEPS / plan.CLAMPED_HOSTS
+    assert "95% confidence" in validation["confidence"]
     assert circuitc.evaluate(net, samples=3000)["ok"]  # seed 0: neither search nor check sample
 
 
