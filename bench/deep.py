@@ -285,7 +285,8 @@ def timed(cmd: list[str], cwd: str) -> dict:
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     cpu = sum(float(v) for v in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)",
                                            proc.stderr))
-    lines = [line for line in proc.stderr.splitlines() if line.strip() and not line.startswith("\t")]
+    lines = [line for line in proc.stderr.splitlines()  # circuitc's, not /usr/bin/time's
+             if line.strip() and not line.startswith("\t")]
     return {"status": proc.returncode, "stdout": proc.stdout,
             "peak_gb": int(peak.group(1)) / 1e6 if peak else None, "cpu_s": round(cpu, 1),
             "error": lines[-3:] if proc.returncode else None}

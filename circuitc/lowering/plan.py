@@ -85,7 +85,7 @@ CONSTRUCTIONS = ("uand", "clamped", "auto")  # auto: see `construction_for`
 MAX_WIDTH_FACTOR = 16  # superposed mode searches widths up to this times the exact width
 UAND_HOSTS = 64  # neurons per monomial (c): best measured at m = 1000 (docs/uand.md)
 CLAMPED_HOSTS = 12  # clamped pairs per unit (docs/deep.md)
-# Clamped acceptance (docs/deep.md "Acceptance"): a clamped read-off moves in steps of one host,
+# Clamped acceptance (docs/deep.md section 5): a clamped read-off moves in steps of one host,
 # 1 / CLAMPED_HOSTS; a width passes the search when every level's margin spans CLAMPED_SEARCH_STEPS
 # host steps on the search sample, and the fresh check (HOLDOUT_FACTOR x samples, more than
 # eval draws) when every level keeps CLAMPED_FRESH_STEPS, so a sample the planner never saw must
@@ -405,8 +405,8 @@ class _Search:
         levels of a sparse layered circuit are alike, and a level chosen narrow on its own
         margin can leave the next one no width that reads it cleanly). A width passes when the
         whole network has zero bit errors on the search sample and every level's margin is at
-        least CLAMPED_SEARCH_STEPS / CLAMPED_HOSTS; doubling from the widest level's exact width
-        / 8, judged on the first batch, geometric bisection to REFINE_TOL, then confirmation on
+        least CLAMPED_SEARCH_STEPS / CLAMPED_HOSTS; doubling from half the widest level's exact
+        width, judged on the first batch, geometric bisection to REFINE_TOL, then confirmation on
         the whole sample (widening by CONFIRM_FACTOR). CircuitError when no width up to
         MAX_WIDTH_FACTOR x the widest exact width passes."""
         specs = [spec for spec in self.specs if spec.monomials]
@@ -433,7 +433,9 @@ class _Search:
                 self._threshold = result["threshold"]
             return ok
 
-        floor, limit = max(_floor("clamped"), widest // 8), MAX_WIDTH_FACTOR * widest
+        # below half the exact width a clamped layer has failed everywhere measured
+        # (docs/deep.md: zero errors at 5.8x the exact width at 2000 wires, 1.2x at 32,000)
+        floor, limit = max(_floor("clamped"), widest // 2), MAX_WIDTH_FACTOR * widest
         failed, best, width = 0, None, floor
         with progress(2 * REFINE_STEPS + CONFIRM_STEPS, "width search", unit="try",
                       enabled=self.options.show_progress) as bar:
