@@ -5,6 +5,8 @@ Usage (OMP_NUM_THREADS=1 recommended; results go to docs/deep.md by hand):
     python bench/deep.py depth    --wires 2000 --levels 32 --active 4 --samples 10000
     python bench/deep.py compress --wires 2000 --levels 8 --active 4 --samples 10000
     python bench/deep.py one      --wires 2000 --levels 8 --active 4 --mode clamped --d 40000
+    python bench/deep.py cli      --wires 2000 --levels 8 --active 4 --seed 1 \
+        --cli-mode superposed --json bench/results/deep_cli.jsonl [compile options...]
 
 Circuits come from circuitc.gen.sparse_circuit (every gate reads two wires of the level below,
 every level has exactly `wires` wires). They are levelized directly (each gate's polynomial over
@@ -14,6 +16,7 @@ an extra level's worth of buffers (see docs/deep.md); `--passes` uses run_passes
 
 Constructions ("mode"):
 - clamped:  circuitc.lowering.clamped.build_clamped on every level (d ReLUs per layer).
+- signed:   the same with signed ANDNOT units (build_clamped(..., signed=True)).
 - uand:     unclamped U-AND monomial layers (circuitc.lowering.uand.build_uand, targeted,
             bias -(k-1), read-off debiased for exactly `active` on), read off as gates.
 - uand+correct: the same with a correction layer (circuitc.lowering.correction) after every
@@ -106,9 +109,10 @@ def build_stack(specs, calib: list[np.ndarray], mode: str, d: int, *, c: int, h:
     compute, correct = [], []
     for t, spec in enumerate(specs):
         s = seed + 1000 * t
-        if mode == "clamped":
+        if mode in ("clamped", "signed"):
             compute.append(build_clamped(spec, d, c=c, h=h, shift=shift, seed=s,
-                                         wire_samples=calib[t] if debias else None))
+                                         wire_samples=calib[t] if debias else None,
+                                         signed=mode == "signed"))
         elif mode == "exact":
             compute.append(via_monomials(build_exact(spec.monomials, spec.n_wires), spec))
         elif mode.startswith("uand"):
@@ -228,6 +232,7 @@ def evaluate_stack(stack: Stack, truth: list[np.ndarray], ops: list[np.ndarray] 
         size = n * truth[t + 1].shape[1]
         row = {"level": t + 1, "mean_error": a["err"] / size, "mean_abs": a["abs"] / size,
                "max_abs": a["max"], "margin": a["min_true"] - a["max_false"],
+               "min_true": a["min_true"], "max_false": a["max_false"],
                "bit_errors": a["bits"], "bad_samples": a["bad"]}
         if ops is not None:
             row["classes"] = {name: {"n": cl["n"], "mean_error": cl["err"] / max(cl["n"], 1),
@@ -270,9 +275,55 @@ def run(wires: int, levels: int, active: int, mode: str, d: int, *, c: int = 6, 
                         "eval": round(t3 - t2, 1)}}
 
 
+# ---- through the command line ------------------------------------------------------------------
+def timed(cmd: list[str], cwd: str) -> dict:
+    """Run cmd under /usr/bin/time -v: stdout, exit status, peak RSS (GB), CPU seconds."""
+    import re
+    import subprocess
+
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], cwd=cwd, capture_output=True, text=True)
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    cpu = sum(float(v) for v in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)",
+                                           proc.stderr))
+    lines = [line for line in proc.stderr.splitlines()  # circuitc's, not /usr/bin/time's
+             if line.strip() and not line.startswith("\t")]
+    return {"status": proc.returncode, "stdout": proc.stdout,
+            "peak_gb": int(peak.group(1)) / 1e6 if peak else None, "cpu_s": round(cpu, 1),
+            "error": lines[-3:] if proc.returncode else None}
+
+
+def cli(wires: int, levels: int, active: int, seed: int, mode: str, work: str,
+        extra: list[str]) -> dict:
+    """`circuitc gen sparse`, `compile --mode MODE ... --json` and `eval --json` as a user runs
+    them; the compile's widths and gates per ReLU, eval's bit errors and every level's margin."""
+    import sys
+
+    exe = [sys.executable, "-m", "circuitc"]
+    row: dict = {"wires": wires, "levels": levels, "active": active, "seed": seed, "mode": mode,
+                 "extra": extra}
+    gen = timed([*exe, "gen", "sparse", "--wires", str(wires), "--levels", str(levels),
+                 "--active", str(active), "--seed", str(seed), "-o", "s.circ"], work)
+    row["gen"] = {k: gen[k] for k in ("status", "peak_gb", "cpu_s")}
+    comp = timed([*exe, "compile", "s.circ", "--mode", mode, "-o", "s.npz", "--json", *extra],
+                 work)
+    row["compile"] = {k: comp[k] for k in ("status", "peak_gb", "cpu_s", "error")}
+    if comp["status"] != 0:
+        return row
+    summary = json.loads(comp["stdout"])
+    row.update(neurons=summary["neurons"], gates=summary["gates"], widths=summary["widths"],
+               gates_per_relu=summary["gates_per_relu"])
+    ev = timed([*exe, "eval", "s.npz", "--json"], work)
+    row["eval"] = {k: ev[k] for k in ("status", "peak_gb", "cpu_s", "error")}
+    if ev["stdout"]:
+        report = json.loads(ev["stdout"])
+        row["eval"].update(bit_errors=report.get("bit_errors"), samples=report.get("samples"),
+                           margins=[lv.get("margin") for lv in report.get("levels", [])])
+    return row
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["one", "depth", "compress"])
+    ap.add_argument("what", choices=["one", "depth", "compress", "cli"])
     ap.add_argument("--wires", type=int, default=2000)
     ap.add_argument("--levels", type=int, default=8)
     ap.add_argument("--active", type=int, default=4)
@@ -293,7 +344,19 @@ def main(argv=None) -> None:
                     help="error per input class (none / some / all operands on), with the "
                          "clamped construction's predictions")
     ap.add_argument("--json", default=None, help="append results (JSON lines) to this file")
-    a = ap.parse_args(argv)
+    ap.add_argument("--cli-mode", default="superposed",
+                    help="cli: compile --mode (exact, superposed, auto)")
+    ap.add_argument("--dir", default=".", help="cli: scratch directory for s.circ and s.npz")
+    a, extra = ap.parse_known_args(argv)
+    if a.what == "cli":  # extra arguments go to compile, e.g. --width 18000
+        res = cli(a.wires, a.levels, a.active, a.seed, a.cli_mode, a.dir, extra)
+        print(json.dumps(res), flush=True)
+        if a.json:
+            with open(a.json, "a") as f:
+                f.write(json.dumps(res) + "\n")
+        return
+    if extra:
+        ap.error(f"unrecognized arguments: {' '.join(extra)}")
     prepared = prepare(a.wires, a.levels, a.active, a.seed, a.passes)
     modes = a.mode.split(",")
     for mode in modes:

@@ -3,7 +3,9 @@
     python bench/plots.py        # reads bench/results/*.jsonl (bench/deep.py, bench/uand.py)
 
 Writes docs/img/depth.png (mean |read-off error| and bit errors per level, per construction),
-docs/img/compression.png (bit errors against gates per ReLU, per circuit width) and
+docs/img/compression.png (bit errors against gates per ReLU, per circuit width),
+docs/img/ratio.png (gates per ReLU at zero errors against wires per level, with the exact
+lowering's line; also reads signed*.jsonl and deep_cli.jsonl when present) and
 docs/img/uand_width.png (U-AND width for zero errors against m, with fitted power laws). A plot
 whose results file is missing is skipped.
 """
@@ -117,8 +119,61 @@ def width_plot() -> None:
     fig.savefig(IMG / "uand_width.png", dpi=110)
 
 
+def best_zero_error(runs: list[dict]) -> dict[int, float]:
+    """Per wires-per-level: the largest gates per ReLU of a run with zero bit errors."""
+    best: dict[int, float] = {}
+    for r in runs:
+        if r.get("bit_errors") == 0:
+            best[r["wires"]] = max(best.get(r["wires"], 0.0), r["gates_per_relu"])
+    return best
+
+
+def ratio_plot() -> None:
+    """Gates per ReLU at zero bit errors against wires per level: the benchmark's
+    constructions (bench/deep.py compress), the command line (bench/deep.py cli: compile + eval,
+    zero output bit errors and a positive margin on every level), the exact lowering, and the
+    sqrt(wires) law fitted through the clamped points, extended to where it crosses 1."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    bench = [r for name in COMPRESSION + SIGNED for r in
+             (rows(name) if (RESULTS / name).exists() else [])]
+    exact = {r["wires"]: r["gates_per_relu"] for r in bench if r["mode"] == "exact"}
+    for mode, marker in (("clamped", "o"), ("signed", "s")):
+        best = best_zero_error([r for r in bench if r["mode"] == mode])
+        if not best:
+            continue
+        w = np.array(sorted(best), dtype=float)
+        g = np.array([best[k] for k in sorted(best)])
+        line = ax.plot(w, g, marker=marker, label=f"{mode} units, bench/deep.py (zero errors)")
+        k = float(np.exp(np.mean(np.log(g) - 0.5 * np.log(w))))
+        grid = np.geomspace(w.min(), 6e5, 50)
+        ax.plot(grid, k * np.sqrt(grid), "--", lw=0.8, color=line[0].get_color(),
+                label=f"{mode}: {k:.2e} sqrt(wires) (extrapolated)")
+    if (RESULTS / "deep_cli.jsonl").exists():
+        cli = [r for r in rows("deep_cli.jsonl") if r.get("eval", {}).get("bit_errors") == 0
+               and all(m is not None and m > 0 for m in r["eval"].get("margins", [None]))]
+        for mode, marker in (("superposed", "D"), ("exact", "x")):
+            pts = sorted((r["wires"], r["gates_per_relu"]) for r in cli if r["mode"] == mode)
+            if mode == "exact":
+                exact.update(dict(pts))
+            elif pts:
+                ax.plot(*zip(*pts), marker=marker, ls="", ms=8,
+                        label="circuitc compile --mode superposed + eval (zero errors)")
+    if exact:
+        level = float(np.mean(list(exact.values())))
+        ax.axhline(level, color="black", lw=1, label=f"exact lowering ({level:.2f})")
+    ax.axhline(1.0, color="grey", lw=0.5, ls=":")
+    ax.set(xscale="log", yscale="log", xlabel="wires per level (8 levels, 4 inputs on)",
+           ylabel="gates per ReLU at zero bit errors",
+           title="deep sparse circuits: compression at zero bit errors")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(IMG / "ratio.png", dpi=110)
+
+
+SIGNED = ("signed2000.jsonl", "signed8000.jsonl", "signed32000.jsonl")
 PLOTS = {depth_plot: ["depth.jsonl"],
          compression_plot: list(COMPRESSION),
+         ratio_plot: list(COMPRESSION),
          width_plot: ["uand_width.jsonl"]}
 
 if __name__ == "__main__":

@@ -373,8 +373,9 @@ def gen_sparse(wires, levels, active, inputs, seed, output):
 @click.option("--no-polarity", is_flag=True, help="Keep every wire in its own polarity.")
 @lut_option
 @optimize_option
-@click.option("--construction", type=click.Choice(["uand", "clamped"]), default="uand",
-              show_default=True, help="The construction of superposed levels.")
+@click.option("--construction", type=click.Choice(["auto", "uand", "clamped"]), default="auto",
+              show_default=True, help="The construction of superposed levels (auto: clamped "
+              "for circuits deeper than two gate levels, else uand).")
 @click.option("--width", default="auto", show_default=True, metavar="N|auto",
               help="Width of every superposed level, or the smallest that validates.")
 @click.option("--input-dim", type=click.IntRange(min=1), metavar="D0",
@@ -412,7 +413,9 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, optim
     warnings: list[Diagnostic] = []
     held = [_load(file, params, fmt, warnings)]  # no local name: compile may free the graph
     _print_warnings(warnings)
-    memory.check(memory.estimate_compile(held[0], mode, construction, samples),
+    estimated = construction if construction != "auto" else (  # as construction_for decides
+        "clamped" if len(held[0].levels()) > 2 else "uand")
+    memory.check(memory.estimate_compile(held[0], mode, estimated, samples),
                  _budget(max_memory), "compiling this circuit", file)
     net = compile(held.pop(), CompileOptions(
         mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, lut=lut,

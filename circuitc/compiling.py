@@ -33,7 +33,7 @@ class CompileOptions:
     # LUTs); not with lut. None: balanced in auto mode, else gates (resolved on creation)
     distribution: str | None = None  # a spec overriding the circuit's declared distribution
     samples: int = 10_000  # samples for activity measurements and validation
-    construction: str = "uand"  # the superposed construction: uand | clamped
+    construction: str = "auto"  # the superposed construction: uand | clamped | auto
     width: int | None = None  # width of superposed levels (None: the smallest that validates)
     input_dim: int | None = None  # store the inputs in superposition in this many dimensions
     margin: float = 0.05  # validation: smallest read-off margin a superposed level must keep

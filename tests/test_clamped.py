@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from circuitc.lowering.clamped import (AND, OR, Unit, build_clamped, decompose, measured_spurious,
-                                       placement, predicted_errors, predicted_spurious)
+from circuitc.lowering.clamped import (AND, ANDNOT, OR, Unit, build_clamped, decompose,
+                                       measured_spurious, placement, predicted_errors,
+                                       predicted_spurious)
 from circuitc.lowering.construction import LevelSpec
 from circuitc.simulate import all_inputs
 
@@ -44,8 +45,11 @@ def truth(spec, w):
 
 
 def unit_values(units, w):
-    return np.stack([w[:, list(u.wires)].all(1) if u.kind == AND else w[:, list(u.wires)].any(1)
-                     for u in units], axis=1).astype(np.float32)
+    def value(u):
+        x = w[:, list(u.wires)] > 0.5
+        return x.all(1) if u.kind == AND else x[:, 0] & ~x[:, 1] if u.kind == ANDNOT else x.any(1)
+
+    return np.stack([value(u) for u in units], axis=1).astype(np.float32)
 
 
 def forward(layer, w):
@@ -190,3 +194,73 @@ def test_bad_arguments_are_reported_together():
     msg = str(e.value)
     for part in ("d must", "c must", "h must", "wire_samples"):
         assert part in msg
+
+
+# ---- signed units (section 6) ------------------------------------------------------------------
+SIGNED_FEWEST = FEWEST | {"a&~b": 1, "b&~a": 1}
+
+
+@pytest.mark.parametrize("name", sorted(GATES))
+def test_signed_decomposition_is_exact_and_no_larger(name):
+    poly, const = GATES[name]
+    spec = spec_of([((0, 1), poly, const)], 2)
+    units, C, k = decompose(spec, signed=True)
+    assert len(units) == SIGNED_FEWEST[name]
+    w = all_inputs(2).astype(np.float32)
+    assert np.array_equal(unit_values(units, w) @ C.toarray() + k, truth(spec, w))
+    if name in ("a&~b", "b&~a", "xor"):
+        assert all(u.kind == ANDNOT for u in units)
+
+
+def test_signed_pair_block_costs_two_units():
+    spec = spec_of([((0, 1), *GATES["a&~b"]), ((0, 1), *GATES["b&~a"])], 2)
+    assert len(decompose(spec)[0]) == 3 and len(decompose(spec, signed=True)[0]) == 2
+
+
+def test_signed_layer_exact_when_no_pair_is_shared_and_clamps_noise():
+    spec = random_spec(11)
+    units, _, _ = decompose(spec, signed=True)
+    c, h, d = 3, 0.1, 2 * 3 * len(units)
+    calib = np.random.default_rng(12).random((500, spec.n_wires)) < 0.1
+    layer = build_clamped(spec, d, c=c, h=h, seed=1, signed=True, wire_samples=calib)
+    pl = placement(spec, d, c, 1, signed=True)
+    assert np.bincount(pl.hj).max() == 1 and (pl.Wcount.data < 0).any()
+    w = all_inputs(spec.n_wires).astype(np.float32)
+    want = truth(spec, w)
+    assert np.allclose(forward(layer, w), want, atol=1e-5)
+    reads = int(abs(pl.Wcount).sum(axis=0).max())
+    noise = np.random.default_rng(2).uniform(-1, 1, w.shape).astype(np.float32)
+    assert np.allclose(forward(layer, w + noise * 0.99 * (0.5 - h) / reads), want, atol=1e-5)
+    assert not np.allclose(forward(layer, w + 0.6), want, atol=1e-3)
+
+
+def test_signed_spurious_rates_and_cancellation():
+    """Measured spurious rates of signed hosts against a direct count: an ANDNOT host fires
+    spuriously by one coincidence (like OR), and an on unit's host is silenced when a co-hosted
+    ANDNOT unit's negative wire is on (the signed construction's false negatives)."""
+    rng = np.random.default_rng(13)
+    n_wires = 300
+    gates = [((int(a), int(b)), *GATES[("a&~b", "b&~a", "or", "and")[rng.integers(4)]])
+             for a, b in (rng.choice(n_wires, 2, replace=False) for _ in range(400))]
+    spec = spec_of(gates, n_wires)
+    pl = placement(spec, 800, 6, seed=4, signed=True)
+    x = rng.random((5000, n_wires)) < 0.01
+    q = measured_spurious(pl.units, pl.hu, pl.hj, pl.Wcount, pl.thr, x)
+    pre = x.astype(np.float32) @ pl.Wcount.toarray()
+    fires = pre >= pl.thr
+    on = unit_values(pl.units, x.astype(np.float32)).astype(bool)  # [n, units]
+    e = 7  # one host entry, by hand
+    t, j = pl.hu[e], pl.hj[e]
+    off = ~on[:, t]
+    assert q[e] == pytest.approx(fires[off, j].mean(), rel=1e-6)
+    kinds = np.array([pl.units[t].kind for t in pl.hu])
+    assert q[kinds == ANDNOT].mean() > 0
+    # false negatives: hosts of on units that do not fire, only through negative reads
+    silent = [(~fires[on[:, t], j]).mean() for t, j in zip(pl.hu, pl.hj) if on[:, t].any()]
+    assert 0 < np.mean(silent) < 0.2
+
+
+def test_signed_needs_samples_to_calibrate():
+    spec = spec_of([((0, 1), *GATES["a&~b"])], 2)
+    with pytest.raises(ValueError, match="wire_samples"):
+        build_clamped(spec, 12, c=3, signed=True, activity=0.1)

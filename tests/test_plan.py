@@ -61,12 +61,15 @@ def test_fixed_width_that_is_too_small_is_refused(uand40):
 
 def test_auto_mode_keeps_exact_where_superposition_does_not_pay():
     adder = circuitc.parse_file(EXAMPLES / "adder.circ", params={"N": 4})
-    # superposed mode: a level whose U-AND would be as wide as its exact lowering stays exact,
+    # superposed U-AND: a level whose U-AND would be as wide as its exact lowering stays exact,
     # said so (the search is bounded by the exact width)
-    net = circuitc.compile(adder, mode="superposed", samples=500)
+    net = circuitc.compile(adder, mode="superposed", construction="uand", samples=500)
     for r in net.meta["plan"]["levels"]:
         assert r["construction"] == "exact" and r["why"] or r["width"] < r["exact_width"]
     assert circuitc.evaluate(net)["ok"]
+    # the default construction on a circuit this deep is clamped, which no width pays for here
+    with pytest.raises(CircuitError, match="use --mode auto"):
+        circuitc.compile(adder, mode="superposed", samples=500)
     net = circuitc.compile(adder, mode="auto", samples=500)
     rows = net.meta["plan"]["levels"]
     assert all(r["construction"] == "exact" and r["why"] for r in rows)
@@ -131,9 +134,13 @@ def test_superposed_clamped_on_a_deep_sparse_circuit_is_checked_on_fresh_inputs(
     net = circuitc.compile(circuit, mode="superposed", construction="clamped", samples=3000)
     levels = net.meta["plan"]["levels"]
     assert [r["construction"] for r in levels] == ["clamped"] * 3
-    # inner levels keep a read-off margin the next clamped level can take
-    assert all(r.get("margin", 1.0) >= plan.INNER_MARGIN for r in levels[:-1])
-    assert net.meta["plan"]["validation"]["ok"]
+    # one width for every level, whose whole network kept CLAMPED_SEARCH_STEPS host steps
+    assert len({r["width"] for r in levels}) == 1
+    assert all(r["margin"] >= plan.CLAMPED_SEARCH_STEPS / plan.CLAMPED_HOSTS for r in levels)
+    validation = net.meta["plan"]["validation"]
+    assert validation["ok"] and validation["samples"] == plan.HOLDOUT_FACTOR * 3000 > 3000
+    assert validation["margin"] >= plan.CLAMPED_FRESH_STEPS / plan.CLAMPED_HOSTS
+    assert "95% confidence" in validation["confidence"]
     assert circuitc.evaluate(net, samples=3000)["ok"]  # seed 0: neither search nor check sample
 
 

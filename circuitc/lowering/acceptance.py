@@ -63,7 +63,8 @@ class Tail:
         x = np.asarray(x, dtype=np.float64)
         if self.n == 0 or not np.isfinite(self.largest):
             return np.zeros_like(x)
-        fit = self.rate * (np.exp(-(x - self.u) / self.beta) if self.beta > 0 else
+        # below u the fit is not used (np.where below): clip there so exp cannot overflow
+        fit = self.rate * (np.exp(-np.maximum(x - self.u, 0) / self.beta) if self.beta > 0 else
                            (x < self.largest).astype(np.float64))
         below = (len(self.values) - np.searchsorted(self.values, x, side="right")) / self.n
         return np.where(x >= self.u, np.minimum(fit, self.rate), below)

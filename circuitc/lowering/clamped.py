@@ -101,6 +101,24 @@ is on, and the collision rate of its class minus the average gamma when it is of
 expected error is the C-combination of its units' errors (`predicted_errors`). AND units are
 the ones whose error depends on the class: one operand on leaves them one collision from firing,
 none on two.
+
+6. Signed units (signed=True)
+-----------------------------
+An ANDNOT unit [w_a - w_b >= 1/2] is a & ~b on 0/1 wires: one unit where section 1 needs two
+(U_buf(a) - U_and), so a pair block a & ~b, b & ~a costs two units instead of three, and XOR is
+the sum of the two ANDNOT units of its operands (exactly one of them is on when XOR is). Its
+hosts are pairs of the threshold-1/2 pool (with the OR-type units): a host reads a with weight +1
+and b with weight -1. Off, it fires by one coincidence like an OR host (a = b = 0, or a = b = 1);
+with a = 0, b = 1 it needs two. The price is cancellation: a host of an on unit T no longer
+always fires, since a co-hosted ANDNOT unit whose negative wire is on takes 1 from the pair's
+pre-activation (one coincidence, the same order as the spurious rate q); a pair hosting both
+[a - b] and [b - a] reads 0 and is dead. So the read-off has false negatives as well as false
+positives; the measured spurious rate (`measured_spurious`) conditions each host on its unit
+being off directly ((F_j - both_{T,j}) / (n - T_count), both = samples where T is on and j
+fires), which is exact for signed and positive units alike. The predictions of sections 3 and 5
+assume positive weights and are not made for signed units (calibrate on wire_samples).
+Measured (docs/deep.md section 4): 1.4x fewer units on the generator's circuits, fewer bit
+errors at a given width, but the zero-error width at 2000 wires per level did not move.
 """
 
 from __future__ import annotations
@@ -115,22 +133,27 @@ from circuitc.lowering.construction import GateLayer, LevelSpec
 
 DEFAULT_C = 12  # hosts per unit (bench/deep.py: c = 12 reached zero errors at the smallest width)
 DEFAULT_H = 0.1  # half-width of the clamped step's ramp
-OR, AND = "or", "and"
+OR, AND, ANDNOT = "or", "and", "andnot"
 
 
 @dataclass(frozen=True)
 class Unit:
-    kind: str  # OR or AND
-    wires: tuple[int, ...]  # sorted operand wires
+    kind: str  # OR, AND or ANDNOT (signed: [w_a - w_b >= 1/2], wires = (a, b), a read +1, b -1)
+    wires: tuple[int, ...]  # operand wires: sorted, but (a, b) in that order for ANDNOT
 
     @property
     def threshold(self) -> float:
-        return 0.5 if self.kind == OR else len(self.wires) - 0.5
+        return len(self.wires) - 0.5 if self.kind == AND else 0.5
+
+    @property
+    def signs(self) -> tuple[int, ...]:
+        return (1, -1) if self.kind == ANDNOT else (1,) * len(self.wires)
 
 
-def decompose(spec: LevelSpec) -> tuple[list[Unit], sp.csr_array, np.ndarray]:
+def decompose(spec: LevelSpec, signed: bool = False) -> tuple[list[Unit], sp.csr_array, np.ndarray]:
     """Units the level needs, their coefficients C [n_units, n_gates] and constants [n_gates]
-    (gates = unit values @ C + const on 0/1 wires); see section 1 of the module docstring."""
+    (gates = unit values @ C + const on 0/1 wires); see section 1 of the module docstring
+    (signed: section 6)."""
     P = sp.csc_array(spec.P)
     units: dict[Unit, int] = {}
     rows, cols, vals = [], [], []
@@ -140,7 +163,7 @@ def decompose(spec: LevelSpec) -> tuple[list[Unit], sp.csr_array, np.ndarray]:
             key = tuple(sorted(spec.monomials[m]))
             terms[key] = terms.get(key, 0.0) + float(v)
         terms = {m: v for m, v in terms.items() if v != 0}
-        choice = _best(_options(terms), units)
+        choice = _best(_options(terms, signed), units)
         for unit, coef in choice:
             if coef == 0:
                 continue
@@ -154,8 +177,10 @@ def decompose(spec: LevelSpec) -> tuple[list[Unit], sp.csr_array, np.ndarray]:
     return list(units), C, np.asarray(spec.p0, dtype=np.float32).copy()
 
 
-def _options(terms: dict[tuple[int, ...], float]) -> list[list[tuple[Unit, float]]]:
-    """Every fewest-unit decomposition of one gate's non-constant part."""
+def _options(terms: dict[tuple[int, ...], float],
+             signed: bool = False) -> list[list[tuple[Unit, float]]]:
+    """Every fewest-unit decomposition of one gate's non-constant part (signed: a & ~b and XOR
+    through ANDNOT units, section 6)."""
     wires = sorted({i for m in terms for i in m})
     if not terms:
         return [[]]
@@ -167,6 +192,13 @@ def _options(terms: dict[tuple[int, ...], float]) -> list[list[tuple[Unit, float
     ca, cb, cab = terms.get((a,), 0.0), terms.get((b,), 0.0), terms.get((a, b), 0.0)
     ua, ub, uand, uor = Unit(OR, (a,)), Unit(OR, (b,)), Unit(AND, (a, b)), Unit(OR, (a, b))
     one, two = [], []
+    if signed:
+        if cb == 0 and cab == -ca:  # ca (a & ~b)
+            one.append([(Unit(ANDNOT, (a, b)), ca)])
+        if ca == 0 and cab == -cb:  # cb (b & ~a)
+            one.append([(Unit(ANDNOT, (b, a)), cb)])
+        if ca == cb and cab == -2 * ca:  # ca XOR: exactly one of a & ~b, b & ~a is on
+            two.append([(Unit(ANDNOT, (a, b)), ca), (Unit(ANDNOT, (b, a)), ca)])
     if ca == 0 and cb == 0:
         one.append([(uand, cab)])
     if ca == cb == -cab:
@@ -213,14 +245,16 @@ def build_clamped(
     seed: int = 0,
     wire_samples: np.ndarray | None = None,
     activity: float | np.ndarray | None = None,
+    signed: bool = False,
 ) -> GateLayer:
     """A clamped targeted layer of d ReLUs (d/2 step pairs) computing spec's gates; see the module
     docstring. wire_samples (bool [n, n_wires], stored values of the level below) or activity
-    (per-wire or global on-probability) calibrate the read-off; ValueError on bad arguments."""
+    (per-wire or global on-probability) calibrate the read-off; signed uses ANDNOT units (section
+    6; needs wire_samples to calibrate); ValueError on bad arguments."""
     _check(spec, d, c, h, wire_samples, activity)
     if not abs(shift) + h < 0.5:
         raise ValueError(f"build_clamped: |shift| + h must be below 1/2, got {shift!r} + {h!r}")
-    pl = placement(spec, d, c, seed)
+    pl = placement(spec, d, c, seed, signed)
     units, C, const, hu, hj, Wcount, thr = pl.units, pl.C, pl.const, pl.hu, pl.hj, pl.Wcount, pl.thr
     D = d // 2
     hosts = np.bincount(hu, minlength=len(units))
@@ -247,7 +281,8 @@ def build_clamped(
     r = (const - (gamma / (1.0 - gamma)).astype(np.float32) @ C).astype(np.float32)
     reads = np.asarray(Wcount.sum(axis=0)).ravel()
     info = {
-        "construction": "clamped", "width": int(d), "pairs": int(D), "c": int(c), "h": float(h), "shift": float(shift),
+        "construction": "clamped", "width": int(d), "pairs": int(D), "c": int(c), "h": float(h),
+        "shift": float(shift), "signed": bool(signed),
         "units": len(units), "units_by_threshold": {str(t): int(n) for t, n in zip(pools, counts)},
         "hosts_min": int(hosts.min()) if len(hosts) else 0,
         "reads_per_pair": float(reads.mean()) if D else 0.0,
@@ -332,12 +367,18 @@ def measured_spurious(units: Sequence[Unit], hu: np.ndarray, hj: np.ndarray,
                       Wcount: sp.csr_array, thr: np.ndarray, x: np.ndarray) -> np.ndarray:
     """q per (unit, host) entry measured on bool samples x [n, n_wires] (section 3)."""
     xs = sp.csr_array(np.asarray(x, dtype=np.float32))
-    fires = np.zeros(Wcount.shape[1])
     pre = (xs @ Wcount).tocoo()
-    np.add.at(fires, pre.col[pre.data >= thr[pre.col]], 1.0)
-    on = _unit_counts(units, x)
+    hit = pre.data >= thr[pre.col]
+    fired = sp.csr_array((np.ones(int(hit.sum()), np.float32), (pre.row[hit], pre.col[hit])),
+                         shape=pre.shape)  # [n, pairs]
+    fires = np.asarray(fired.sum(axis=0)).ravel()
+    on = _unit_on(units, x)  # [n, units]
+    n_on = np.asarray(on.sum(axis=0)).ravel()
+    # samples where the unit is on and its host fires: all of them for positive units, fewer
+    # for a host silenced by a co-hosted ANDNOT unit's negative wire (section 6)
+    both = sp.csr_array(on.T @ fired)[hu, hj]
     n = x.shape[0]
-    return np.clip((fires[hj] - on[hu]) / np.maximum(n - on[hu], 1), 0.0, 1.0)
+    return np.clip((fires[hj] - both) / np.maximum(n - n_on[hu], 1), 0.0, 1.0)
 
 
 @dataclass
@@ -354,9 +395,9 @@ class Placement:
     thr: np.ndarray
 
 
-def placement(spec: LevelSpec, d: int, c: int, seed: int) -> Placement:
+def placement(spec: LevelSpec, d: int, c: int, seed: int, signed: bool = False) -> Placement:
     """The unit decomposition and placement build_clamped uses (deterministic in seed)."""
-    units, C, const = decompose(spec)
+    units, C, const = decompose(spec, signed)
     if not units:  # only constant gates: nothing to host, r carries them
         empty = np.zeros(0, np.int64)
         return Placement(units, C, const, empty, empty,
@@ -379,9 +420,10 @@ def placement(spec: LevelSpec, d: int, c: int, seed: int) -> Placement:
     hu, hj = np.concatenate(host_u), np.concatenate(host_j)
     sizes = np.array([len(u.wires) for u in units])
     wi = np.concatenate([np.array(units[t].wires) for t in hu])
-    W = sp.csr_array((np.ones(len(wi), np.float32), (wi, np.repeat(hj, sizes[hu]))),
-                     shape=(spec.n_wires, d // 2))
+    sign = np.concatenate([np.array(units[t].signs, np.float32) for t in hu])
+    W = sp.csr_array((sign, (wi, np.repeat(hj, sizes[hu]))), shape=(spec.n_wires, d // 2))
     W.sum_duplicates()
+    W.eliminate_zeros()  # a [a - b] and a [b - a] unit on one pair cancel: that pair is dead
     return Placement(units, C, const, hu, hj, W, thr)
 
 
@@ -402,6 +444,8 @@ def _background(units, hu, hj, Wcount, thr, n_wires, wire_samples, activity):
         return _per_unit(measured_spurious(units, hu, hj, Wcount, thr, wire_samples), hu,
                          len(units)), "samples"
     if activity is not None:
+        if any(u.kind == ANDNOT for u in units):
+            raise ValueError("build_clamped: signed units are calibrated on wire_samples only")
         alpha = np.broadcast_to(np.asarray(activity, float), (n_wires,)).copy()
         return _per_unit(predicted_spurious(units, hu, hj, Wcount, thr, alpha), hu,
                          len(units)), "activity"
@@ -413,18 +457,20 @@ def _per_unit(q: np.ndarray, hu: np.ndarray, n_units: int) -> np.ndarray:
         np.bincount(hu, minlength=n_units), 1)
 
 
-def _unit_counts(units: Sequence[Unit], x: np.ndarray) -> np.ndarray:
-    """Samples on which each unit is on, from bool samples x [n, n_wires]."""
-    x = np.asarray(x, dtype=bool)
-    out = np.empty(len(units))
-    sizes = np.array([len(u.wires) for u in units])
-    for k in np.unique(sizes):
-        sel = np.flatnonzero(sizes == k)
-        idx = np.array([units[t].wires for t in sel])  # [n_sel, k]
-        kinds = np.array([units[t].kind == AND for t in sel])
-        cols = x[:, idx]  # [n, n_sel, k]
-        out[sel] = np.where(kinds, cols.all(axis=2).sum(0), cols.any(axis=2).sum(0))
-    return out
+def _unit_on(units: Sequence[Unit], x: np.ndarray) -> sp.csr_array:
+    """Which units are on in which samples, float32 0/1 csr [n, units], from bool samples
+    x [n, n_wires]: each unit's threshold on its signed operand sum, through the sparse wires."""
+    xs = sp.csr_array(np.asarray(x, dtype=np.float32))
+    sizes = np.array([len(u.wires) for u in units], dtype=np.int64)
+    wi = np.fromiter((i for u in units for i in u.wires), np.int64, int(sizes.sum()))
+    sign = np.fromiter((v for u in units for v in u.signs), np.float32, int(sizes.sum()))
+    M = sp.csr_array((sign, (wi, np.repeat(np.arange(len(units)), sizes))),
+                     shape=(xs.shape[1], len(units)))
+    pre = (xs @ M).tocoo()
+    thr = np.array([u.threshold for u in units])
+    hit = pre.data >= thr[pre.col]
+    return sp.csr_array((np.ones(int(hit.sum()), np.float32), (pre.row[hit], pre.col[hit])),
+                        shape=pre.shape)
 
 
 def _fire_probability(Wcount: sp.csr_array, thr: np.ndarray, alpha: np.ndarray) -> np.ndarray:

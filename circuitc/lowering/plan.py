@@ -45,6 +45,16 @@ Memory: the samples' exact values are kept as on-entries (`circuitc.onbits`) and
 streams in sample batches and column blocks (`circuitc.evaluate.measure`), so nothing of size
 samples x wires or neurons x monomials is ever dense.
 
+Clamped levels in superposed mode (`--construction clamped`, or "auto" on circuits deeper than two
+gate levels: `construction_for`) are searched differently (`_Search.choose_uniform`): one width for
+every level, each candidate judged by the whole network on the search sample (zero bit errors,
+every level's margin at least CLAMPED_SEARCH_STEPS host steps of 1 / CLAMPED_HOSTS), since a level
+chosen narrow on its own margin can leave the next no width that reads it cleanly. Their units
+are signed (clamped.py section 6). Their fresh check draws HOLDOUT_FACTOR x samples (more than
+`circuitc eval` draws) and needs every level's margin at least CLAMPED_FRESH_STEPS host steps:
+clamped bit errors are rare coincidences of spurious hosts, so a check that merely passes one
+eval-sized sample is passed by networks eval then fails (issue 11); the validation reports the
+confidence its sample gives.
 `--width N` fixes the width of every superposed level instead of searching ("auto"); a fixed
 width is held only to `margin` and the check of the whole network, not to INNER_MARGIN.
 `--correct-width N` inserts an error-correction layer of N ReLUs (`correction.py`: clamped
@@ -81,11 +91,17 @@ from circuitc.onbits import Truth, sample_truth
 from circuitc.progress import progress
 
 MODES = ("exact", "superposed", "auto")
-CONSTRUCTIONS = ("uand", "clamped")
+CONSTRUCTIONS = ("uand", "clamped", "auto")  # auto: see `construction_for`
 MAX_WIDTH_FACTOR = 16  # superposed clamped levels: widths up to this times the exact width
 # (a U-AND layer at or above the exact width cannot pay: one neuron per monomial is exact)
 UAND_HOSTS = 64  # neurons per monomial (c): best measured at m = 1000 (docs/uand.md)
 CLAMPED_HOSTS = 12  # clamped pairs per unit (docs/deep.md)
+# Clamped acceptance (docs/deep.md section 5): a clamped read-off moves in steps of one host,
+# 1 / CLAMPED_HOSTS; a width passes the search when every level's margin spans CLAMPED_SEARCH_STEPS
+# host steps on the search sample, and the fresh check (HOLDOUT_FACTOR x samples, more than
+# eval draws) when every level keeps CLAMPED_FRESH_STEPS, so a sample the planner never saw must
+# put more coinciding spurious hosts on one wire than either sample did before a bit flips.
+CLAMPED_SEARCH_STEPS, CLAMPED_FRESH_STEPS = 3, 2
 REFINE_TOL, REFINE_STEPS = 1.05, 8  # geometric bisection until pass/fail are within 5%
 SEARCH_BATCHES = 1  # forward batches (of BATCH samples) that judge a width during the search;
 # the width found is then confirmed on the whole sample (and widened until it passes there)
@@ -100,7 +116,7 @@ ACCEPT_RISK = RISK  # the largest predicted probability of a bit error in eval's
 @dataclass
 class PlanOptions:
     mode: str = "exact"
-    construction: str = "uand"
+    construction: str = "auto"  # uand | clamped | auto (`construction_for`)
     width: int | None = None  # None: search
     input_dim: int | None = None
     samples: int = 10_000
@@ -155,17 +171,24 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
         return plan
 
     levels = level_specs(circuit)
+    options = replace(options, construction=construction_for(options.construction, levels[1]))
+    plan.options = options
     plan.embed, input_readoff = _embedding(n_in, options)
     search = _Search(circuit, options, plan.embed, input_readoff, levels)
-    with progress(len(levels[1]), "width search", unit="level",
-                  enabled=options.show_progress) as bar:
-        plan.levels = []
-        for spec in levels[1]:
-            plan.levels.append(search.choose(spec))
-            bar.update()
+    clamped = options.construction == "clamped"
+    if clamped and not options.width and options.mode == "superposed":
+        plan.levels = search.choose_uniform(input_readoff)
+    else:
+        with progress(len(levels[1]), "width search", unit="level",
+                      enabled=options.show_progress) as bar:
+            plan.levels = []
+            for spec in levels[1]:
+                plan.levels.append(search.choose(spec))
+                bar.update()
     # The widths were picked as the smallest that pass the validation sample, which favours
     # widths that were lucky on it: the whole network is checked on fresh inputs, and widened
-    # where that check fails.
+    # where that check fails: on more samples than eval draws (clamped errors are rare
+    # coincidences, U-AND's are judged by their extrapolated tails).
     holdout = _Sample.draw(circuit, search.wires, holdout_size(options.samples),
                            options.seed + 2)
     for attempt in range(WIDEN_STEPS + 1):
@@ -175,6 +198,10 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
         if plan.validation["ok"] or attempt == WIDEN_STEPS or not search.widen(plan.levels):
             break
     _drop_copies(plan.lowered)
+    n_fresh = plan.validation["samples"]
+    plan.validation["confidence"] = (
+        f"zero bit errors on {n_fresh} fresh samples: the rate of samples with an error is "
+        f"below {3 / n_fresh:.1e} at 95% confidence" if plan.validation["ok"] else None)
     if not plan.validation["ok"]:
         v = plan.validation
         why = (f"the whole network misses the target on {v['samples']} fresh samples "
@@ -197,6 +224,16 @@ def _drop_copies(lowered: Lowered) -> None:
     for affine in [*lowered.layers, *lowered.readoffs, lowered.readout]:
         for part in affines(affine):
             part._W_csc = part._W_dense = part._T = None
+
+
+def construction_for(name: str, specs: list[LevelSpec]) -> str:
+    """The construction of superposed levels: `name`, or for "auto" clamped when the circuit
+    has more than two gate levels (U-AND's errors compound from level to level, clamped layers
+    remove them: docs/deep.md section 1) and U-AND otherwise (one or two levels of ANDs: the
+    paper's task, where U-AND packs far more per neuron: docs/uand.md)."""
+    if name != "auto":
+        return name
+    return "clamped" if len(specs) > 2 else "uand"
 
 
 def _chained(circuit: Circuit) -> bool:
@@ -295,6 +332,13 @@ class _Sample:
         """Wires of `level` on, per sample."""
         return np.diff(self.truth.stored[level].indptr)
 
+    def head(self, n: int) -> "_Sample":
+        """The first n samples (the same draws, so their truth is a slice)."""
+        rows = slice(0, min(n, len(self.x)))
+        truth = Truth(self.truth.expected[rows], [s[rows] for s in self.truth.stored])
+        return _Sample(self.x[rows], truth, [b for b in self.batches if b.stop <= rows.stop]
+                       or [rows])
+
     def wire_rows(self, level: int, rows: int) -> np.ndarray:
         """Dense bool values of `level`'s wires on the first `rows` samples (for constructions
         that calibrate on a few thousand samples of a level of moderate width)."""
@@ -322,7 +366,6 @@ class _Search:
         self._layers: dict[tuple, GateLayer] = {}
         self._stats: dict[tuple, LevelStats] = {}  # (level, name, width) -> per-sample stats of
         # the tail-judged tries that passed (the threshold is chosen on them)
-        self._threshold: np.ndarray | None = None  # the outputs' decode threshold, once chosen
         self._passed: dict[int, tuple[str, int]] = {}  # per level: the last width that passed
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
                        for b in self.sample.batches]
@@ -355,7 +398,7 @@ class _Search:
             built.info = {"construction": "uand", "width": width, "c": c, "placement": layer.mode}
             return built
         built = build_clamped(spec, width, c=CLAMPED_HOSTS, seed=seed,
-                              wire_samples=self.sample.wire_rows(level, 4000))
+                              wire_samples=self.sample.wire_rows(level, 4000), signed=True)
         built.info = {**built.info, "construction": "clamped", "width": width}
         return built
 
@@ -423,6 +466,88 @@ class _Search:
                 self.circuit, f"cannot lower level {level} in superposition: {why}; use {hint}"
                 "--mode auto (exact where superposition does not pay) or exact"))
         return row | {"construction": "exact", "tried": tried, "why": why}
+
+    def choose_uniform(self, input_readoff: Affine) -> list[dict]:
+        """Clamped, superposed, width searched: one width for every level with monomials (the
+        levels of a sparse layered circuit are alike, and a level chosen narrow on its own
+        margin can leave the next one no width that reads it cleanly). A width passes when the
+        whole network has zero bit errors on the search sample and every level's margin is at
+        least CLAMPED_SEARCH_STEPS / CLAMPED_HOSTS; doubling from half the widest level's exact
+        width, judged on the first batch, geometric bisection to REFINE_TOL, then confirmation on
+        the whole sample (widening by CONFIRM_FACTOR). CircuitError when no width up to
+        MAX_WIDTH_FACTOR x the widest exact width passes."""
+        specs = [spec for spec in self.specs if spec.monomials]
+        widest = max((len(spec.monomials) for spec in specs), default=0)
+        target = CLAMPED_SEARCH_STEPS / CLAMPED_HOSTS
+        head = self.sample.head(BATCH)
+        tried: list[dict] = []
+
+        def attempt(width: int, sample: "_Sample") -> bool:
+            for spec in specs:
+                self.chosen[spec.level] = ("clamped", width)
+                self._forget(spec.level, ("clamped", width))
+            try:
+                lowered = lower(self.circuit, input_readoff, self.build, self.correct,
+                                levels=(self.wires, self.specs))
+            except ValueError as error:
+                tried.append({"width": width, "error": str(error)})
+                return False
+            result = self.run(lowered, sample, self.threshold(lowered))
+            ok = result["bit_errors"] == 0 and result["margin"] >= target
+            tried.append({"width": width, "margin": result["margin"],
+                          "bit_errors": result["bit_errors"], "samples": len(sample.x)})
+            return ok
+
+        # below half the exact width a clamped layer has failed everywhere measured
+        # (docs/deep.md: zero errors at 5.8x the exact width at 2000 wires, 1.2x at 32,000)
+        floor, limit = max(_floor("clamped"), widest // 2), MAX_WIDTH_FACTOR * widest
+        failed, best, width = 0, None, floor
+        with progress(2 * REFINE_STEPS + CONFIRM_STEPS, "width search", unit="try",
+                      enabled=self.options.show_progress) as bar:
+            while best is None and specs:
+                bar.update()
+                if attempt(width, head):
+                    best = width
+                elif width >= limit:
+                    break
+                else:
+                    failed, width = width, min(limit, 2 * width)
+            for _ in range(REFINE_STEPS if best else 0):
+                if not failed or best <= REFINE_TOL * failed or best - failed <= 1:
+                    break
+                bar.update()
+                middle = min(best - 1, max(failed + 1, round(math.sqrt(failed * best))))
+                if attempt(middle, head):
+                    best = middle
+                else:
+                    failed = middle
+            for _ in range(CONFIRM_STEPS if best else 0):
+                bar.update()
+                if attempt(best, self.sample):
+                    break
+                best = None if best >= limit else min(limit, math.ceil(best * CONFIRM_FACTOR))
+                if best is None:
+                    break
+            else:
+                best = None if specs else best
+        if specs and best is None:
+            on = self.sample.on_counts(0)
+            raise CircuitError(_diagnostic(
+                self.circuit, f"cannot lower in superposition: no clamped width in "
+                f"{floor}..{limit} (the widest level's exact lowering: {widest}) gave zero bit "
+                f"errors and margins >= {target:.3f} on every level of {self.n} validation "
+                f"samples (the inputs have {on.mean():.1f} on on average, max {on.max()}); "
+                "use --mode auto or exact"))
+        rows = []
+        for spec in self.specs:
+            row = {"level": spec.level, "exact_width": len(spec.monomials)}
+            if spec.monomials:
+                rows.append(row | {"construction": "clamped", "width": best, "tried": tried,
+                                   "margin": tried[-1].get("margin")})
+            else:
+                self.chosen.pop(spec.level, None)
+                rows.append(row | {"construction": "exact", "why": "no monomials"})
+        return rows
 
     def _forget(self, level: int, *keep: tuple) -> None:
         """Drop the layers built for `level` but those `keep` lists: each holds read-offs with
@@ -642,8 +767,10 @@ class _Search:
                         threshold=float(threshold[0]) if len(threshold) else 0.5,
                         risk=ACCEPT_RISK)
         verdict.pop("threshold")
-        ok = (errors == 0 and margin >= self.options.margin
-              and (verdict["ok"] or bool(self.options.width)))
+        # clamped read-offs move in host steps: every level keeps CLAMPED_FRESH_STEPS of them
+        need = (CLAMPED_FRESH_STEPS / CLAMPED_HOSTS if self.options.construction == "clamped"
+                else self.options.margin)
+        ok = errors == 0 and margin >= need and (verdict["ok"] or bool(self.options.width))
         return {"ok": ok, "bit_errors": errors, "margin": margin, "samples": len(sample.x),
                 "risk": verdict}
 
