@@ -407,14 +407,15 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, optim
     seeded validation sample (and refuses, with the reason, when no width does); --mode auto
     does so only where it beats the exact lowering."""
     from circuitc.compiling import CompileOptions, compile
+    from circuitc.lowering.plan import construction_for
 
     if width != "auto" and not (width.isdigit() and int(width) > 0):
         raise ValueError(f"--width takes a positive integer or 'auto', got {width!r}")
     warnings: list[Diagnostic] = []
     held = [_load(file, params, fmt, warnings)]  # no local name: compile may free the graph
     _print_warnings(warnings)
-    estimated = construction if construction != "auto" else (  # as construction_for decides
-        "clamped" if len(held[0].levels()) > 2 else "uand")
+    # the planner decides "auto" on the circuit after the passes; the source's depth estimates it
+    estimated = construction_for(construction, held[0].depth)
     memory.check(memory.estimate_compile(held[0], mode, estimated, samples),
                  _budget(max_memory), "compiling this circuit", file)
     net = compile(held.pop(), CompileOptions(

@@ -171,7 +171,8 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
         return plan
 
     levels = level_specs(circuit)
-    options = replace(options, construction=construction_for(options.construction, levels[1]))
+    options = replace(options, construction=construction_for(options.construction,
+                                                             len(levels[1])))
     plan.options = options
     plan.embed, input_readoff = _embedding(n_in, options)
     search = _Search(circuit, options, plan.embed, input_readoff, levels)
@@ -226,14 +227,14 @@ def _drop_copies(lowered: Lowered) -> None:
             part._W_csc = part._W_dense = part._T = None
 
 
-def construction_for(name: str, specs: list[LevelSpec]) -> str:
+def construction_for(name: str, depth: int) -> str:
     """The construction of superposed levels: `name`, or for "auto" clamped when the circuit
-    has more than two gate levels (U-AND's errors compound from level to level, clamped layers
-    remove them: docs/deep.md section 1) and U-AND otherwise (one or two levels of ANDs: the
-    paper's task, where U-AND packs far more per neuron: docs/uand.md)."""
+    has more than two gate levels (`depth`; U-AND's errors compound from level to level, clamped
+    layers remove them: docs/deep.md section 1) and U-AND otherwise (one or two levels of ANDs:
+    the paper's task, where U-AND packs far more per neuron: docs/uand.md)."""
     if name != "auto":
         return name
-    return "clamped" if len(specs) > 2 else "uand"
+    return "clamped" if depth > 2 else "uand"
 
 
 def _chained(circuit: Circuit) -> bool:
