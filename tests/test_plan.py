@@ -179,3 +179,14 @@ def test_inner_levels_need_a_wider_margin_only_when_the_width_is_searched():
     assert target(mode="superposed") == (plan.INNER_MARGIN, 0.05)  # the top: + acceptance rule
     assert target(mode="superposed", width=500) == (0.05, 0.05)  # the whole-network check decides
     assert target(mode="auto") == (0.05, 0.05)  # auto checks outputs with exact levels above
+
+
+def test_auto_mode_holds_the_top_level_to_the_acceptance_rule_too(uand100):
+    """Auto mode's search judges the output level by the same tail rule as superposed mode: held
+    to the margin alone it picked widths the fresh check then refused, and fell back to exact."""
+    net = circuitc.compile(uand100, mode="auto", samples=4000)
+    (row,) = net.meta["plan"]["levels"]
+    assert net.meta["plan"]["fallback"] is None
+    assert row["construction"] == "uand" and row["width"] < row["exact_width"]
+    assert "risk" in row["tried"][-1] or any("risk" in t for t in row["tried"])
+    assert circuitc.evaluate(net)["bit_errors"] == 0
