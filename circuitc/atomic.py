@@ -22,7 +22,7 @@ def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
             yield handle
             handle.flush()
             # mkstemp makes the file private (0600); the output gets the mode open() would give
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())
+            os.fchmod(handle.fileno(), 0o666 & ~umask())
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -37,7 +37,8 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
         handle.write(data)
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's umask (the permission bits new files and directories do not get)."""
     mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
     os.umask(mask)
     return mask

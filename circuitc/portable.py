@@ -34,6 +34,7 @@ import scipy.sparse as sp
 
 import circuitc
 from circuitc import keys as K
+from circuitc.atomic import umask
 from circuitc.errors import MissingExtra
 from circuitc.netfile import Problems, to_arrays
 from circuitc.network import Network, dumps_meta
@@ -176,11 +177,10 @@ def _readoff_tensors(net: Network, hook: str, wires: list[str],
 def _plain_permissions(directory: Path) -> None:
     """mkdtemp makes the directory private (and safetensors may make its file so): give them
     the permissions of an ordinary new directory and files under the user's umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(directory, 0o777 & ~umask)
+    mask = umask()
+    os.chmod(directory, 0o777 & ~mask)
     for child in directory.iterdir():
-        os.chmod(child, 0o666 & ~umask)
+        os.chmod(child, 0o666 & ~mask)
 
 
 def _write_json(path: Path, data: Any, indent: int | None = 1) -> None:

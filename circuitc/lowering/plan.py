@@ -67,7 +67,9 @@ read-off; even exact levels then see noisy inputs, so the validation decides.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -502,35 +504,11 @@ class _Search:
         # below half the exact width a clamped layer has failed everywhere measured
         # (docs/deep.md: zero errors at 5.8x the exact width at 2000 wires, 1.2x at 32,000)
         floor, limit = max(_floor("clamped"), widest // 2), MAX_WIDTH_FACTOR * widest
-        failed, best, width = 0, None, floor
         with progress(2 * REFINE_STEPS + CONFIRM_STEPS, "width search", unit="try",
                       enabled=self.options.show_progress) as bar:
-            while best is None and specs:
-                bar.update()
-                if attempt(width, head):
-                    best = width
-                elif width >= limit:
-                    break
-                else:
-                    failed, width = width, min(limit, 2 * width)
-            for _ in range(REFINE_STEPS if best else 0):
-                if not failed or best <= REFINE_TOL * failed or best - failed <= 1:
-                    break
-                bar.update()
-                middle = min(best - 1, max(failed + 1, round(math.sqrt(failed * best))))
-                if attempt(middle, head):
-                    best = middle
-                else:
-                    failed = middle
-            for _ in range(CONFIRM_STEPS if best else 0):
-                bar.update()
-                if attempt(best, self.sample):
-                    break
-                best = None if best >= limit else min(limit, math.ceil(best * CONFIRM_FACTOR))
-                if best is None:
-                    break
-            else:
-                best = None if specs else best
+            best = _smallest_passing(
+                lambda width, whole: attempt(width, self.sample if whole else head),
+                floor, limit, confirm=True, tick=bar.update) if specs else None
         if specs and best is None:
             on = self.sample.on_counts(0)
             raise CircuitError(_diagnostic(
@@ -558,36 +536,14 @@ class _Search:
 
     def _search(self, spec: LevelSpec, name: str, floor: int, limit: int,
                 tried: list[dict]) -> int | None:
-        """The smallest width in floor..limit that passes, to within REFINE_TOL: doubling from
-        the floor until a width passes on the first SEARCH_BATCHES batches (a failing width
-        usually fails on its first block, so the narrow tries are cheap), geometric bisection
-        between the last failure and that pass, then confirmation on the whole sample, widening
-        by CONFIRM_FACTOR until it passes there. None when no width up to the limit passes."""
-        failed, best, width = 0, None, floor
-        while best is None:
-            if self._attempt(spec, name, width, tried, SEARCH_BATCHES):
-                best = width
-            elif width >= limit:
-                return None
-            else:
-                failed, width = width, min(limit, 2 * width)
-        for _ in range(REFINE_STEPS):
-            if not failed or best <= REFINE_TOL * failed or best - failed <= 1:
-                break
-            middle = min(best - 1, max(failed + 1, round(math.sqrt(failed * best))))
-            if self._attempt(spec, name, middle, tried, SEARCH_BATCHES):
-                best = middle
-            else:
-                failed = middle
-        if len(self.sample.batches) <= SEARCH_BATCHES or self._tail_judged(spec):
-            return best  # a tail-judged top level is confirmed by the fresh check (holdout)
-        for _ in range(CONFIRM_STEPS):
-            if self._attempt(spec, name, best, tried):
-                return best
-            if best >= limit:
-                return None
-            best = min(limit, math.ceil(best * CONFIRM_FACTOR))
-        return None
+        """The smallest width in floor..limit that passes `_attempt` (`_smallest_passing`: the
+        search's first SEARCH_BATCHES batches, then the whole sample), or None."""
+        confirm = not (len(self.sample.batches) <= SEARCH_BATCHES or self._tail_judged(spec))
+        # (a tail-judged top level is confirmed by the fresh check on the holdout instead)
+        return _smallest_passing(
+            lambda width, whole: self._attempt(spec, name, width, tried,
+                                               None if whole else SEARCH_BATCHES),
+            floor, limit, confirm)
 
     def _attempt(self, spec: LevelSpec, name: str, width: int, tried: list[dict],
                  batches: int | None = None) -> bool:
@@ -776,6 +732,44 @@ class _Search:
         ok = errors == 0 and margin >= need and (verdict["ok"] or bool(self.options.width))
         return {"ok": ok, "bit_errors": errors, "margin": margin, "samples": len(sample.x),
                 "risk": verdict}
+
+
+def _smallest_passing(passes: Callable[[int, bool], bool], floor: int, limit: int,
+                      confirm: bool, tick: Callable[[], Any] = lambda: None) -> int | None:
+    """The smallest width in floor..limit that `passes(width, whole)` accepts, to within
+    REFINE_TOL: doubling from the floor until a width passes on the search's first batches
+    (whole False: a failing width usually fails on its first block, so narrow tries are cheap),
+    geometric bisection between the last failure and that pass, then (with `confirm`) the whole
+    sample (whole True), widening by CONFIRM_FACTOR until it passes there. None when no width up
+    to the limit passes. `tick` is called before every try (a progress bar)."""
+    failed, best, width = 0, None, floor
+    while best is None:
+        tick()
+        if passes(width, False):
+            best = width
+        elif width >= limit:
+            return None
+        else:
+            failed, width = width, min(limit, 2 * width)
+    for _ in range(REFINE_STEPS):
+        if not failed or best <= REFINE_TOL * failed or best - failed <= 1:
+            break
+        tick()
+        middle = min(best - 1, max(failed + 1, round(math.sqrt(failed * best))))
+        if passes(middle, False):
+            best = middle
+        else:
+            failed = middle
+    if not confirm:
+        return best
+    for _ in range(CONFIRM_STEPS):
+        tick()
+        if passes(best, True):
+            return best
+        if best >= limit:
+            return None
+        best = min(limit, math.ceil(best * CONFIRM_FACTOR))
+    return None
 
 
 def holdout_size(samples: int) -> int:
