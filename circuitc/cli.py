@@ -440,9 +440,12 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, optim
     if net.meta["plan"]["fallback"]:
         click.echo(f"fell back to the exact lowering: {net.meta['plan']['fallback']}")
     risk = net.meta["plan"]["validation"].get("risk")
-    if risk:  # the acceptance rule's verdict on the fresh check (circuitc.lowering.acceptance)
+    if risk:  # the acceptance rule's verdict on the fresh check (circuitc.lowering.acceptance,
+        # or the exact count of circuitc.lowering.pair_risk)
+        how = ("exact risk (counted over every input, not sampled)" if risk.get("method") ==
+               "exact" else "predicted risk")
         click.echo(f"fresh check: {net.meta['plan']['validation']['samples']} samples, "
-                   f"{net.meta['plan']['validation']['bit_errors']} bit errors; predicted risk of "
+                   f"{net.meta['plan']['validation']['bit_errors']} bit errors; {how} of "
                    f"a bit error in {risk['draws']} more samples {risk['risk']:.2g} (limit "
                    f"{risk['risk_limit']}" + ("" if risk["ok"] else
                                               ", NOT met: the width was fixed") + ")")

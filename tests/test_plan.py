@@ -31,8 +31,8 @@ def test_superposed_uand_beats_exact_with_zero_errors(uand100, tmp_path):
     assert row["construction"] == "uand" and row["width"] < row["exact_width"] == 4950
     assert net.meta["layers"][0]["construction"] == "uand"
     check = net.meta["plan"]["validation"]
-    assert check["samples"] == plan.holdout_size(2000) and check["risk"]["ok"]
-    assert check["risk"]["risk"] <= plan.ACCEPT_RISK
+    assert check["samples"] == 2000 and check["risk"]["ok"]  # counted exactly: no extrapolation
+    assert check["risk"]["risk"] <= plan.ACCEPT_RISK and check["risk"]["method"] == "exact"
     report = circuitc.evaluate(net, samples=2000)  # seed 0: not the validation sample
     assert report["ok"] and report["gates_per_relu"] > 1.0
     net.save(tmp_path / "a.npz")
@@ -50,7 +50,7 @@ def test_uand_search_stops_below_the_exact_width_and_says_what_it_measured(uand4
     assert search._limit("uand", 780) == 779
     assert search._limit("clamped", 780) == plan.MAX_WIDTH_FACTOR * 780
     with pytest.raises(CircuitError, match=r"16\.\.779 \(the exact lowering: 780\).*"
-                                           r"width: margin measured: 16: -"):
+                                           r"width: margin measured: 16: (-|exact \(risk 1\))"):
         circuitc.compile(uand40, mode="superposed", samples=1000, margin=0.3)
 
 
@@ -190,3 +190,28 @@ def test_auto_mode_holds_the_top_level_to_the_acceptance_rule_too(uand100):
     assert row["construction"] == "uand" and row["width"] < row["exact_width"]
     assert "risk" in row["tried"][-1] or any("risk" in t for t in row["tried"])
     assert circuitc.evaluate(net)["bit_errors"] == 0
+
+
+def test_uand_of_pairs_on_exactly_s_inputs_is_judged_by_its_exact_risk(uand100):
+    """The paper's U-AND (pairs of inputs that are exactly 3 on) is judged by pair_risk's count
+    over every input: the search runs no samples, c = width / CERTIFIED_SHARE, and the network
+    it keeps is the narrowest whose counted risk is within the limit."""
+    net = circuitc.compile(uand100, mode="superposed", samples=2000)
+    (row,) = net.meta["plan"]["levels"]
+    assert all(t.get("certified") for t in row["tried"])
+    assert net.meta["layers"][0]["c"] == round(row["width"] / plan.CERTIFIED_SHARE)
+    risks = {t["width"]: t["risk"] for t in row["tried"]}
+    assert risks[row["width"]] <= plan.ACCEPT_RISK
+    assert all(risk > plan.ACCEPT_RISK for width, risk in risks.items() if width < row["width"])
+    report = circuitc.evaluate(net, samples=10_000)
+    assert report["ok"] and report["gates_per_relu"] > 5  # 4950 ANDs in about 800 ReLUs
+
+
+@pytest.mark.parametrize("options", [{"distribution": "atmost(3)"}, {"input_dim": 60}])
+def test_exact_risk_only_where_its_maths_holds(uand100, options):
+    """Inputs that are not exactly s on, or stored in superposition, are judged by the tails."""
+    net = circuitc.compile(uand100, mode="auto", samples=2000, **options)
+    risk = net.meta["plan"]["validation"].get("risk")
+    assert risk is None or risk.get("method") != "exact"
+    assert not any(t.get("certified") for row in net.meta["plan"]["levels"]
+                   for t in row.get("tried", []))

@@ -22,6 +22,13 @@ The searched top level of superposed mode (its read-offs are the decoded outputs
 to the acceptance rule (`acceptance.py`): the per-sample worst false and true read-offs, their
 tails fitted and extrapolated, must predict a risk of at most ACCEPT_RISK that the `samples`
 inputs eval draws contain a bit error.
+When that level is the paper's U-AND (one level of ANDs of two inputs each, read from the raw
+inputs, which are exactly s <= 3 on, every output one of the ANDs: `_Search._certifiable`), its
+risk is not extrapolated from samples but counted over every input (`pair_risk.py`: the expected
+bit errors per input, a read-off within margin / 2 of the threshold counting as wrong, exact for
+the ANDs with one or two wires on and bounded for those with none): the search runs no samples
+for it, the threshold is the one with the fewest expected errors, each pair gets width /
+CERTIFIED_SHARE hosts, and the fresh check confirms the network as built.
 The width search doubles from a floor (16 ReLUs; 24 for clamped) until a width passes on the first
 SEARCH_BATCHES batch of the sample (a failing width usually fails on its first block, so narrow
 tries are cheap), bisects geometrically between the last failure and that pass to within 5 %, and
@@ -86,6 +93,7 @@ from circuitc.lowering.correction import build_correction
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
+from circuitc.lowering.pair_risk import PairRisk, pair_risk
 from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
 from circuitc.network import Affine, affines
@@ -97,6 +105,10 @@ CONSTRUCTIONS = ("uand", "clamped", "auto")  # auto: see `construction_for`
 MAX_WIDTH_FACTOR = 16  # superposed clamped levels: widths up to this times the exact width
 # (a U-AND layer at or above the exact width cannot pay: one neuron per monomial is exact)
 UAND_HOSTS = 64  # neurons per monomial (c): best measured at m = 1000 (docs/uand.md)
+# A layer judged by its exact risk (`pair_risk`) gets c = width / CERTIFIED_SHARE hosts per pair,
+# i.e. p = sqrt(c / d) = 1/3 of the neurons read each wire: the read-off gap 1 - p against the
+# noise ~ 1 / sqrt(p d) is widest there, (1 - p) sqrt(p) at its maximum (docs/uand.md, session 4)
+CERTIFIED_SHARE = 9
 CLAMPED_HOSTS = 12  # clamped pairs per unit (docs/deep.md)
 # Clamped acceptance (docs/deep.md section 5): a clamped read-off moves in steps of one host,
 # 1 / CLAMPED_HOSTS; a width passes the search when every level's margin spans CLAMPED_SEARCH_STEPS
@@ -191,9 +203,11 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     # The widths were picked as the smallest that pass the validation sample, which favours
     # widths that were lucky on it: the whole network is checked on fresh inputs, and widened
     # where that check fails: on more samples than eval draws (clamped errors are rare
-    # coincidences, U-AND's are judged by their extrapolated tails).
-    holdout = _Sample.draw(circuit, search.wires, holdout_size(options.samples),
-                           options.seed + 2)
+    # coincidences, U-AND's are judged by their extrapolated tails), or as many when the risk
+    # is counted exactly (nothing is extrapolated: the check confirms the network as built).
+    certified = search.certified()
+    holdout = _Sample.draw(circuit, search.wires, options.samples if certified else
+                           holdout_size(options.samples), options.seed + 2)
     for attempt in range(WIDEN_STEPS + 1):
         plan.lowered = lower(circuit, input_readoff, search.build, search.correct, levels=levels)
         plan.threshold = search.threshold(plan.lowered)
@@ -288,12 +302,8 @@ def _gates(layer, spec: LevelSpec) -> GateLayer:
     """`via_monomials`, without the product R = A P when every gate is one monomial with
     coefficient 1 (U-AND: P permutes the columns): R is A with its column indices renamed and
     sorted, no sparse product (nnz(A) = hosts x monomials is the largest array there is)."""
-    P = spec.P
-    if not (P.shape[0] == P.shape[1] == P.nnz and not spec.p0.any() and np.all(P.data == 1)
-            and np.array_equal(P.indptr, np.arange(P.shape[0] + 1))):
-        return via_monomials(layer, spec)
-    gate_of = P.indices.astype(np.int64)  # monomial t is gate gate_of[t]
-    if not np.array_equal(np.sort(gate_of), np.arange(len(gate_of))):
+    gate_of = _gate_of(spec)
+    if gate_of is None:
         return via_monomials(layer, spec)
     A = sp.csr_array(layer.A)
     index = A.indices.dtype
@@ -304,6 +314,17 @@ def _gates(layer, spec: LevelSpec) -> GateLayer:
     r = np.empty(len(gate_of), dtype=np.float32)
     r[gate_of] = layer.a0
     return GateLayer(layer.W, layer.b, R, r, dict(getattr(layer, "info", {})))
+
+
+def _gate_of(spec: LevelSpec) -> np.ndarray | None:
+    """gate_of[t], the gate monomial t is, when every gate is one monomial with coefficient 1
+    (P permutes the monomials into gate order), else None."""
+    P = spec.P
+    if not (P.shape[0] == P.shape[1] == P.nnz and not spec.p0.any() and np.all(P.data == 1)
+            and np.array_equal(P.indptr, np.arange(P.shape[0] + 1))):
+        return None
+    gate_of = P.indices.astype(np.int64)
+    return gate_of if np.array_equal(np.sort(gate_of), np.arange(len(gate_of))) else None
 
 
 def _floor(name: str) -> int:
@@ -370,6 +391,9 @@ class _Search:
         self._stats: dict[tuple, LevelStats] = {}  # (level, name, width) -> per-sample stats of
         # the tail-judged tries that passed (the threshold is chosen on them)
         self._passed: dict[int, tuple[str, int]] = {}  # per level: the last width that passed
+        self._exact_s = self._certifiable()
+        self._certs: dict[tuple, PairRisk] = {}  # (level, name, width) -> the exact risk
+        self._best: dict[tuple, float] = {}  # (level, name, width) -> its best threshold
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
                        for b in self.sample.batches]
         self.prefix_readoff = input_readoff
@@ -388,7 +412,9 @@ class _Search:
             return _exact(spec)
         level = spec.level - 1  # the wires this layer reads, on the validation sample
         if name == "uand":
-            c = max(1, min(UAND_HOSTS, width // 4))
+            certified = self._exact_s and spec.level == 1
+            c = max(1, round(width / CERTIFIED_SHARE) if certified else
+                    min(UAND_HOSTS, width // 4))
             # calibrated on the declared distribution when the layer reads the inputs and they
             # are exactly k on (sparse(k)), else on the wires' measured activities
             on = _exactly_on(self.circuit) if level == 0 and self.options.input_dim is None \
@@ -397,6 +423,11 @@ class _Search:
                                activity=None if on is not None else
                                np.clip(self.sample.activity(level), 1e-6, 1.0),
                                s=on, mode="auto")
+            if certified:
+                certificate = pair_risk(layer.W, layer.b, layer.A, layer.a0,
+                                        np.array(spec.monomials), spec.n_wires, self._exact_s)
+                if certificate is not None:
+                    self._certs[(spec.level, name, width)] = certificate
             built = _gates(layer, spec)
             built.info = {"construction": "uand", "width": width, "c": c, "placement": layer.mode}
             return built
@@ -442,13 +473,14 @@ class _Search:
             self.chosen[level] = (name, best)
             self._advance(spec)
             return row | {"construction": name, "width": best, "tried": tried,
-                          "margin": next(t["margin"] for t in reversed(tried)
+                          "margin": next(t.get("margin") for t in reversed(tried)
                                           if t["width"] == best)}
         self.chosen.pop(level, None)
         self._advance(spec)
         on = self.sample.on_counts(level - 1)  # activity: can superposition work here?
-        measured = ", ".join(f"{t['width']}: " + (f"{t['margin']:+.3f}" if "margin" in t
-                                                   else "not built") +
+        measured = ", ".join(f"{t['width']}: " + (f"{t['margin']:+.3f}" if "margin" in t else
+                                                   "exact" if t.get("certified") else
+                                                   "not built") +
                              (f" (risk {t['risk']:.2g})" if "risk" in t else "")
                              for t in tried[-12:])
         rule = (f"margin >= {self._target(spec)}" + (
@@ -533,6 +565,7 @@ class _Search:
         nonzeros ~ hosts x monomials, and a search tries a dozen widths."""
         for key in [k for k in self._layers if k[0] == level and k[1:] not in keep]:
             del self._layers[key]
+            self._certs.pop(key, None)
 
     def _search(self, spec: LevelSpec, name: str, floor: int, limit: int,
                 tried: list[dict]) -> int | None:
@@ -557,6 +590,13 @@ class _Search:
             tried.append({"width": width, "error": str(error)})
             return False
         target, tail = self._target(spec), self._tail_judged(spec)
+        if tail and (spec.level, name, width) in self._certs:  # the exact risk: no sample to run
+            verdict = self._certified((spec.level, name, width))
+            tried.append({"width": width, "risk": verdict["risk"], "certified": True})
+            if not verdict["ok"]:
+                return False
+            self._passed[spec.level] = (name, width)
+            return True
         used = self.sample.batches[:batches]
         keep = self.options.mode == "auto"  # only auto mode runs the levels above on them
         stats = LevelStats(used[-1].stop if tail else None)
@@ -594,6 +634,42 @@ class _Search:
             return True
         result["bit_errors"] = self._output_errors(spec.level, h, readoff)
         return result["bit_errors"] == 0
+
+    def _certifiable(self) -> int | None:
+        """s when the outputs can be judged exactly (`pair_risk`) instead of by sampled tails:
+        one level of ANDs of two inputs each (the paper's U-AND), read from the raw inputs (no
+        --input-dim, no correction layer), which are exactly s <= 3 on, and every output one of
+        those ANDs."""
+        if len(self.specs) != 1 or self.options.input_dim is not None or \
+                self.options.correct_width:
+            return None
+        s, spec = _exactly_on(self.circuit), self.specs[0]
+        if s is None or s > 3 or not spec.monomials or _gate_of(spec) is None or \
+                any(len(t) != 2 for t in spec.monomials) or \
+                len(self.wires[0]) != len(self.circuit.inputs):
+            return None
+        top, nodes = set(self.wires[-1]), self.circuit.graph.nodes
+        for out in self.circuit.outputs:
+            driver = self.circuit.driver(out)
+            if driver not in top or nodes[driver].get(K.COMPLEMENTED):
+                return None
+        return s
+
+    def _certified(self, key: tuple, threshold: float | None = None) -> dict:
+        """The exact verdict on the certified layer `key` at `threshold` (None: the one with the
+        fewest expected errors, memoized): the expected bit errors in the samples eval draws
+        (read-offs within margin / 2 of the threshold count as errors) against ACCEPT_RISK."""
+        certificate, eps = self._certs[key], self.options.margin / 2
+        if threshold is None:
+            if key not in self._best:
+                self._best[key] = certificate.best_threshold(eps)[0]
+            threshold = self._best[key]
+        by_class = certificate.errors_by_class(threshold, eps)
+        risk = min(1.0, self.options.samples * sum(by_class))
+        return {"ok": risk <= ACCEPT_RISK, "threshold": threshold, "draws": self.options.samples,
+                "risk": risk, "risk_limit": ACCEPT_RISK, "method": "exact",
+                "errors_per_sample": dict(zip(("none_on", "one_on", "both_on"), by_class)),
+                "within": eps}
 
     def _tail_judged(self, spec: LevelSpec) -> bool:
         """Whether a proposal for `spec` is held to the acceptance rule
@@ -685,19 +761,30 @@ class _Search:
             widened = True
         return widened
 
+    def certified(self) -> bool:
+        """Whether the top level as chosen is judged by its exact risk (`pair_risk`)."""
+        return self._top_key() in self._certs
+
+    def _top_key(self) -> tuple | None:
+        """(level, construction, width) of the top level as chosen."""
+        top = self.specs[-1] if self.specs else None
+        return top and (top.level, *self.chosen.get(top.level, ("exact", None)))
+
     def threshold(self, lowered: Lowered) -> np.ndarray:
         """The outputs' decode threshold: `acceptance.best_threshold` of the outputs' per-sample
         extremes on the search sample, never on the sample that judges it. When the outputs are
         exactly the top level's wires (the read-out is its read-off) and the search kept that
         level's per-sample statistics at its final width, they are the outputs' and nothing is
         re-run; otherwise (other circuits, or the width changed since: a widening) the network
-        runs on the first batch of the search sample."""
-        top = self.specs[-1] if self.specs else None
-        key = top and (top.level, *self.chosen.get(top.level, ("exact", None)))
+        runs on the first batch of the search sample. A top level certified by its exact risk
+        (`pair_risk`) takes the threshold with the fewest expected errors instead."""
+        key = self._top_key()
         read = lowered.readoffs[-1]
         n_out = lowered.readout.W.shape[1]
         shared = (lowered.readout.W is read.W and np.array_equal(lowered.readout.b, read.b)
                   and not self.options.correct_width)
+        if key in self._certs:
+            return np.full(n_out, self._certified(key)["threshold"], dtype=np.float32)
         stats = self._stats.get(key) if shared else None
         if stats is None:
             part = slice(0, min(BATCH, self.n))
@@ -722,9 +809,13 @@ class _Search:
         errors = int(m.errors.sum())
         margins = [r for r in (s.result()["margin"] for s in m.levels[1:]) if r is not None]
         margin = min(margins, default=math.inf)
-        verdict = judge(m.outputs.worst_false, m.outputs.worst_true, draws=self.options.samples,
-                        threshold=float(threshold[0]) if len(threshold) else 0.5,
-                        risk=ACCEPT_RISK)
+        theta = float(threshold[0]) if len(threshold) else 0.5
+        key = self._top_key()
+        if key in self._certs:  # exact: the samples only check the network as built
+            verdict = self._certified(key, theta) | {"samples": len(sample.x)}
+        else:
+            verdict = judge(m.outputs.worst_false, m.outputs.worst_true,
+                            draws=self.options.samples, threshold=theta, risk=ACCEPT_RISK)
         verdict.pop("threshold")
         # clamped read-offs move in host steps: every level keeps CLAMPED_FRESH_STEPS of them
         need = (CLAMPED_FRESH_STEPS / CLAMPED_HOSTS if self.options.construction == "clamped"

@@ -1,0 +1,229 @@
+"""The exact bit-error rate of a U-AND layer of pairs on exactly-s sparse inputs (s <= 3).
+
+Contract
+--------
+`pair_risk(W, b, A, a0, pairs, n_wires, s)` returns a `PairRisk` when the layer has the form
+below (else None: the planner then judges it by sampling, `acceptance.py`), and
+`PairRisk.errors(theta, eps)` is the expected number of AND outputs decoded wrong (read-off on
+the wrong side of theta, or within eps of it) per input drawn uniformly among the inputs with
+exactly s of the n_wires wires on: an upper bound, exact for the outputs with one or two of their
+wires on. `n * errors(theta, eps)` bounds the probability that n such inputs contain any bit
+error (union bound), with no sampling and no extrapolation: a proof, where `acceptance.py`
+can only fit tails.
+
+The form (the paper's U-AND on the raw inputs, universal placement, `uand.py`): W [n_wires, d]
+0/1; every neuron has bias -1, so neuron n outputs relu(sum of the on wires it reads - 1); the
+pair T = (i, j) is read from its hosts H_T = every neuron reading both i and j, with one weight
+w_T each (A[n, T] = w_T = 1 / c_T, c_T = |H_T|), plus the offset a0_T.
+
+The maths
+---------
+Let g_T(k) = |H_T n S_k| be the number of T's hosts that also read wire k (S_k: the neurons
+reading k), for every wire k outside T. On an input with exactly s wires on, j of them T's
+(j = 0, 1, 2) and the set K of the s - j others, host n has
+relu(j + #(K n reads of n) - 1), so T's read-off y_T = w_T sum_{n in H_T} relu(...) + a0_T is
+
+    j = 2 (T is true):   y_T = w_T (c_T + sum_{k in K} g_T(k)) + a0_T              exactly,
+    j = 1 (false):       y_T = w_T sum_{k in K} g_T(k) + a0_T                       exactly,
+    j = 0 (false):       y_T = w_T (sum_K g_T(k) - |H_T n U_K S_k|) + a0_T
+                             <= w_T (sum_K g_T(k) - max_K g_T(k)) + a0_T,
+
+(relu(c - 1) = c - [c >= 1] on the integers, and the union holds the largest g). So every
+read-off is a function of T's histogram h_T[v] = #{k outside T : g_T(k) = v} and of which
+(s - j)-subset of the other wires is on, and the number of subsets that decode wrong is a count
+over h_T:
+
+- sums above t, |K| = 1: G(t+1) with G(x) = #{k : g(k) >= x}; |K| = 2 (unordered, distinct):
+  (sum_v h[v] G(t + 1 - v) - G(floor(t/2) + 1)) / 2;
+- (sum - max) above t, |K| = 2: C(G(t + 1), 2) (the smaller one is above t); |K| = 3 (the two
+  smallest sum above t): taking the smallest element x (by value, then index) of value a, the
+  other two must come after it with values >= max(a, t + 1 - a): summed over the h[a] elements
+  of value a, C(B + h[a], 3) - C(B, 3) when 2a > t (B = G(a + 1)) and h[a] C(B, 2) otherwise
+  (B = G(t + 1 - a));
+- sums below u (the true side): C(N, |K|) minus the sums above u - 1 (N = n_wires - 2).
+
+Each (j, K) with j of T's wires on (C(2, j) ways) has probability 1 / C(n_wires, s), so
+
+    errors(theta, eps) = sum_T sum_j C(2, j) #{K wrong at theta, eps} / C(n_wires, s),
+
+with "wrong" y_T > theta - eps for j < 2 and y_T < theta + eps for j = 2 (eps also covers float
+rounding of the network's own arithmetic). Computing h_T costs one dense product per block of
+pairs, hosts [pairs, d] x W^T [d, n_wires] (2 M d n_wires flops: ~15 s at m = 1000, d = 1000),
+and h is kept as uint16 [M, max g + 1]; each `errors` call is O(M (max g + 1)).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from scipy import sparse
+
+_BLOCK = 1 << 23  # elements of one dense block (pairs x d or pairs x n_wires): 32 MB of float32
+_ROWS = 1 << 16  # pairs per block of an `errors` evaluation
+_GRID = 17  # thresholds per round of `best_threshold`
+_ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class PairRisk:
+    """Per pair T: G_T(x) = #{k outside T : g_T(k) >= x}, its host weight w_T and offset a0_T."""
+
+    at_least: np.ndarray  # [M, V + 1] uint16: G_T(x) for x = 0..V (G_T(V) = 0)
+    w: np.ndarray  # [M] float64: the read-off weight of each host
+    c: np.ndarray  # [M] int64: hosts
+    a0: np.ndarray  # [M] float64
+    n_wires: int
+    s: int
+
+    def errors(self, theta: float, eps: float = 0.0, limit: float = math.inf) -> float:
+        """Expected wrong outputs per input (module docstring): exact for one or two of a pair's
+        wires on, an upper bound for none. The count stops early, returning inf, once it
+        exceeds `limit`."""
+        return float(sum(self.errors_by_class(theta, eps, limit)))
+
+    def errors_by_class(self, theta: float, eps: float = 0.0,
+                        limit: float = math.inf) -> tuple[float, float, float]:
+        """`errors` split by the number of a pair's wires on: (none (a bound), one, both)."""
+        G, n, s = self.at_least, self.n_wires - 2, self.s
+        total = math.comb(self.n_wires, s)
+        # false sides: wrong when w S + a0 > theta - eps, i.e. S > t (S an integer sum of g's);
+        # true side: wrong when w (c + S) + a0 < theta + eps, i.e. S < u
+        t = np.floor((theta - eps - self.a0) / self.w).astype(np.int64)
+        u = np.ceil((theta + eps - self.a0) / self.w - self.c).astype(np.int64)
+        counts = np.zeros(3)
+        if s >= 2:
+            counts[2] = (math.comb(n, s - 2) - _sums_above(None, G, s - 2, u - 1)).sum()
+        if s <= 2:
+            counts[0] = _drop_max_above(None, G, s, t, n).sum()
+            counts[1] = 2 * _sums_above(None, G, s - 1, t).sum()
+            return tuple(float(x) / total for x in counts)
+        # a sum of two g's (or the two smallest of three) above t needs a g above t / 2: only
+        # those pairs are counted value by value
+        few = np.flatnonzero(2 * self.largest > t)
+        for lo in range(0, len(few), _ROWS):
+            if counts.sum() > limit * total:
+                return (math.inf, math.inf, math.inf)
+            rows = few[lo:lo + _ROWS]
+            Gr = G[rows].astype(np.int64)
+            h = Gr[:, :-1] - Gr[:, 1:]
+            counts[0] += _drop_max_above(h, Gr, 3, t[rows], n).sum()
+            counts[1] += 2 * _sums_above(h, Gr, 2, t[rows]).sum()
+        return tuple(float(x) / total for x in counts)
+
+    @cached_property
+    def largest(self) -> np.ndarray:
+        """Per pair: the largest g over the other wires."""
+        return (self.at_least > 0).sum(axis=1) - 1
+
+    def best_threshold(self, eps: float = 0.0) -> tuple[float, float]:
+        """(theta, errors(theta, eps)) with the fewest expected errors (the middle of a tie):
+        a grid from the highest true floor down to the lowest false mean, refined around its
+        best point. The false count grows and the true one shrinks as theta falls, so each
+        round stops once the count rises again (and a count above the best stops early)."""
+        lo, hi = float(self.a0.min()), float((self.w * self.c + self.a0).max())
+        best, ties = math.inf, [0.5 * (lo + hi)]
+        for _ in range(_ROUNDS):
+            previous = math.inf
+            for theta in np.linspace(hi, lo, _GRID):
+                value = self.errors(float(theta), eps, limit=best)
+                if value < best:
+                    best, ties = value, [float(theta)]
+                elif value == best:
+                    ties.append(float(theta))
+                elif value > previous:
+                    break
+                previous = value
+            step = (hi - lo) / (_GRID - 1)
+            middle = ties[len(ties) // 2]
+            lo, hi = middle - step, middle + step
+        return ties[len(ties) // 2], best
+
+
+def pair_risk(W, b: np.ndarray, A, a0: np.ndarray, pairs: np.ndarray, n_wires: int,
+              s: int) -> PairRisk | None:
+    """The exact risk of the layer y = relu(x W + b) A + a0 on exactly-s inputs (module
+    docstring), or None when it is not a U-AND layer of that form or s > 3."""
+    pairs = np.asarray(pairs)
+    if not (1 <= s <= 3 and s <= n_wires - 2 and pairs.ndim == 2 and pairs.shape[1] == 2):
+        return None
+    W = sparse.csr_array(W)
+    A = sparse.csc_array(A)
+    M, d = len(pairs), W.shape[1]
+    if not (np.all(W.data == 1) and np.all(np.asarray(b) == -1) and A.shape == (d, M)):
+        return None
+    c = np.diff(A.indptr).astype(np.int64)
+    if np.any(c == 0) or np.any(pairs[:, 0] == pairs[:, 1]):
+        return None
+    w = A.data.astype(np.float64)
+    starts = A.indptr[:-1]
+    if np.any(np.maximum.reduceat(w, starts) != np.minimum.reduceat(w, starts)) or np.any(w <= 0):
+        return None
+    w = w[starts]
+    B = W.toarray().astype(np.float32)  # [n_wires, d]: the connections (1 MB at m = d = 1000)
+    reads = B @ B.T  # [n_wires, n_wires]: |S_i n S_j|
+    if np.any(reads[pairs[:, 0], pairs[:, 1]] != c):
+        return None  # the hosts are not every neuron reading both wires
+    hist_parts, width = [], 1
+    step = max(1, _BLOCK // max(d, n_wires))
+    for lo in range(0, M, step):
+        part = slice(lo, min(M, lo + step))
+        hosts = A[:, part]
+        hosts.data = np.ones_like(hosts.data)
+        g = np.rint(hosts.T.toarray() @ B.T).astype(np.int64)  # [pairs, n_wires]
+        ends = pairs[part]
+        rows = np.arange(len(g))
+        if np.any(g[rows, ends[:, 0]] != c[part]) or np.any(g[rows, ends[:, 1]] != c[part]):
+            return None  # a host does not read both wires of its pair
+        g[rows, ends[:, 0]] = g[rows, ends[:, 1]] = -1  # not "other" wires
+        top = int(g.max()) + 1
+        width = max(width, top)
+        flat = (rows[:, None] * (top + 1) + g + 1).ravel()  # bin 0 holds the two own wires
+        h = np.bincount(flat, minlength=len(g) * (top + 1)).reshape(len(g), top + 1)[:, 1:]
+        hist_parts.append(h.astype(np.uint16))
+    at_least = np.zeros((M, width + 1), dtype=np.uint16)
+    row = 0
+    for h in hist_parts:
+        at_least[row:row + len(h), :h.shape[1]] = np.cumsum(h[:, ::-1], axis=1)[:, ::-1]
+        row += len(h)
+    return PairRisk(at_least, w, c, np.asarray(a0, dtype=np.float64), n_wires, s)
+
+
+def _take(G: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """G[row, x] with x clipped to 0..V (below 0: everything; above V: nothing)."""
+    return np.take_along_axis(G, np.clip(x, 0, G.shape[1] - 1), axis=1).astype(np.int64)
+
+
+def _sums_above(h, G, k: int, t: np.ndarray) -> np.ndarray:
+    """Per row: the number of k-subsets of the other wires whose g sum exceeds t."""
+    if k == 0:
+        return (t < 0).astype(np.int64)
+    if k == 1:
+        return _take(G, (t + 1)[:, None])[:, 0]
+    if k == 2:
+        v = np.arange(h.shape[1])
+        ordered = (h * _take(G, t[:, None] + 1 - v[None, :])).sum(axis=1)
+        return (ordered - _take(G, (t // 2 + 1)[:, None])[:, 0]) // 2
+    raise ValueError(k)
+
+
+def _drop_max_above(h, G, k: int, t: np.ndarray, n: int) -> np.ndarray:
+    """Per row: the number of k-subsets whose g sum minus its largest g exceeds t."""
+    if k == 1:
+        return np.where(t < 0, n, 0)
+    if k == 2:
+        above = _take(G, (t + 1)[:, None])[:, 0]
+        return above * (above - 1) // 2
+    if k == 3:
+        a = np.arange(h.shape[1])[None, :]
+        same = 2 * a > t[:, None]
+        B = np.where(same, _take(G, a + 1),
+                     _take(G, t[:, None] + 1 - a))
+        return np.where(same, _comb3(B + h) - _comb3(B), h * B * (B - 1) // 2).sum(axis=1)
+    raise ValueError(k)
+
+
+def _comb3(x: np.ndarray) -> np.ndarray:
+    return x * (x - 1) * (x - 2) // 6
