@@ -61,6 +61,7 @@ def run(m: int, work: Path, extra: list[str], keep: bool) -> dict:
         row["fresh_check"] = {"samples": check.get("samples"), "bit_errors": check.get("bit_errors"),
                               "margin": check.get("margin"),
                               "risk": (check.get("risk") or {}).get("risk"),
+                              "risk_method": (check.get("risk") or {}).get("method", "tails"),
                               "draws": (check.get("risk") or {}).get("draws")}
     ev = timed([*exe, "eval", "u.npz", "--json"], work)
     row["eval"] = {k: ev[k] for k in ("status", "peak_gb", "wall_s", "cpu_s")}

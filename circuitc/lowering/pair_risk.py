@@ -47,9 +47,10 @@ Each (j, K) with j of T's wires on (C(2, j) ways) has probability 1 / C(n_wires,
     errors(theta, eps) = sum_T sum_j C(2, j) #{K wrong at theta, eps} / C(n_wires, s),
 
 with "wrong" y_T > theta - eps for j < 2 and y_T < theta + eps for j = 2 (eps also covers float
-rounding of the network's own arithmetic). Computing h_T costs one dense product per block of
-pairs, hosts [pairs, d] x W^T [d, n_wires] (2 M d n_wires flops: ~15 s at m = 1000, d = 1000),
-and h is kept as uint16 [M, max g + 1]; each `errors` call is O(M (max g + 1)).
+rounding of the network's own arithmetic). Computing every g_T(k) = |S_i n S_j n S_k| costs, per
+wire i, one dense product X X^T with X = the connections restricted to S_i (m^3 p d / 2
+multiply-adds in all: ~5 s at m = d = 1000); h is kept as cumulative uint16 counts
+[M, max g + 2], and an `errors` call costs O(M) plus O(max g) for each pair with a g above t / 2.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ from functools import cached_property
 import numpy as np
 from scipy import sparse
 
-_BLOCK = 1 << 23  # elements of one dense block (pairs x d or pairs x n_wires): 32 MB of float32
+_BLOCK = 1 << 22  # host entries checked at a time
 _ROWS = 1 << 16  # pairs per block of an `errors` evaluation
 _GRID = 17  # thresholds per round of `best_threshold`
 _ROUNDS = 4
@@ -146,48 +147,48 @@ def pair_risk(W, b: np.ndarray, A, a0: np.ndarray, pairs: np.ndarray, n_wires: i
               s: int) -> PairRisk | None:
     """The exact risk of the layer y = relu(x W + b) A + a0 on exactly-s inputs (module
     docstring), or None when it is not a U-AND layer of that form or s > 3."""
-    pairs = np.asarray(pairs)
-    if not (1 <= s <= 3 and s <= n_wires - 2 and pairs.ndim == 2 and pairs.shape[1] == 2):
+    pairs = np.sort(np.asarray(pairs), axis=1) if np.ndim(pairs) == 2 else None
+    if pairs is None or not (1 <= s <= 3 and s <= n_wires - 2 and pairs.shape[1] == 2):
         return None
-    W = sparse.csr_array(W)
-    A = sparse.csc_array(A)
+    W, A = sparse.csr_array(W), sparse.csr_array(A)
     M, d = len(pairs), W.shape[1]
-    if not (np.all(W.data == 1) and np.all(np.asarray(b) == -1) and A.shape == (d, M)):
+    if not (np.all(W.data == 1) and np.all(np.asarray(b) == -1) and A.shape == (d, M)) or \
+            np.any(pairs[:, 0] == pairs[:, 1]) or np.any(A.data <= 0):
         return None
-    c = np.diff(A.indptr).astype(np.int64)
-    if np.any(c == 0) or np.any(pairs[:, 0] == pairs[:, 1]):
-        return None
-    w = A.data.astype(np.float64)
-    starts = A.indptr[:-1]
-    if np.any(np.maximum.reduceat(w, starts) != np.minimum.reduceat(w, starts)) or np.any(w <= 0):
-        return None
-    w = w[starts]
-    B = W.toarray().astype(np.float32)  # [n_wires, d]: the connections (1 MB at m = d = 1000)
-    reads = B @ B.T  # [n_wires, n_wires]: |S_i n S_j|
-    if np.any(reads[pairs[:, 0], pairs[:, 1]] != c):
-        return None  # the hosts are not every neuron reading both wires
-    hist_parts, width = [], 1
-    step = max(1, _BLOCK // max(d, n_wires))
-    for lo in range(0, M, step):
-        part = slice(lo, min(M, lo + step))
-        hosts = A[:, part]
-        hosts.data = np.ones_like(hosts.data)
-        g = np.rint(hosts.T.toarray() @ B.T).astype(np.int64)  # [pairs, n_wires]
-        ends = pairs[part]
-        rows = np.arange(len(g))
-        if np.any(g[rows, ends[:, 0]] != c[part]) or np.any(g[rows, ends[:, 1]] != c[part]):
+    B = W.toarray().astype(bool)  # [n_wires, d]: the connections (1 MB at m = d = 1000)
+    c = np.bincount(A.indices, minlength=M).astype(np.int64)
+    w = np.zeros(M, dtype=np.float64)
+    for lo in range(0, d, max(1, _BLOCK // max(1, A.nnz // d))):  # host rows, a block at a time
+        hi = min(d, lo + max(1, _BLOCK // max(1, A.nnz // d)))
+        span = slice(A.indptr[lo], A.indptr[hi])
+        T, n = A.indices[span], np.repeat(np.arange(lo, hi), np.diff(A.indptr[lo:hi + 1]))
+        w[T] = A.data[span]
+        if not (B[pairs[T, 0], n].all() and B[pairs[T, 1], n].all()):
             return None  # a host does not read both wires of its pair
-        g[rows, ends[:, 0]] = g[rows, ends[:, 1]] = -1  # not "other" wires
+    if np.any(c == 0) or np.any(A.data != w[A.indices]):
+        return None  # one weight per pair, on at least one host
+    # g_T(k) = |S_i n S_j n S_k| for T = (i, j): per first wire i, the rows j of
+    # X X^T with X = B[:, S_i] (m^3 p d / 2 multiply-adds for all pairs)
+    hist = np.zeros((M, 1), dtype=np.uint16)
+    order = np.argsort(pairs[:, 0], kind="stable")
+    firsts, starts = np.unique(pairs[order, 0], return_index=True)
+    for i, lo, hi in zip(firsts, starts, [*starts[1:], M]):
+        rows = order[lo:hi]
+        X = B[:, B[i]].astype(np.float32)
+        g = np.rint(X[pairs[rows, 1]] @ X.T).astype(np.int64)  # [pairs, n_wires]
+        r = np.arange(len(rows))
+        if np.any(g[r, i] != c[rows]):
+            return None  # the hosts are not every neuron reading both wires
+        g[r, i] = g[r, pairs[rows, 1]] = -1  # not "other" wires
         top = int(g.max()) + 1
-        width = max(width, top)
-        flat = (rows[:, None] * (top + 1) + g + 1).ravel()  # bin 0 holds the two own wires
-        h = np.bincount(flat, minlength=len(g) * (top + 1)).reshape(len(g), top + 1)[:, 1:]
-        hist_parts.append(h.astype(np.uint16))
-    at_least = np.zeros((M, width + 1), dtype=np.uint16)
-    row = 0
-    for h in hist_parts:
-        at_least[row:row + len(h), :h.shape[1]] = np.cumsum(h[:, ::-1], axis=1)[:, ::-1]
-        row += len(h)
+        if top > hist.shape[1]:
+            hist = np.pad(hist, ((0, 0), (0, top - hist.shape[1])))
+        flat = (r[:, None] * (top + 1) + g + 1).ravel()  # bin 0 holds the two own wires
+        hist[rows, :top] = np.bincount(flat, minlength=len(r) * (top + 1)).reshape(
+            len(r), top + 1)[:, 1:]
+    at_least = np.zeros((M, hist.shape[1] + 1), dtype=np.uint16)
+    for lo in range(0, M, _ROWS):
+        at_least[lo:lo + _ROWS, :-1] = np.cumsum(hist[lo:lo + _ROWS, ::-1], axis=1)[:, ::-1]
     return PairRisk(at_least, w, c, np.asarray(a0, dtype=np.float64), n_wires, s)
 
 
