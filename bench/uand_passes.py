@@ -18,18 +18,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import resource  # noqa: E402
+
+from uand_stages import cpu, peak_gb  # noqa: E402  (its sibling: run as bench/uand_passes.py)
 
 PASSES = ["simplify", "fanin", "lutmap", "monomials", "polarity", "levelize", "sparsity", "depth"]
-
-
-def peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-
-
-def cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def main() -> None:

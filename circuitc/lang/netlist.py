@@ -205,6 +205,9 @@ class Netlist:
         gates: list[tuple] = []  # added in bulk (add_gates), in this order, before any constant
         for node in real:
             data = self.nodes[node]
+            if len(gates) == _BULK:  # bounded, so the bulk lists stay small beside the graph
+                circuit.add_gates(gates)
+                gates.clear()
             if data.op == K.OP_INPUT:
                 names[node] = node
             elif data.op in K.CONST_OPS:
@@ -233,6 +236,9 @@ class Netlist:
                 circuit.add_output(wire.name, drivers[0], loc)
         circuit.distribution = distribution
         return circuit
+
+
+_BULK = 4096  # gates `_emit` adds to the circuit in one `add_gates` call
 
 
 def _has_cycle(graph: nx.DiGraph) -> bool:

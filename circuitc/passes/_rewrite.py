@@ -108,8 +108,7 @@ def add_outputs(new: Circuit, old: Circuit, driver_of: Callable[[str], str]) -> 
     nodes = old.graph._node
     for out in old.outputs:
         data = nodes[out]
-        attrs = {k: v if isinstance(v, _SCALARS) else json.loads(json.dumps(v))
-                 for k, v in data.items() if k != K.OP and k != K.OPERANDS}  # _copy_attrs
+        attrs = _copy_attrs({k: v for k, v in data.items() if k != K.OP and k != K.OPERANDS})
         add_node(new, out, K.OP_OUTPUT, (driver_of(data[K.OPERANDS][0]),), **attrs)
 
 

@@ -19,7 +19,7 @@ from circuitc.passes._rewrite import input_groups, packed_chunks
 DENSE_FRACTION = 0.25  # a level with at least this fraction of its wires on (mean) is "dense"
 P999 = 99.9
 _GATE_OPS = frozenset(K.GATE_OPS)
-BLOCK_BYTES = 64 << 20  # unpacked bits (a byte each, one row per distinct value) per block
+BLOCK_BYTES = 32 << 20  # unpacked bits (a byte each, one row per distinct value) per block
 
 
 def sparsity(
@@ -116,15 +116,16 @@ class _Spans:
     level and -1 after its last, the active wires of every level on a block of samples are the
     cumulative sum over levels of those differences: work and memory grow with the distinct
     values and the levels times the block, never with the carried copies (EPFL div: 2.4M level
-    wires, 57k values). The differences are sums of the values' unpacked bits (uint8) over the
-    spans starting (ending) at each level, summed over the spans sorted by level: no float copy of the bits and no gather when the values are already in level order (the
-    usual case: roots in topological order)."""
+    wires, 57k values). The differences are sums of the values' unpacked bits (bytes) over the
+    spans starting (ending) at each level, a slice each of the spans sorted by level: no float
+    copy of the bits (4 bytes a bit: most of the pass's time and memory on U-AND) and no
+    gather when the values are in level order already (roots in topological order, usual)."""
 
     def __init__(self, roots: list[str], flip: np.ndarray, wires: np.ndarray, n_levels: int,
                  first: np.ndarray, after: np.ndarray, col: np.ndarray):
         self.roots, self.flip, self.wires, self.n_levels = roots, flip, wires, n_levels
         self.index: np.ndarray | None = None  # rows of the roots in the simulation
-        # (columns in level order, or None for all in order; group starts; their levels; sign)
+        # per sign: (columns by level, or None for all in order; bounds of each level; levels)
         self.sums = [_level_sums(first, col, len(roots), +1),
                      _level_sums(after, col, len(roots), -1)]
 
