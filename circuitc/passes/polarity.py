@@ -59,7 +59,8 @@ def polarity(
     on = {node: float(ones[row]) / samples for node, row in rows.items()}
 
     order = new.topological_order()
-    flipped = {g for g in new.gates(order) if complement and on[g] > 0.5}
+    flipped = {g for g, data in new.graph._node.items()
+               if complement and data[K.OP] in _GATE_OPS and on[g] > 0.5}
     for node, data in new.graph._node.items():
         if data[K.OP] == K.OP_OUTPUT:
             continue

@@ -145,8 +145,9 @@ class _Spans:
             for columns, bounds, levels, sign in self.sums:
                 part = bits if columns is None else bits[columns]
                 for level, lo, hi in zip(levels, bounds[:-1], bounds[1:]):
-                    # (a sum per level, not np.add.reduceat: that casts all the bits to int64)
-                    diff[level] += sign * part[lo:hi].sum(axis=0, dtype=np.int64)
+                    # (a sum per level, not np.add.reduceat: that casts all the bits to int64;
+                    # int32 sums: a level has fewer than 2^31 wires, and they are twice as fast)
+                    diff[level] += sign * part[lo:hi].sum(axis=0, dtype=np.int32)
             yield np.cumsum(diff, axis=0)[:-1]
 
 
