@@ -214,6 +214,10 @@ class Circuit:
         return [n for n in (order if order is not None else self.topological_order())
                 if nodes[n][K.OP] in _GATE_OPS]
 
+    def gate_count(self) -> int:
+        """How many gates (buffers included): len(gates()) without ordering them."""
+        return sum(1 for d in self.graph._node.values() if d[K.OP] in _GATE_OPS)
+
     def logic_gates(self) -> int:
         """Gates that compute something: all but the buffers (which carry a wire forward)."""
         return sum(1 for d in self.graph._node.values()

@@ -78,15 +78,15 @@ class Schedule:
                 groups.setdefault(key, []).append(node)
         steps = []
         for key in sorted(groups, key=lambda k: (k[0], k[1], k[2])):
-            nodes = groups[key]
-            args = [rows[o] for n in nodes for o in data[n][K.OPERANDS]]
-            tables = None
-            if key[1] == K.OP_LUT:
-                tables = np.array([_table(data[n][K.TRUTH], key[2]) for n in nodes],
-                                  dtype=bool).reshape(len(nodes), 1 << key[2])
-            steps.append(_Step(key[1], np.array([rows[n] for n in nodes], dtype=np.int64),
-                               np.array(args, dtype=np.int64).reshape(len(nodes), key[2]),
-                               tables))
+            for nodes in _by_table(groups[key], data) if key[1] == K.OP_LUT else [groups[key]]:
+                args = [rows[o] for n in nodes for o in data[n][K.OPERANDS]]
+                tables = None
+                if key[1] == K.OP_LUT:
+                    tables = np.array([_table(data[n][K.TRUTH], key[2]) for n in nodes],
+                                      dtype=bool).reshape(len(nodes), 1 << key[2])
+                steps.append(_Step(key[1], np.array([rows[n] for n in nodes], dtype=np.int64),
+                                   np.array(args, dtype=np.int64).reshape(len(nodes), key[2]),
+                                   tables))
         n_gates = sum(len(s.out) for s in steps if s.op != K.OP_OUTPUT)
         return cls(rows, np.array([rows[b] for b in circuit.inputs], dtype=np.int64),
                    np.array([rows[o] for o in circuit.outputs], dtype=np.int64),
@@ -106,6 +106,15 @@ class Schedule:
         return values
 
 
+def _by_table(nodes: list[str], data: Mapping) -> list[list[str]]:
+    """LUT gates of one step split by truth table when they share few tables (then `_luts`
+    folds each table once on constants), else as they are."""
+    by_truth: dict[str, list[str]] = {}
+    for n in nodes:
+        by_truth.setdefault(data[n][K.TRUTH], []).append(n)
+    return list(by_truth.values()) if len(by_truth) * _SHARED_TABLE <= len(nodes) else [nodes]
+
+
 def lut_table(truth: str, n: int) -> np.ndarray:
     """bool [2^n]: the rows of a LUT's hex TRUTH table (row r: operand i is bit i of r)."""
     return np.array(_table(truth, n), dtype=bool)
@@ -121,8 +130,12 @@ def _table(truth: str, n: int) -> tuple[bool, ...]:
 def _luts(v: np.ndarray, tables: np.ndarray) -> np.ndarray:
     """LUTs by Shannon expansion, all at once: start from each table's rows as all-0/all-1 words,
     then fold the highest operand away (x ? upper half : lower half) until one row is left.
-    In chunks of gates, so the [gates, 2^k, words] table stays small."""
+    In chunks of gates, so the [gates, 2^k, words] table stays small. When every gate has the
+    same table (`Schedule.of` makes such steps where gates share few tables: a mapped AIG), the
+    table is folded once on constants instead (`_one_table`: a & b for table 8)."""
     g, k, words = v.shape
+    if g and (tables == tables[0]).all():
+        return _one_table(v, tables[0])
     out = np.empty((g, words), dtype=np.uint64)
     chunk = max(1, (1 << 22) // ((1 << k) * max(words, 1)))
     for start in range(0, g, chunk):
@@ -134,6 +147,40 @@ def _luts(v: np.ndarray, tables: np.ndarray) -> np.ndarray:
             rows = (x & rows[:, half:]) | (~x & rows[:, :half])
         out[start:stop] = rows[:, 0]
     return out
+
+
+_SHARED_TABLE = 64  # LUT gates per distinct table from which a step holds one table (_luts)
+
+
+def _one_table(v: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """uint64 [g, words]: the LUT of bool `table` [2^k] on operands v [g, k, words], by the
+    Shannon fold of `_luts` with the rows held as constants (True/False) while they are:
+    x ? 1 : 0 is x, x ? b : 0 is x & b, and so on."""
+    rows: list = [bool(b) for b in table]
+    for i in reversed(range(v.shape[1])):
+        x, half = v[:, i], len(rows) // 2
+        rows = [_choose(x, hi, lo) for hi, lo in zip(rows[half:], rows[:half])]
+    row = rows[0]
+    if isinstance(row, bool):
+        return np.full((v.shape[0], v.shape[2]), ONES if row else np.uint64(0), dtype=np.uint64)
+    return row
+
+
+def _choose(x: np.ndarray, hi, lo):
+    """x ? hi : lo on packed words, where hi and lo are word arrays or constants True/False."""
+    if hi is lo:
+        return hi
+    if isinstance(hi, bool) and isinstance(lo, bool):
+        return x if hi else ~x
+    if hi is True:
+        return x | lo
+    if hi is False:
+        return ~x & lo
+    if lo is True:
+        return ~x | hi
+    if lo is False:
+        return x & hi
+    return (x & hi) | (~x & lo)
 
 
 def _majority(v: np.ndarray) -> np.ndarray:

@@ -121,3 +121,25 @@ def test_the_passes_leave_no_cyclic_garbage(options):
     finally:
         if enabled:
             gc.enable()
+
+
+def test_chain_writing_into_handed_over_results_equals_the_passes_one_by_one():
+    """run_passes lets the annotating passes write into the previous pass's result instead of
+    a copy (`_rewrite.hand_over`): the result is the same as calling every pass on its own,
+    and what run_passes returns is the caller's again (a pass run on it copies it)."""
+    from circuitc.passes import (fanin, levelize, lutmap, monomials, polarity, simplify)
+    from circuitc.passes._rewrite import hand_over, writable
+
+    c = random_circuit(5, n_inputs=12, n_gates=90, n_outputs=6, max_fanin=4)
+    compiled, _ = run_passes(c, FAST)
+    step = simplify(c)[0]
+    step = simplify(fanin(step, 2)[0])[0]
+    step = lutmap(step, 2, 0)[0]
+    step = monomials(step)[0]
+    step = polarity(step, FAST.samples, FAST.seed)[0]
+    step = levelize(step)[0]
+    assert compiled.to_json() == step.to_json()
+
+    before = compiled.to_json()
+    assert monomials(compiled)[0] is not compiled and compiled.to_json() == before
+    assert writable(hand_over(step)) is step and writable(step) is not step  # the mark is used up

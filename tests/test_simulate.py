@@ -65,3 +65,25 @@ def test_port_values():
         assign_ports(c, {"a": 16})
     with pytest.raises(ValueError, match="no input port"):
         assign_ports(c, {"q": 1})
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_lut_steps_with_one_table_match_the_general_fold(k):
+    """`_luts` folds a table shared by every gate on constants (`_one_table`); it computes
+    what the general Shannon fold over per-gate tables does, for every table of k inputs."""
+    from circuitc.simulate import _luts
+
+    rng = np.random.default_rng(k)
+    g, words = 70, 3
+    v = rng.integers(0, 1 << 63, size=(g, k, words), dtype=np.uint64) << np.uint64(1)
+    v |= rng.integers(0, 2, size=(g, k, words), dtype=np.uint64)
+    for t in range(1 << (1 << k)):
+        table = np.array([(t >> r) & 1 for r in range(1 << k)], dtype=bool)
+        mixed = np.tile(table, (g, 1))
+        mixed[0] = ~table  # a second table: the general fold
+        shared = _luts(v, np.tile(table, (g, 1)))
+        assert (shared[1:] == _luts(v, mixed)[1:]).all(), t
+        x = v[0]  # gate 0 by its table: bit 5 of word s of operand i is bit i of the row
+        for s in range(words):
+            r = sum(int((int(x[i, s]) >> 5) & 1) << i for i in range(k))
+            assert (int(shared[0, s]) >> 5) & 1 == int(table[r])

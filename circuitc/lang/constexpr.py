@@ -46,7 +46,8 @@ def int_literal(token: Token, limit: Limit, error: Callable) -> int | None:
     bits than `limit` allows, judged before it is converted (int() of a long decimal string
     takes quadratic time)."""
     text = str(token).replace("_", "")
-    if literal_bits(text) > limit.value + 4:
+    bound = limit.value  # (read once: it looks in the environment)
+    if literal_bits(text) > bound + 4:
         error(limit.exceeded(f"the literal '{_shortened(text)}' has about "
                              f"{literal_bits(text):,} bits"), token)
         return None
@@ -57,7 +58,7 @@ def int_literal(token: Token, limit: Limit, error: Callable) -> int | None:
         for k in range(0, len(text), _CHUNK):
             chunk = text[k:k + _CHUNK]
             value = value * 10 ** len(chunk) + int(chunk, 10)
-    if value.bit_length() > limit.value:
+    if value.bit_length() > bound:
         error(limit.exceeded(f"the literal '{_shortened(text)}' has {value.bit_length():,} bits"),
               token)
         return None
@@ -73,6 +74,7 @@ def evaluate(t: Tree, env: dict, error: Callable) -> int | None:
     Operands are computed bottom-up with an explicit stack; `&&` and `||` short-circuit."""
     values: list[int | None] = []
     todo: list[tuple[Tree, int]] = [(t, 0)]  # (node, stage): 0 on the way down
+    max_bits = limits.VALUE_BITS.value  # once, not per operator: it looks in the environment
     while todo:
         node, stage = todo.pop()
         kind = node.data
@@ -103,14 +105,13 @@ def evaluate(t: Tree, env: dict, error: Callable) -> int | None:
             n = len(node.children)
             args = values[-n:]
             del values[-n:]
-            values.append(None if None in args else _apply(kind, args, node, error))
+            values.append(None if None in args else _apply(kind, args, node, error, max_bits))
     return values[0]
 
 
-def _apply(kind: str, args: list[int], t: Tree, error: Callable) -> int | None:
-    """An operator on computed operands; results beyond limits.VALUE_BITS are refused before
-    they are computed where they could be huge (`**`, `<<`)."""
-    max_bits = limits.VALUE_BITS.value
+def _apply(kind: str, args: list[int], t: Tree, error: Callable, max_bits: int) -> int | None:
+    """An operator on computed operands; results beyond max_bits (limits.VALUE_BITS) are
+    refused before they are computed where they could be huge (`**`, `<<`)."""
     if kind == "c_neg":
         return -args[0]
     if kind == "c_not":

@@ -202,21 +202,29 @@ class Netlist:
                 and self.nodes[n].op != ALIAS]
         reserved = {n for n in real if not n.startswith("%")}
         names: dict[str, str] = {}
+        gates: list[tuple] = []  # added in bulk (add_gates), in this order, before any constant
         for node in real:
             data = self.nodes[node]
+            if len(gates) == _BULK:  # bounded, so the bulk lists stay small beside the graph
+                circuit.add_gates(gates)
+                gates.clear()
             if data.op == K.OP_INPUT:
                 names[node] = node
             elif data.op in K.CONST_OPS:
+                circuit.add_gates(gates)
+                gates.clear()
                 names[node] = circuit.const(1 if data.op == K.OP_CONST1 else 0)
                 circuit.graph.nodes[names[node]].setdefault(K.LOC, data.loc)
             else:
                 gate = node
                 if node.startswith("%"):
-                    gate = circuit.fresh_name()
+                    gate = circuit.fresh_name()  # fresh names count up: pending ones differ
                     while gate in reserved:
                         gate = circuit.fresh_name()
                 operands = [names[resolve(o)] for o in data.operands]
-                names[node] = circuit.add_gate(data.op, operands, gate, data.loc)
+                gates.append((gate, data.op, operands, data.loc))
+                names[node] = gate
+        circuit.add_gates(gates)
         for wire in top.wires.values():
             if wire.kind != "out":
                 continue
@@ -228,6 +236,9 @@ class Netlist:
                 circuit.add_output(wire.name, drivers[0], loc)
         circuit.distribution = distribution
         return circuit
+
+
+_BULK = 4096  # gates `_emit` adds to the circuit in one `add_gates` call
 
 
 def _has_cycle(graph: nx.DiGraph) -> bool:

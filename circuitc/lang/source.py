@@ -48,6 +48,7 @@ class Source:
         self.text = text
         self.path = path
         self.diags = diags
+        self._locs: dict[Where, str] = {}  # one string per position: a loop's gates share it
 
     def error(self, message: str, at: Tree | Token | Where) -> None:
         line, col = position(at) if isinstance(at, (Tree, Token)) else at
@@ -57,8 +58,13 @@ class Source:
         self.diags.warning(message, *at)
 
     def loc(self, at: Tree | Token | Where) -> str:
-        line, col = position(at) if isinstance(at, (Tree, Token)) else at
-        return f"{self.path}:{line}:{col}"
+        """"path:line:col"; the same string object for every node from one position (a loop
+        body's 500k gates would otherwise hold 500k copies: 58 bytes a node)."""
+        where = position(at) if isinstance(at, (Tree, Token)) else tuple(at)
+        loc = self._locs.get(where)
+        if loc is None:
+            loc = self._locs[where] = f"{self.path}:{where[0]}:{where[1]}"
+        return loc
 
     def snippet(self, tree: Tree | Token) -> str:
         """The source text of a construct, for messages."""

@@ -3,7 +3,9 @@ levelize -> sparsity -> depth (lutmap: into K-LUTs when `PassOptions.lut` is K; 
 for `PassOptions.optimize` when that is set (lutchoice); else each gate its own LUT, NOT gates
 folded into their readers; none with fold_inverters off). Each pass returns a
 new circuit (never touching its argument) and a JSON-able report; `run_passes` chains them and
-gathers the reports into one `PassReport`.
+gathers the reports into one `PassReport`. Within the chain each pass's result is handed over
+to the next (`_rewrite.hand_over`): nothing else holds it, so the passes that only annotate
+write into it instead of copying 1M-node graphs; the caller's circuit is never touched.
 See docs/passes.md for what each pass does and what the report fields mean.
 """
 
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit, gc_paused
-from circuitc.passes._rewrite import drop_views
+from circuitc.passes._rewrite import drop_views, hand_over
 from circuitc.passes.depth import UNCORRECTED_LIMIT, depth
 from circuitc.passes.fanin import fanin
 from circuitc.passes.levelize import levelize
@@ -109,6 +111,8 @@ def run_passes(circuit: Circuit, options: PassOptions | None = None, *,
             bar.set_postfix_str(name)
             result = one_pass(*args)
             drop_views(args[0])  # so the graph is freed when the pass's result replaces it
+            if isinstance(result, tuple) and isinstance(result[0], Circuit):
+                hand_over(result[0])  # only this chain holds it: the next pass may write into it
             bar.update()
             return result
 
@@ -133,4 +137,4 @@ def run_passes(circuit: Circuit, options: PassOptions | None = None, *,
         report.levels.append({**shape, **{k: act[k] for k in
                                           ("mean", "p999", "max", "dense", "sparse_ok")}})
     report.warnings = report.passes["sparsity"]["warnings"] + report.passes["depth"]["warnings"]
-    return c, report
+    return hand_over(c, False), report  # the caller's now: a pass it runs on c copies it

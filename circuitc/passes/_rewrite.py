@@ -39,6 +39,24 @@ _CACHED_VIEWS = list(dict.fromkeys(name for cls in nx.DiGraph.__mro__
                                    if isinstance(value, functools.cached_property)))
 
 
+def hand_over(circuit: Circuit, handed: bool = True) -> Circuit:
+    """Mark `circuit` as handed over to the next pass (or, handed=False, as the caller's again).
+    `run_passes` hands over each pass's result, which nothing else holds: the passes that only
+    annotate a circuit (monomials, polarity, levelize, fanin when nothing splits) then write
+    into it instead of copying it first, a quarter of their time on a 1M-node graph."""
+    circuit._handed_over = handed
+    return circuit
+
+
+def writable(circuit: Circuit) -> Circuit:
+    """The circuit a pass may annotate: `circuit` itself when it was handed over (the mark is
+    used up), else a copy, so a pass never touches a caller's circuit."""
+    if getattr(circuit, "_handed_over", False):
+        circuit._handed_over = False
+        return circuit
+    return circuit.copy()
+
+
 def shell(circuit: Circuit) -> Circuit:
     """A new circuit with `circuit`'s graph attributes and input nodes, and nothing else."""
     new = Circuit(circuit.name)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from circuitc import keys as K
 from circuitc.errors import CircuitError
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import add_node, rebuild, shell, unique_name
+from circuitc.passes._rewrite import add_node, rebuild, shell, unique_name, writable
 
 _GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
 _INNER_OPS = _GATE_OPS | _CONST_OPS  # the nodes rebuild adds itself, in topological order
@@ -47,20 +47,24 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
         raise CircuitError(f"fan-in bound must be an integer of at least 2, got {k!r}")
     rewriter = _Rewriter(circuit, k)
     degree = _max_degree(rewriter, circuit)
+    depth = circuit.depth
     if degree <= k and _as_rebuilt(circuit):
         # Nothing to split (an AIG at k = 2), and the rebuild would add the same nodes, edges
-        # and attributes in the same order: the copy is that rebuild, without its per-gate work.
-        new = circuit.copy()
+        # and attributes in the same order: the copy is that rebuild, without its per-gate work
+        # (and its degree, depth and gates are the argument's).
+        new = writable(circuit)
+        degree_after, depth_after = degree, depth
     else:
         new = rewriter.run()
+        degree_after, depth_after = _max_degree(rewriter, new), new.depth
     report = {
         "k": k,
         "rewritten": rewriter.rewritten,
-        "gates_added": len(new.gates()) - len(circuit.gates()),
+        "gates_added": new.gate_count() - circuit.gate_count(),
         "max_degree_before": degree,
-        "max_degree_after": _max_degree(rewriter, new),
-        "depth_before": circuit.depth,
-        "depth_after": new.depth,
+        "max_degree_after": degree_after,
+        "depth_before": depth,
+        "depth_after": depth_after,
     }
     return new, report
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from circuitc import keys as K
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import add_node, unique_name
+from circuitc.passes._rewrite import add_node, unique_name, writable
 from circuitc.passes.monomials import level_monomials
 
 
@@ -36,14 +36,17 @@ def levelize(circuit: Circuit, balance: bool = False, carry: bool = True) -> tup
     Report per level (0 = inputs): wires (gates + buffers), gates, buffers, distinct monomials by
     degree (of the gates and the buffers inserted); and the totals.
     """
-    new = circuit.copy()
+    new = writable(circuit)
     order = new.topological_order()
-    gates = [n for n in order if new.op(n) in K.GATE_OPS]
+    nodes = new.graph._node
+    gates = [n for n in order if nodes[n][K.OP] in _GATE_OPS]
     level: dict[str, int] = {}
+    wires: dict[str, list[str]] = {}  # each gate's _wires, read twice below
     for node in order:
-        op = new.op(node)
-        if op in K.GATE_OPS:
-            level[node] = 1 + max((level[o] for o in _wires(new, node)), default=0)
+        op = nodes[node][K.OP]
+        if op in _GATE_OPS:
+            wires[node] = ws = _wires(new, node)
+            level[node] = 1 + max([level[o] for o in ws], default=0)
         elif op != K.OP_OUTPUT:
             level[node] = 0
     last = max((level[g] for g in gates), default=0)
@@ -76,10 +79,10 @@ def levelize(circuit: Circuit, balance: bool = False, carry: bool = True) -> tup
 
     for gate in gates:
         target = level[gate] - 1
-        swap = {o: carry(o, target) for o in _wires(new, gate)}
+        swap = {o: carry(o, target) for o in wires.pop(gate)}
         if any(o != s for o, s in swap.items()):
             new.set_operands(gate, [swap.get(o, o) for o in new.operands(gate)])
-            data = new.graph.nodes[gate]
+            data = nodes[gate]
             if K.POLY in data:
                 terms = [[c, sorted(swap[v] for v in ids)] for c, ids in data[K.POLY]]
                 data[K.POLY] = sorted(terms, key=lambda t: (len(t[1]), t[1]))
@@ -88,11 +91,12 @@ def levelize(circuit: Circuit, balance: bool = False, carry: bool = True) -> tup
         if new.op(driver) not in K.CONST_OPS and level[driver] < last:
             new.set_operands(out, [carry(driver, last)])
     for node, lv in level.items():
-        new.graph.nodes[node][K.LEVEL] = lv
+        nodes[node][K.LEVEL] = lv
 
     by_level: dict[int, list[str]] = defaultdict(list)
     for node in new.topological_order():
-        if new.op(node) == K.OP_INPUT or new.op(node) in K.GATE_OPS:
+        op = nodes[node][K.OP]
+        if op == K.OP_INPUT or op in _GATE_OPS:
             by_level[level[node]].append(node)
     inserted = set(carried.values())
     mono = level_monomials(new, [by_level[lv] for lv in range(1, last + 1)])
@@ -140,8 +144,12 @@ def _levels_only(circuit: Circuit, gates: list[str], level: dict[str, int], last
 
 def _wires(circuit: Circuit, gate: str) -> list[str]:
     """The distinct non-constant operands of a gate, in operand order."""
-    return list(dict.fromkeys(o for o in circuit.operands(gate)
-                              if circuit.op(o) not in K.CONST_OPS))
+    nodes = circuit.graph._node
+    return list(dict.fromkeys(o for o in nodes[gate][K.OPERANDS]
+                              if nodes[o][K.OP] not in _CONST_OPS))
+
+
+_GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
 
 
 def _balance(circuit: Circuit, gates: list[str], level: dict[str, int], last: int,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from functools import lru_cache
 
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
@@ -37,6 +38,7 @@ from circuitc.lowering.terms import neurons as _neurons
 from circuitc.passes._rewrite import add_node, add_outputs, shell
 
 Cut = frozenset  # leaf node indices
+_CONST_IDS = frozenset((K.CONST0_ID, K.CONST1_ID))  # the nodes of a circuit's constants
 DEFAULT_CUTS = 8  # C, the priority cuts kept per node (ABC's default is 8)
 AREA_FLOW_ROUNDS = 1
 EXACT_AREA_ROUNDS = 2
@@ -198,8 +200,16 @@ class _Mapper:
         it is named after is) over the LUTs of `leaves` (bit r: leaf j is bit j of r);
         `fixed` leaves are constants instead."""
         n = len(leaves)
-        mask = (1 << (1 << n)) - 1
         invert, op, operands = self.invert, self.op, self.operands
+        if not fixed:
+            position = {leaf: j for j, leaf in enumerate(leaves)}
+            lits = operands[i]
+            if i not in position and all(v in position for v, _ in lits):
+                # a gate on its own leaves (every LUT with cuts = 0): a function of its op and
+                # of how its operands sit among the leaves, computed once per such shape
+                return _gate_truth(op[i], tuple((position[v], c) for v, c in lits),
+                                   tuple(invert[leaf] for leaf in leaves), invert[i])
+        mask = (1 << (1 << n)) - 1
         value = {leaf: p ^ mask if invert[leaf] else p  # a leaf LUT outputs P ^ invert
                  for leaf, p in zip(leaves, _projections(n))}
         for leaf, v in (fixed or {}).items():
@@ -346,7 +356,7 @@ class _Mapper:
             nonlocal neurons
             leaves = sorted(self.best[i])
             fixed = {leaf: new.op(rep[leaf]) == K.OP_CONST1 for leaf in leaves
-                     if new.op(rep[leaf]) in K.CONST_OPS}
+                     if rep[leaf] in _CONST_IDS and new.op(rep[leaf]) in K.CONST_OPS}
             variables = [leaf for leaf in leaves if leaf not in fixed]
             table = self.truth(i, variables, fixed)
             if complement:
@@ -354,7 +364,7 @@ class _Mapper:
             table, variables = _support(table, variables)
             if not variables:
                 return new.const(table & 1)
-            data = old.graph.nodes[name]
+            data = old.graph._node[name]
             attrs = {K.LOC: data[K.LOC]} if K.LOC in data else {}
             sizes[len(variables)] += 1
             neurons += _neurons(table, len(variables))
@@ -389,6 +399,18 @@ class _Mapper:
 
         add_outputs(new, old, driver)
         return new, sizes, neurons
+
+
+@lru_cache(maxsize=1 << 16)
+def _gate_truth(op: str, lits: tuple[tuple[int, int], ...], inverted: tuple[int, ...],
+                invert: int) -> int:
+    """`_Mapper.truth` of a node whose operands are all leaves: operand (j, c) reads leaf j,
+    complemented when c; leaf j outputs its function complemented when inverted[j]."""
+    n = len(inverted)
+    mask = (1 << (1 << n)) - 1
+    leaf = [p ^ mask if inv else p for p, inv in zip(_projections(n), inverted)]
+    p = _apply(op, [leaf[j] ^ mask if c else leaf[j] for j, c in lits], mask)
+    return p ^ mask if invert else p
 
 
 def _apply(op: str, v: list[int], mask: int) -> int:

@@ -20,6 +20,7 @@ import numpy as np
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
+from circuitc.passes._rewrite import writable
 from circuitc.simulate import truth_table
 
 MAX_VARIABLES = 12  # 2^12 truth-table rows; wider gates (but AND/NAND) must go through fanin
@@ -40,7 +41,7 @@ def monomials(circuit: Circuit) -> tuple[Circuit, dict]:
     (degree >= 1; the constant term is a read-off bias, not a neuron) and how many of them are
     used by more than one gate of the level.
     """
-    new = circuit.copy()
+    new = writable(circuit)
     too_wide = []
     nodes = new.graph._node
     order = new.topological_order()

@@ -19,9 +19,10 @@ from circuitc import keys as K
 from circuitc.distribution import sample
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import input_groups, ones_fraction, packed_chunks
+from circuitc.passes._rewrite import input_groups, ones_fraction, packed_chunks, writable
 
 Poly = dict[tuple[str, ...], int]
+_GATE_OPS = frozenset(K.GATE_OPS)
 
 
 def polarity(
@@ -50,7 +51,7 @@ def polarity(
         raise CircuitError([Diagnostic(f"polarity needs POLY on every gate; '{g}' has none "
                                        "(run monomials first)", circuit.name) for g in missing[:5]])
     groups = input_groups(circuit, groups)
-    new = circuit.copy()
+    new = writable(circuit)
     x = sample(new, samples, seed, groups)
     rows, ones = {}, 0.0
     for rows, values, n in packed_chunks(new, x):  # bounded memory on wide circuits
@@ -58,7 +59,8 @@ def polarity(
     on = {node: float(ones[row]) / samples for node, row in rows.items()}
 
     order = new.topological_order()
-    flipped = {g for g in new.gates(order) if complement and on[g] > 0.5}
+    flipped = {g for g, data in new.graph._node.items()
+               if complement and data[K.OP] in _GATE_OPS and on[g] > 0.5}
     for node, data in new.graph._node.items():
         if data[K.OP] == K.OP_OUTPUT:
             continue
@@ -69,15 +71,16 @@ def polarity(
 
     level = new.node_levels(order)
     by_level: dict[int, list[str]] = defaultdict(list)
-    nodes = new.graph._node
+    data_of = new.graph._node
     for node in order:
-        if nodes[node][K.OP] == K.OP_INPUT or nodes[node][K.OP] in K.GATE_OPS:
+        op = data_of[node][K.OP]
+        if op == K.OP_INPUT or op in _GATE_OPS:
             by_level[level[node]].append(node)
     table = []
     for lv in sorted(by_level):
         nodes = by_level[lv]
         before = np.array([on[n] for n in nodes])
-        after = np.array([new.graph.nodes[n][K.ACTIVITY] for n in nodes])
+        after = np.array([data_of[n][K.ACTIVITY] for n in nodes])
         table.append({
             "level": lv, "wires": len(nodes),
             "active_before": round(float(before.sum()), 4),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from circuitc import keys as K
 from circuitc.distribution import describe, is_sparse, sample
@@ -20,7 +19,7 @@ from circuitc.passes._rewrite import input_groups, packed_chunks
 DENSE_FRACTION = 0.25  # a level with at least this fraction of its wires on (mean) is "dense"
 P999 = 99.9
 _GATE_OPS = frozenset(K.GATE_OPS)
-BLOCK_BYTES = 64 << 20  # unpacked bits (float32, one row per distinct value) per block of samples
+BLOCK_BYTES = 32 << 20  # unpacked bits (a byte each, one row per distinct value) per block
 
 
 def sparsity(
@@ -44,8 +43,7 @@ def sparsity(
     """
     groups = input_groups(circuit, groups)
     x = sample(circuit, samples, seed, groups)
-    fallback = circuit.node_levels()
-    spans, n_levels = _spans(circuit, fallback)
+    spans, n_levels = _spans(circuit)
     top = _Tail(n_levels, samples, P999)
     total = np.zeros(n_levels)
     peak = np.zeros(n_levels, dtype=np.int64)
@@ -114,33 +112,62 @@ class _Spans:
     """The wires of every level as spans of levels over distinct stored values.
 
     A buffer (OP_BUF stored like its operand) holds its operand's value, so a wire carried
-    across k levels is one value counted on k consecutive levels. With the difference matrix
-    A [levels + 1, values] (+1 at a span's first level, -1 after its last), the active wires of
-    every level on a block of samples are cumsum(A @ bits) over levels: work and memory grow
-    with the distinct values and the levels times the block, never with the carried copies
-    (EPFL div: 2.4M level wires, 57k values)."""
+    across k levels is one value counted on k consecutive levels. With +1 at a span's first
+    level and -1 after its last, the active wires of every level on a block of samples are the
+    cumulative sum over levels of those differences: work and memory grow with the distinct
+    values and the levels times the block, never with the carried copies (EPFL div: 2.4M level
+    wires, 57k values). The differences are sums of the values' unpacked bits (bytes) over the
+    spans starting (ending) at each level, a slice each of the spans sorted by level: no float
+    copy of the bits (4 bytes a bit: most of the pass's time and memory on U-AND) and no
+    gather when the values are in level order already (roots in topological order, usual)."""
 
-    def __init__(self, A: sp.csr_array, roots: list[str], flip: np.ndarray, wires: np.ndarray):
-        self.A, self.roots, self.flip, self.wires = A, roots, flip, wires
+    def __init__(self, roots: list[str], flip: np.ndarray, wires: np.ndarray, n_levels: int,
+                 first: np.ndarray, after: np.ndarray, col: np.ndarray):
+        self.roots, self.flip, self.wires, self.n_levels = roots, flip, wires, n_levels
+        self.index: np.ndarray | None = None  # rows of the roots in the simulation
+        # per sign: (columns by level, or None for all in order; bounds of each level; levels)
+        self.sums = [_level_sums(first, col, len(roots), +1),
+                     _level_sums(after, col, len(roots), -1)]
 
     def counts(self, rows: Mapping[str, int], values: np.ndarray, n: int):
         """Yield int [levels, block] active-wire counts for consecutive blocks of the n samples
         of packed (padding-cleared) stored values."""
-        picked = values[np.array([rows[r] for r in self.roots], dtype=np.int64)]
+        if self.index is None:  # the same schedule for every chunk of samples
+            self.index = np.array([rows[r] for r in self.roots], dtype=np.int64)
+        picked = values[self.index]
         picked[self.flip] = ~picked[self.flip]  # stored values (padding bits are cut below)
-        words = max(1, BLOCK_BYTES // (4 * 64 * max(1, len(self.roots))))
+        words = max(1, BLOCK_BYTES // (64 * max(1, len(self.roots))))
         for start in range(0, picked.shape[1], words):
             block = np.ascontiguousarray(picked[:, start:start + words], dtype="<u8")
             bits = np.unpackbits(block.view(np.uint8), axis=1, bitorder="little")
-            bits = bits[:, :n - 64 * start].astype(np.float32)
-            diff = self.A @ bits
-            yield np.rint(np.cumsum(diff, axis=0)[:-1]).astype(np.int64)
+            bits = bits[:, :n - 64 * start]
+            diff = np.zeros((self.n_levels + 1, bits.shape[1]), dtype=np.int64)
+            for columns, bounds, levels, sign in self.sums:
+                part = bits if columns is None else bits[columns]
+                for level, lo, hi in zip(levels, bounds[:-1], bounds[1:]):
+                    # (a sum per level, not np.add.reduceat: that casts all the bits to int64;
+                    # int32 sums: a level has fewer than 2^31 wires, and they are twice as fast)
+                    diff[level] += sign * part[lo:hi].sum(axis=0, dtype=np.int32)
+            yield np.cumsum(diff, axis=0)[:-1]
 
 
-def _spans(circuit: Circuit, fallback: Mapping[str, int]) -> tuple[_Spans, int]:
-    """The level spans of the stored wires (inputs and gates; keys.LEVEL, else `fallback`), and
-    the number of levels."""
+def _level_sums(level: np.ndarray, col: np.ndarray, n_cols: int, sign: int) -> tuple:
+    """How `_Spans.counts` sums the columns of spans by `level` (a span's first level, or the
+    level after its last): the columns sorted by level (None when that is every column once, in
+    order), the bounds of each level's group in them, the levels, and the sign of their sums."""
+    order = np.argsort(level, kind="stable")
+    columns = col[order]
+    if len(columns) == n_cols and np.array_equal(columns, np.arange(n_cols)):
+        columns = None
+    levels, starts = np.unique(level[order], return_index=True)
+    return columns, np.append(starts, len(order)), levels, sign
+
+
+def _spans(circuit: Circuit) -> tuple[_Spans, int]:
+    """The level spans of the stored wires (inputs and gates; keys.LEVEL, else the longest-path
+    level), and the number of levels."""
     nodes = circuit.graph._node
+    fallback: dict[str, int] = {}  # the longest-path levels, computed if a node lacks LEVEL
     column: dict[str, int] = {}  # wire -> the column of its root (the value it holds)
     roots: list[str] = []
     last_span: list[int] = []  # per column: its latest span (index into firsts, lasts)
@@ -155,6 +182,7 @@ def _spans(circuit: Circuit, fallback: Mapping[str, int]) -> tuple[_Spans, int]:
             continue
         level = data.get(K.LEVEL)
         if level is None:
+            fallback = fallback or circuit.node_levels()
             level = fallback[node]
         n_levels = max(n_levels, level + 1)
         j = None
@@ -179,11 +207,8 @@ def _spans(circuit: Circuit, fallback: Mapping[str, int]) -> tuple[_Spans, int]:
     first, after = np.array(firsts, dtype=np.int64), np.array(lasts, dtype=np.int64) + 1
     col = np.array(cols, dtype=np.int64)
     wires = np.bincount(first, minlength=n_levels + 1) - np.bincount(after, minlength=n_levels + 1)
-    A = sp.csr_array((np.repeat(np.array([1.0, -1.0], dtype=np.float32)[None], len(col), 0).ravel(),
-                      (np.stack([first, after], 1).ravel(), np.repeat(col, 2))),
-                     shape=(n_levels + 1, len(roots)))
     flip = np.array([bool(nodes[r].get(K.COMPLEMENTED)) for r in roots], dtype=bool)
-    return _Spans(A, roots, flip, np.cumsum(wires)[:-1]), n_levels
+    return _Spans(roots, flip, np.cumsum(wires)[:-1], n_levels, first, after, col), n_levels
 
 
 class _Tail:
