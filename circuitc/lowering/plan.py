@@ -566,6 +566,7 @@ class _Search:
         for key in [k for k in self._layers if k[0] == level and k[1:] not in keep]:
             del self._layers[key]
             self._certs.pop(key, None)
+            self._best.pop(key, None)
 
     def _search(self, spec: LevelSpec, name: str, floor: int, limit: int,
                 tried: list[dict]) -> int | None:
