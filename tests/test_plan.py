@@ -199,7 +199,8 @@ def test_uand_of_pairs_on_exactly_s_inputs_is_judged_by_its_exact_risk(uand100):
     net = circuitc.compile(uand100, mode="superposed", samples=2000)
     (row,) = net.meta["plan"]["levels"]
     assert all(t.get("certified") for t in row["tried"])
-    assert net.meta["layers"][0]["c"] == round(row["width"] / plan.CERTIFIED_SHARE)
+    assert net.meta["layers"][0]["c"] == max(plan.UAND_HOSTS,
+                                             round(row["width"] / plan.CERTIFIED_SHARE))
     risks = {t["width"]: t["risk"] for t in row["tried"]}
     assert risks[row["width"]] <= plan.ACCEPT_RISK
     assert all(risk > plan.ACCEPT_RISK for width, risk in risks.items() if width < row["width"])

@@ -28,7 +28,7 @@ risk is not extrapolated from samples but counted over every input (`pair_risk.p
 bit errors per input, a read-off within margin / 2 of the threshold counting as wrong, exact for
 the ANDs with one or two wires on and bounded for those with none): the search runs no samples
 for it, the threshold is the one with the fewest expected errors, each pair gets width /
-CERTIFIED_SHARE hosts, and the fresh check confirms the network as built.
+CERTIFIED_SHARE hosts (at least UAND_HOSTS), and the fresh check confirms the network as built.
 The width search doubles from a floor (16 ReLUs; 24 for clamped) until a width passes on the first
 SEARCH_BATCHES batch of the sample (a failing width usually fails on its first block, so narrow
 tries are cheap), bisects geometrically between the last failure and that pass to within 5 %, and
@@ -107,7 +107,9 @@ MAX_WIDTH_FACTOR = 16  # superposed clamped levels: widths up to this times the 
 UAND_HOSTS = 64  # neurons per monomial (c): best measured at m = 1000 (docs/uand.md)
 # A layer judged by its exact risk (`pair_risk`) gets c = width / CERTIFIED_SHARE hosts per pair,
 # i.e. p = sqrt(c / d) = 1/3 of the neurons read each wire: the read-off gap 1 - p against the
-# noise ~ 1 / sqrt(p d) is widest there, (1 - p) sqrt(p) at its maximum (docs/uand.md, session 4)
+# noise ~ 1 / sqrt(p d) is widest there, (1 - p) sqrt(p) at its maximum (docs/uand.md, session 4);
+# but never fewer than UAND_HOSTS (up to width / 4): with few hosts a read-off moves in coarse
+# steps of 1 / c (a U-AND of 12 wires at width 264 has margin 0.025 with c = 29, 0.05 with 64)
 CERTIFIED_SHARE = 9
 CLAMPED_HOSTS = 12  # clamped pairs per unit (docs/deep.md)
 # Clamped acceptance (docs/deep.md section 5): a clamped read-off moves in steps of one host,
@@ -413,8 +415,8 @@ class _Search:
         level = spec.level - 1  # the wires this layer reads, on the validation sample
         if name == "uand":
             certified = self._exact_s and spec.level == 1
-            c = max(1, round(width / CERTIFIED_SHARE) if certified else
-                    min(UAND_HOSTS, width // 4))
+            c = max(1, min(UAND_HOSTS, width // 4),
+                    round(width / CERTIFIED_SHARE) if certified else 0)
             # calibrated on the declared distribution when the layer reads the inputs and they
             # are exactly k on (sparse(k)), else on the wires' measured activities
             on = _exactly_on(self.circuit) if level == 0 and self.options.input_dim is None \
@@ -778,13 +780,15 @@ class _Search:
         level's per-sample statistics at its final width, they are the outputs' and nothing is
         re-run; otherwise (other circuits, or the width changed since: a widening) the network
         runs on the first batch of the search sample. A top level certified by its exact risk
-        (`pair_risk`) takes the threshold with the fewest expected errors instead."""
+        (`pair_risk`) takes the threshold with the fewest expected errors instead, when that
+        meets the limit (a width the user fixed may not: the count of the ANDs with no wire on
+        is a bound, loose on small layers, and its minimum can then sit off the real gap)."""
         key = self._top_key()
         read = lowered.readoffs[-1]
         n_out = lowered.readout.W.shape[1]
         shared = (lowered.readout.W is read.W and np.array_equal(lowered.readout.b, read.b)
                   and not self.options.correct_width)
-        if key in self._certs:
+        if key in self._certs and self._certified(key)["ok"]:
             return np.full(n_out, self._certified(key)["threshold"], dtype=np.float32)
         stats = self._stats.get(key) if shared else None
         if stats is None:
