@@ -123,7 +123,10 @@ class PairRisk:
         """(theta, errors(theta, eps)) with the fewest expected errors (the middle of a tie):
         a grid from the highest true floor down to the lowest false mean, refined around its
         best point. The false count grows and the true one shrinks as theta falls, so each
-        round stops once the count rises again (and a count above the best stops early)."""
+        round stops once the count rises again (and a count above the best stops early). When
+        even the best of the first grid expects more than one wrong output per input, the layer
+        is hopeless at any threshold a refinement could find: that point is returned as it is
+        (the count is still exact for it; only a search for a width reads it)."""
         lo, hi = float(self.a0.min()), float((self.w * self.c + self.a0).max())
         best, ties = math.inf, [0.5 * (lo + hi)]
         for _ in range(_ROUNDS):
@@ -137,6 +140,8 @@ class PairRisk:
                 elif value > previous:
                     break
                 previous = value
+            if best > 1:
+                break
             step = (hi - lo) / (_GRID - 1)
             middle = ties[len(ties) // 2]
             lo, hi = middle - step, middle + step
