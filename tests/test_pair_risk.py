@@ -53,6 +53,20 @@ def test_counts_match_every_input(m, d, c, s, seed):
     assert risk.errors(lo - 0.1) > 1 and risk.errors(*risk.best_threshold()[:1]) < risk.errors(lo)
 
 
+def test_a_mixture_of_counts_is_the_weighted_sum():
+    # atmost(3): 0..3 wires on, each count equally likely, then a uniform subset of that size
+    m = 13
+    layer, pairs = _layer(m, 30, 6, 5, 3)
+    on = {j: 0.25 for j in range(4)}
+    risk = pair_risk(layer.W, layer.b, layer.A, layer.a0, pairs, m, on)
+    for theta in np.linspace(-0.3, 1.3, 17):
+        got = np.array(risk.errors_by_class(theta, 0.02))
+        want = sum(0.25 * _enumerated(layer, pairs, m, j, theta, 0.02) for j in range(1, 4))
+        want[0] += 0.25 * np.sum(layer.a0 > theta - 0.02)  # nothing on: every read-off is a0
+        assert got[1:] == pytest.approx(want[1:], abs=1e-9)
+        assert got[0] >= want[0] - 1e-9
+
+
 def test_none_on_bound_holds_for_two_on():
     # s = 2, none on: the read-off is |H n S_k1 n S_k2| w + a0 <= min(g) w + a0; the bound counts
     # the pairs whose smaller g is above t: check it never undercounts on many thresholds
@@ -65,6 +79,7 @@ def test_none_on_bound_holds_for_two_on():
 def test_not_of_the_form():
     layer, pairs = _layer(12, 30, 6)
     assert pair_risk(layer.W, layer.b, layer.A, layer.a0, pairs, 12, 4) is None  # s > 3
+    assert pair_risk(layer.W, layer.b, layer.A, layer.a0, pairs, 12, {2: .5, 4: .5}) is None
     assert pair_risk(layer.W, layer.b + 0.5, layer.A, layer.a0, pairs, 12, 3) is None  # bias
     W = layer.W.copy()
     W.data = W.data * 2

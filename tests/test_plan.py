@@ -208,9 +208,18 @@ def test_uand_of_pairs_on_exactly_s_inputs_is_judged_by_its_exact_risk(uand100):
     assert report["ok"] and report["gates_per_relu"] > 5  # 4950 ANDs in about 800 ReLUs
 
 
-@pytest.mark.parametrize("options", [{"distribution": "atmost(3)"}, {"input_dim": 60}])
+def test_at_most_k_on_is_judged_by_its_exact_risk_too(uand100):
+    """atmost(3): 0..3 inputs on, each count equally likely: the count is their mixture."""
+    net = circuitc.compile(uand100, mode="superposed", samples=2000, distribution="atmost(3)")
+    risk = net.meta["plan"]["validation"]["risk"]
+    assert risk["method"] == "exact" and risk["ok"]
+    assert circuitc.evaluate(net)["bit_errors"] == 0
+
+
+@pytest.mark.parametrize("options", [{"distribution": "bernoulli(0.03)"}, {"input_dim": 60},
+                                     {"distribution": "sparse(4)"}])
 def test_exact_risk_only_where_its_maths_holds(uand100, options):
-    """Inputs that are not exactly s on, or stored in superposition, are judged by the tails."""
+    """Inputs not at most 3 on, or stored in superposition, are judged by the tails."""
     net = circuitc.compile(uand100, mode="auto", samples=2000, **options)
     risk = net.meta["plan"]["validation"].get("risk")
     assert risk is None or risk.get("method") != "exact"

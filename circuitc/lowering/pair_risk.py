@@ -1,15 +1,16 @@
-"""The exact bit-error rate of a U-AND layer of pairs on exactly-s sparse inputs (s <= 3).
+"""The exact bit-error rate of a U-AND layer of pairs on sparse inputs (at most 3 wires on).
 
 Contract
 --------
-`pair_risk(W, b, A, a0, pairs, n_wires, s)` returns a `PairRisk` when the layer has the form
+`pair_risk(W, b, A, a0, pairs, n_wires, on)` returns a `PairRisk` when the layer has the form
 below (else None: the planner then judges it by sampling, `acceptance.py`), and
 `PairRisk.errors(theta, eps)` is the expected number of AND outputs decoded wrong (read-off on
-the wrong side of theta, or within eps of it) per input drawn uniformly among the inputs with
-exactly s of the n_wires wires on: an upper bound, exact for the outputs with one or two of their
-wires on. `n * errors(theta, eps)` bounds the probability that n such inputs contain any bit
-error (union bound), with no sampling and no extrapolation: a proof, where `acceptance.py`
-can only fit tails.
+the wrong side of theta, or within eps of it) per input drawn from `on`: exactly s of the
+n_wires wires on (on = s), or s drawn from a distribution {s: P(s)} (atmost(k): s uniform on
+0..k), the on wires a uniformly random s-subset; s <= 3. The count is an upper bound, exact for
+the outputs with one or two of their wires on. `n * errors(theta, eps)` bounds the probability
+that n such inputs contain any bit error (union bound), with no sampling and no extrapolation:
+a proof, where `acceptance.py` can only fit tails.
 
 The form (the paper's U-AND on the raw inputs, universal placement, `uand.py`): W [n_wires, d]
 0/1; every neuron has bias -1, so neuron n outputs relu(sum of the on wires it reads - 1); the
@@ -42,9 +43,10 @@ over h_T:
   (B = G(t + 1 - a));
 - sums below u (the true side): C(N, |K|) minus the sums above u - 1 (N = n_wires - 2).
 
-Each (j, K) with j of T's wires on (C(2, j) ways) has probability 1 / C(n_wires, s), so
+(With no wire on at all, s = 0, every read-off is a0_T.) Each (j, K) with j of T's wires on
+(C(2, j) ways) has probability 1 / C(n_wires, s) given s, so
 
-    errors(theta, eps) = sum_T sum_j C(2, j) #{K wrong at theta, eps} / C(n_wires, s),
+    errors(theta, eps) = sum_s P(s) sum_T sum_j C(2, j) #{K wrong at theta, eps} / C(n_wires, s),
 
 with "wrong" y_T > theta - eps for j < 2 and y_T < theta + eps for j = 2 (eps also covers float
 rounding of the network's own arithmetic). Computing every g_T(k) = |S_i n S_j n S_k| costs, per
@@ -77,7 +79,7 @@ class PairRisk:
     c: np.ndarray  # [M] int64: hosts
     a0: np.ndarray  # [M] float64
     n_wires: int
-    s: int
+    on: tuple[tuple[int, float], ...]  # (s, P(s)): how many wires are on
 
     def errors(self, theta: float, eps: float = 0.0, limit: float = math.inf) -> float:
         """Expected wrong outputs per input (module docstring): exact for one or two of a pair's
@@ -88,7 +90,16 @@ class PairRisk:
     def errors_by_class(self, theta: float, eps: float = 0.0,
                         limit: float = math.inf) -> tuple[float, float, float]:
         """`errors` split by the number of a pair's wires on: (none (a bound), one, both)."""
-        G, n, s = self.at_least, self.n_wires - 2, self.s
+        counts = np.zeros(3)
+        for s, weight in self.on:
+            part = self._given(s, theta, eps, limit / weight if weight else math.inf)
+            counts += weight * np.asarray(part)
+        return tuple(float(x) for x in counts)
+
+    def _given(self, s: int, theta: float, eps: float,
+               limit: float) -> tuple[float, float, float]:
+        """`errors_by_class` on inputs with exactly s wires on (inf once above `limit`)."""
+        G, n = self.at_least, self.n_wires - 2
         total = math.comb(self.n_wires, s)
         # false sides: wrong when w S + a0 > theta - eps, i.e. S > t (S an integer sum of g's);
         # true side: wrong when w (c + S) + a0 < theta + eps, i.e. S < u
@@ -99,7 +110,8 @@ class PairRisk:
             counts[2] = (math.comb(n, s - 2) - _sums_above(None, G, s - 2, u - 1)).sum()
         if s <= 2:
             counts[0] = _drop_max_above(None, G, s, t, n).sum()
-            counts[1] = 2 * _sums_above(None, G, s - 1, t).sum()
+            if s >= 1:
+                counts[1] = 2 * _sums_above(None, G, s - 1, t).sum()
             return tuple(float(x) / total for x in counts)
         # a sum of two g's (or the two smallest of three) above t needs a g above t / 2: only
         # those pairs are counted value by value
@@ -149,11 +161,15 @@ class PairRisk:
 
 
 def pair_risk(W, b: np.ndarray, A, a0: np.ndarray, pairs: np.ndarray, n_wires: int,
-              s: int) -> PairRisk | None:
-    """The exact risk of the layer y = relu(x W + b) A + a0 on exactly-s inputs (module
-    docstring), or None when it is not a U-AND layer of that form or s > 3."""
+              on: int | dict[int, float]) -> PairRisk | None:
+    """The exact risk of the layer y = relu(x W + b) A + a0 on inputs with `on` wires on
+    (exactly s, or {s: P(s)}; module docstring), or None when it is not a U-AND layer of that
+    form or more than 3 wires can be on."""
+    on = {on: 1.0} if isinstance(on, int) else dict(on)
     pairs = np.sort(np.asarray(pairs), axis=1) if np.ndim(pairs) == 2 else None
-    if pairs is None or not (1 <= s <= 3 and s <= n_wires - 2 and pairs.shape[1] == 2):
+    if pairs is None or pairs.shape[1] != 2 or not on or \
+            not all(0 <= s <= min(3, n_wires - 2) for s in on) or \
+            not math.isclose(sum(on.values()), 1.0):
         return None
     W, A = sparse.csr_array(W), sparse.csr_array(A)
     M, d = len(pairs), W.shape[1]
@@ -194,7 +210,8 @@ def pair_risk(W, b: np.ndarray, A, a0: np.ndarray, pairs: np.ndarray, n_wires: i
     at_least = np.zeros((M, hist.shape[1] + 1), dtype=np.uint16)
     for lo in range(0, M, _ROWS):
         at_least[lo:lo + _ROWS, :-1] = np.cumsum(hist[lo:lo + _ROWS, ::-1], axis=1)[:, ::-1]
-    return PairRisk(at_least, w, c, np.asarray(a0, dtype=np.float64), n_wires, s)
+    return PairRisk(at_least, w, c, np.asarray(a0, dtype=np.float64), n_wires,
+                    tuple(sorted((int(s), float(p)) for s, p in on.items() if p > 0)))
 
 
 def _take(G: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -217,6 +234,8 @@ def _sums_above(h, G, k: int, t: np.ndarray) -> np.ndarray:
 
 def _drop_max_above(h, G, k: int, t: np.ndarray, n: int) -> np.ndarray:
     """Per row: the number of k-subsets whose g sum minus its largest g exceeds t."""
+    if k == 0:  # the empty set: its sum is 0
+        return (t < 0).astype(np.int64)
     if k == 1:
         return np.where(t < 0, n, 0)
     if k == 2:

@@ -23,7 +23,8 @@ to the acceptance rule (`acceptance.py`): the per-sample worst false and true re
 tails fitted and extrapolated, must predict a risk of at most ACCEPT_RISK that the `samples`
 inputs eval draws contain a bit error.
 When that level is the paper's U-AND (one level of ANDs of two inputs each, read from the raw
-inputs, which are exactly s <= 3 on, every output one of the ANDs: `_Search._certifiable`), its
+inputs, at most 3 of which are on, sparse(k) or atmost(k), every output one of the ANDs:
+`_Search._certifiable`), its
 risk is not extrapolated from samples but counted over every input (`pair_risk.py`: the expected
 bit errors per input, a read-off within margin / 2 of the threshold counting as wrong, exact for
 the ANDs with one or two wires on and bounded for those with none): the search runs no samples
@@ -291,13 +292,25 @@ def _embedding(n_in: int, options: PlanOptions):
     return phi, Affine(readoff, np.zeros(n_in, np.float32))
 
 
+def _on_counts(circuit: Circuit) -> dict[int, float] | None:
+    """{s: P(s wires on)} when the declared distribution is sparse(k) (exactly k on) or
+    atmost(k) (0..k on, equally likely) over all the inputs, the on wires a uniform subset."""
+    groups = circuit.distribution or []
+    if len(groups) != 1 or len(groups[0]["inputs"]) != len(circuit.inputs):
+        return None
+    kind, k = groups[0].get("kind"), groups[0].get("k")
+    if kind == "sparse":
+        return {int(k): 1.0}
+    if kind == "atmost":
+        return {j: 1 / (int(k) + 1) for j in range(int(k) + 1)}
+    return None
+
+
 def _exactly_on(circuit: Circuit) -> int | None:
     """k when the declared distribution is sparse(k) over all the inputs (exactly k on)."""
-    groups = circuit.distribution or []
-    if len(groups) == 1 and groups[0].get("kind") == "sparse" and \
-            len(groups[0]["inputs"]) == len(circuit.inputs):
-        return int(groups[0]["k"])
-    return None
+    on = _on_counts(circuit)
+    return next(iter(on)) if on is not None and circuit.distribution[0]["kind"] == "sparse" \
+        else None
 
 
 def _gates(layer, spec: LevelSpec) -> GateLayer:
@@ -393,7 +406,7 @@ class _Search:
         self._stats: dict[tuple, LevelStats] = {}  # (level, name, width) -> per-sample stats of
         # the tail-judged tries that passed (the threshold is chosen on them)
         self._passed: dict[int, tuple[str, int]] = {}  # per level: the last width that passed
-        self._exact_s = self._certifiable()
+        self._on = self._certifiable()  # {s: P(s)} when the top level's risk is counted
         self._certs: dict[tuple, PairRisk] = {}  # (level, name, width) -> the exact risk
         self._best: dict[tuple, float] = {}  # (level, name, width) -> its best threshold
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
@@ -414,7 +427,7 @@ class _Search:
             return _exact(spec)
         level = spec.level - 1  # the wires this layer reads, on the validation sample
         if name == "uand":
-            certified = self._exact_s and spec.level == 1
+            certified = self._on is not None and spec.level == 1
             c = max(1, min(UAND_HOSTS, width // 4),
                     round(width / CERTIFIED_SHARE) if certified else 0)
             # calibrated on the declared distribution when the layer reads the inputs and they
@@ -427,7 +440,7 @@ class _Search:
                                s=on, mode="auto")
             if certified:
                 certificate = pair_risk(layer.W, layer.b, layer.A, layer.a0,
-                                        np.array(spec.monomials), spec.n_wires, self._exact_s)
+                                        np.array(spec.monomials), spec.n_wires, self._on)
                 if certificate is not None:
                     self._certs[(spec.level, name, width)] = certificate
             built = _gates(layer, spec)
@@ -638,16 +651,16 @@ class _Search:
         result["bit_errors"] = self._output_errors(spec.level, h, readoff)
         return result["bit_errors"] == 0
 
-    def _certifiable(self) -> int | None:
-        """s when the outputs can be judged exactly (`pair_risk`) instead of by sampled tails:
-        one level of ANDs of two inputs each (the paper's U-AND), read from the raw inputs (no
-        --input-dim, no correction layer), which are exactly s <= 3 on, and every output one of
-        those ANDs."""
+    def _certifiable(self) -> dict[int, float] | None:
+        """{s: P(s wires on)} when the outputs can be judged exactly (`pair_risk`) instead of
+        by sampled tails: one level of ANDs of two inputs each (the paper's U-AND), read from
+        the raw inputs (no --input-dim, no correction layer), of which at most 3 are on
+        (sparse(k) or atmost(k), k <= 3), and every output one of those ANDs."""
         if len(self.specs) != 1 or self.options.input_dim is not None or \
                 self.options.correct_width:
             return None
-        s, spec = _exactly_on(self.circuit), self.specs[0]
-        if s is None or s > 3 or not spec.monomials or _gate_of(spec) is None or \
+        on, spec = _on_counts(self.circuit), self.specs[0]
+        if on is None or max(on) > 3 or not spec.monomials or _gate_of(spec) is None or \
                 any(len(t) != 2 for t in spec.monomials) or \
                 len(self.wires[0]) != len(self.circuit.inputs):
             return None
@@ -656,7 +669,7 @@ class _Search:
             driver = self.circuit.driver(out)
             if driver not in top or nodes[driver].get(K.COMPLEMENTED):
                 return None
-        return s
+        return on
 
     def _certified(self, key: tuple, threshold: float | None = None) -> dict:
         """The exact verdict on the certified layer `key` at `threshold` (None: the one with the
