@@ -801,15 +801,14 @@ class _Search:
         n_out = lowered.readout.W.shape[1]
         shared = (lowered.readout.W is read.W and np.array_equal(lowered.readout.b, read.b)
                   and not self.options.correct_width)
-        if key in self._certs and self._certified(key)["ok"]:
-            return np.full(n_out, self._certified(key)["threshold"], dtype=np.float32)
+        counted = self._certified(key) if key in self._certs else None
+        if counted is not None and counted["ok"]:
+            return np.full(n_out, counted["threshold"], dtype=np.float32)
         stats = self._stats.get(key) if shared else None
         if stats is None:
-            part = slice(0, min(BATCH, self.n))
-            truth = Truth(self.sample.truth.expected[part],
-                          [stored[part] for stored in self.sample.truth.stored])
+            part = self.sample.head(BATCH)
             stats = measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
-                            lowered.readout, self.sample.x[part], truth, 0.5, batch=BATCH,
+                            lowered.readout, part.x, part.truth, 0.5, batch=BATCH,
                             per_sample=True).outputs
         cut = best_threshold(stats.worst_false, stats.worst_true)
         return np.full(n_out, cut, dtype=np.float32)
