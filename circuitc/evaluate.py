@@ -184,14 +184,14 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
                 Truth(truth.expected[rows], [stored[rows] for stored in truth.stored])
             expected = part.expected
             for t, h in enumerate(run_layers(embed, layers, x[rows], in_place=True,
-                                             transposed=transposed)):  # one layer at a time
+                                             transposed=transposed, sparse=True)):  # a layer at a time
                 for lv in read_at.get(t, ()):
                     readoff, stored = readoffs[lv], part.stored[lv]
                     if transposed:
                         result.levels[lv].add(np.ascontiguousarray(readoff.apply_t(h).T), stored)
                         bar.update()
                         continue
-                    for a, z in readoff.column_blocks(len(h)):
+                    for a, z in readoff.column_blocks(h.shape[0]):
                         if lv == top and shared:
                             raw = readoff.columns(h, a, z, bias=False)
                             result.levels[lv].add(raw + readoff.b[a:z], stored[:, a:z])
@@ -205,7 +205,7 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
                          wrong, start)
                 bar.update()
             elif not shared:
-                for a, z in readout.column_blocks(len(h)):
+                for a, z in readout.column_blocks(h.shape[0]):
                     _outputs(result, readout.columns(h, a, z), expected[:, a:z], cut[a:z], a,
                              wrong, start)
                     bar.update()

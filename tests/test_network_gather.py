@@ -44,3 +44,39 @@ def test_block_updates_only_what_it_writes_in_both_layouts():
     assert np.array_equal(block.writes()[0], np.arange(1500, 1504))
     hT = np.ascontiguousarray(h.T)
     assert np.allclose(block.update_t(hT).T, want, atol=1e-5)
+
+
+def _sparse_relu_layer(rng, rows=400, cols=3000, density=0.01, positive_bias=False):
+    W = sp.random_array((rows, cols), density=density, rng=rng, dtype=np.float32,
+                        data_sampler=lambda size: rng.integers(1, 3, size).astype(np.float32))
+    b = -rng.integers(0, 3, cols).astype(np.float32) - 0.5
+    if positive_bias:
+        b[7] = 0.25
+    return Affine(sp.csr_array(W), b)
+
+
+def test_sparse_relu_equals_the_dense_path_bit_for_bit_and_stays_sparse():
+    rng = np.random.default_rng(3)
+    layer = _sparse_relu_layer(rng)
+    h = (rng.random((64, 400)) < 0.02).astype(np.float32)  # a sparse 0/1 batch
+    dense = layer.relu(h)
+    assert isinstance(dense, np.ndarray)
+    for given in (h, sp.csr_array(h)):
+        out = layer.relu(given, sparse=True)
+        assert sp.issparse(out) and out.has_sorted_indices and np.all(out.data > 0)
+        assert np.array_equal(out.toarray(), dense)
+        # the next layer reads it as it reads the dense activations, to the last bit
+        nxt = _sparse_relu_layer(np.random.default_rng(4), rows=3000, cols=500, density=0.02)
+        assert np.array_equal(nxt.relu(out, sparse=True).toarray(), nxt.relu(dense))
+        assert np.array_equal(nxt.columns(out, 100, 300), nxt.columns(dense, 100, 300))
+
+
+def test_sparse_relu_is_dense_where_an_empty_column_would_not_be_zero():
+    rng = np.random.default_rng(5)
+    layer = _sparse_relu_layer(rng, positive_bias=True)  # relu(0 + 0.25) = 0.25 in column 7
+    h = (rng.random((16, 400)) < 0.02).astype(np.float32)
+    out = layer.relu(h, sparse=True)
+    assert isinstance(out, np.ndarray) and np.all(out[:, 7] >= 0.25)
+    assert np.array_equal(out, layer.relu(h))
+    dense_h = rng.random((16, 400)).astype(np.float32)  # a dense batch stays dense too
+    assert isinstance(_sparse_relu_layer(rng).relu(dense_h, sparse=True), np.ndarray)

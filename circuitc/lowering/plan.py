@@ -619,11 +619,11 @@ class _Search:
         stored, margin, h = self.sample.truth.stored[spec.level], math.inf, []
         for b, hb in zip(used, self.prefix):
             for layer in steps:
-                hb = np.maximum(layer(_dense(hb)), 0.0)
+                hb = layer.relu(hb, sparse=True)
             if keep:
                 h.append(sp.csr_array(hb))
             truth = stored[b]
-            for lo, hi in readoff.column_blocks(len(hb)):
+            for lo, hi in readoff.column_blocks(hb.shape[0]):
                 stats.add(readoff.columns(hb, lo, hi), truth[:, lo:hi], b.start)
                 margin = stats.result()["margin"]
                 margin = math.inf if margin is None else margin
@@ -732,7 +732,7 @@ class _Search:
         from those of the level below."""
         steps, readoff = self._compose(spec, readoff)
         for layer in steps:
-            h = [sp.csr_array(np.maximum(layer(_dense(hb)), 0.0)) for hb in h]
+            h = [sp.csr_array(layer.relu(hb, sparse=True)) for hb in h]
         return h, readoff
 
     def _output_errors(self, level: int, h: list, readoff: Affine) -> int:
@@ -743,8 +743,7 @@ class _Search:
         outputs, errors_at_half = LevelStats(), 0
         expected = self.sample.truth.expected
         for b, hb in zip(self.sample.batches, h):
-            hb = _dense(hb)
-            for lo, hi in out.column_blocks(len(hb)):
+            for lo, hi in out.column_blocks(hb.shape[0]):
                 y, want = out.columns(hb, lo, hi), expected[b][:, lo:hi]
                 outputs.add(y, want)
                 errors_at_half += int(((y > 0.5) != want.toarray()).sum())
