@@ -90,30 +90,77 @@ def sample(
     circuit: Circuit, n: int, seed: int = 0, groups: Sequence[dict] | None = None
 ) -> np.ndarray:
     """`n` input vectors, bool [n, n_inputs] in `circuit.inputs` order, from the declared (or the
-    given) distribution. Same circuit, n, seed and groups give the same array."""
+    given) distribution. Same circuit, n, seed and groups give the same array. The random draws
+    are made a block of rows at a time (`_uniform_below`, `_smallest`), the same stream as one
+    [n, inputs] draw: memory is the bool result plus a block, not n x inputs floats."""
     groups = circuit.distribution if groups is None else groups
     rng = np.random.default_rng(seed)
     column = {bit: i for i, bit in enumerate(circuit.inputs)}
-    x = rng.random((n, len(column))) < 0.5  # uniform for every bit not in a group
+    x = _uniform_below(rng, n, len(column), 0.5)  # uniform for every bit not in a group
     for group in groups:
         cols = np.array([column[b] for b in group["inputs"]], dtype=np.int64)
         x[:, cols] = _sample_group(group, n, len(cols), rng)
     return x
 
 
+DRAW_BYTES = 64 << 20  # the float64 keys of one block of rows
+
+
+def _rows_per_block(width: int) -> int:
+    return max(1, DRAW_BYTES // (8 * max(width, 1)))
+
+
+def _uniform_below(rng: np.random.Generator, n: int, width: int, p: float) -> np.ndarray:
+    """rng.random((n, width)) < p, drawn a block of rows at a time (the same values)."""
+    out = np.empty((n, width), dtype=bool)
+    step = _rows_per_block(width)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        np.less(rng.random((stop - start, width)), p, out=out[start:stop])
+    return out
+
+
 def _sample_group(group: dict, n: int, width: int, rng: np.random.Generator) -> np.ndarray:
     kind = group["kind"]
     if kind == "uniform":
-        return rng.random((n, width)) < 0.5
+        return _uniform_below(rng, n, width, 0.5)
     if kind == "bernoulli":
-        return rng.random((n, width)) < group["p"]
+        return _uniform_below(rng, n, width, group["p"])
     k = group["k"]
-    # The k smallest of `width` uniform keys pick a uniformly random k-subset.
-    order = np.argsort(rng.random((n, width)), axis=1, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(width)[None, :].repeat(n, axis=0), axis=1)
+    # The k smallest of `width` uniform keys pick a uniformly random k-subset (ties by position).
+    smallest = _smallest(rng, n, width, k)  # [n, min(k, width)], in key order
     if kind == "sparse":
         counts = np.full((n, 1), k)
-    else:  # atmost
+    else:  # atmost: the count is drawn after every key, as it always was
         counts = rng.integers(0, k + 1, size=(n, 1))
-    return ranks < counts
+    take = np.arange(smallest.shape[1])[None, :] < counts
+    out = np.zeros((n, width), dtype=bool)
+    out[np.nonzero(take)[0], smallest[take]] = True
+    return out
+
+
+def _smallest(rng: np.random.Generator, n: int, width: int, k: int) -> np.ndarray:
+    """For each of n rows of rng.random((n, width)) (drawn a block at a time), the positions of
+    its min(k, width) smallest keys in order, ties by position: the first columns of a stable
+    argsort, found by a partition (linear in width) and a sort of those k only."""
+    k = min(k, width)
+    out = np.empty((n, k), dtype=np.int64)
+    step = _rows_per_block(width)
+    for start in range(0, n, step):
+        keys = rng.random((min(n, start + step) - start, width))
+        if k == 0:
+            continue
+        if 4 * k >= width:
+            out[start:start + len(keys)] = np.argsort(keys, axis=1, kind="stable")[:, :k]
+            continue
+        part = np.argpartition(keys, k - 1, axis=1)[:, :k]
+        values = np.take_along_axis(keys, part, axis=1)
+        order = np.lexsort((part, values), axis=1)  # by key, then position
+        block = np.take_along_axis(part, order, axis=1)
+        # a key equal to the k-th smallest outside the partition's pick: the stable order
+        # decides by position, so such rows (float64 ties: practically never) sort fully
+        tied = np.flatnonzero((keys <= values.max(axis=1, keepdims=True)).sum(axis=1) > k)
+        if len(tied):
+            block[tied] = np.argsort(keys[tied], axis=1, kind="stable")[:, :k]
+        out[start:start + len(keys)] = block
+    return out

@@ -59,3 +59,43 @@ def test_whole_circuit_override():
     assert (D.sample(c, 100, groups=groups).sum(1) == 2).all()
     with pytest.raises(ValueError, match="more bits"):
         D.whole_circuit(c, "sparse(99)")
+
+
+def _by_full_sort(group, n, width, rng):
+    """The definition the blocked sampler must reproduce: ranks of one [n, width] draw of keys
+    in a stable sort, below k (sparse) or below a count drawn after the keys (atmost)."""
+    keys = rng.random((n, width))
+    ranks = np.argsort(np.argsort(keys, axis=1, kind="stable"), axis=1, kind="stable")
+    k = group["k"]
+    counts = np.full((n, 1), k) if group["kind"] == "sparse" else rng.integers(0, k + 1, (n, 1))
+    return ranks < counts
+
+
+class _TiedKeys:
+    """A generator whose keys take 3 values: ties at the k-th smallest key in most rows."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+    def random(self, shape):
+        return np.floor(self.rng.random(shape) * 3) / 3
+
+    def integers(self, *args, **kwargs):
+        return self.rng.integers(*args, **kwargs)
+
+
+@pytest.mark.parametrize("kind,k,width,n", [("sparse", 4, 3000, 700), ("atmost", 3, 1000, 500),
+                                            ("sparse", 3, 5, 60), ("atmost", 6, 4, 60),
+                                            ("sparse", 0, 10, 20)])
+def test_blocked_k_subsets_equal_one_full_sort_of_the_same_keys(kind, k, width, n, monkeypatch):
+    monkeypatch.setattr(D, "DRAW_BYTES", 8 * width * 7)  # blocks of 7 rows
+    group = {"kind": kind, "k": k, "inputs": list(range(width))}
+    for seed in range(3):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        assert np.array_equal(D._sample_group(group, n, width, a),
+                              _by_full_sort(group, n, width, b))
+        assert a.random() == b.random()  # the same draws were made
+    for seed in range(3):
+        group = {"kind": "atmost", "k": 3, "inputs": list(range(50))}
+        assert np.array_equal(D._sample_group(group, 200, 50, _TiedKeys(seed)),
+                              _by_full_sort(group, 200, 50, _TiedKeys(seed)))
