@@ -42,6 +42,11 @@ SPARSE_INPUT = 0.05  # below this fraction of nonzero activations, multiply spar
 DENSE_W, DENSE_W_MAX = 0.03, 1 << 22
 BLOCK_BYTES = 64 << 20  # the largest dense block (of W, or of the output) one product makes
 GATHER_ROWS = 0.25  # a sparse W using at most this fraction of its rows is multiplied gathered
+# BLAS on a dense copy of W against scipy's sparse kernels, per multiply-add (one core: 0.02 ns
+# against 4-16 ns, [1024 x 6000] @ [6000 x 6000] at 0.2-3 % x 3.5-10 % nonzeros): a sparse h
+# meets a W dense enough for BLAS through the sparse product when density(h) x density(W) is
+# below 1 / BLAS_ADVANTAGE (`Affine._sparse_pays`)
+BLAS_ADVANTAGE = 300
 
 
 @dataclass
@@ -75,16 +80,17 @@ class Affine:
         return [(start, min(n_out, start + width)) for start in range(0, n_out, width)]
 
     def relu(self, h: np.ndarray | sp.csr_array, sparse: bool = False) -> np.ndarray | sp.csr_array:
-        """relu(h @ W + b). With `sparse`, a CSR result when that is exact and pays: W sparse and
-        multiplied as such (not through dense BLAS blocks or a row gather), b <= 0 in every
-        column (a column the product leaves empty is then 0 after the ReLU), and h sparse (CSR,
-        or dense with few nonzeros). The product, bias and ReLU then touch the nonzeros only,
-        never rows x columns: a clamped layer has a few hundred of its 10^4-10^5 ReLUs on per
-        sample. Same values as the dense path (the same product, bias added in float32). Else
-        dense float32."""
-        if sparse and self._keeps_sparse():
-            h = self._operand(h)
-            if sp.issparse(h):
+        """relu(h @ W + b). With `sparse`, a CSR result when that is exact and pays: b <= 0 in
+        every column (a column the product leaves empty is then 0 after the ReLU) and the
+        product sparse (`_sparse_pays`). The product, bias and ReLU then touch the nonzeros
+        only, never rows x columns: a clamped layer has a few hundred of its 10^4-10^5 ReLUs on
+        per sample. Same values as the dense path would give with that product (the bias is
+        added in float32 alike). Else dense float32."""
+        h = self._operand(h)
+        if sparse and sp.issparse(h):
+            if self._nonpositive_b is None:
+                self._nonpositive_b = bool(np.all(self.b <= 0.0))
+            if self._nonpositive_b:
                 out = sp.csr_array(h @ self.W, dtype=np.float32)
                 out.data += self.b[out.indices]
                 np.maximum(out.data, 0.0, out=out.data)
@@ -93,28 +99,39 @@ class Affine:
                 return out
         return np.maximum(self(h), 0.0)
 
-    def _keeps_sparse(self) -> bool:
-        if self._nonpositive_b is None:
-            self._nonpositive_b = bool(np.all(self.b <= 0.0))
-        return (self._nonpositive_b and sp.issparse(self.W) and not self._dense_enough()
-                and self.support() is None)
+    def _sparse_pays(self, density: float) -> bool:
+        """Whether h @ W is cheaper as a sparse product (each nonzero of h times the row of W it
+        meets) than a dense one, for an h with this fraction of nonzeros: W sparse and multiplied
+        as such (no row gather), h sparse (below SPARSE_INPUT), and where W is dense enough for
+        BLAS (`_dense_enough`) h sparse enough to beat it, density(h) x density(W) below
+        1 / BLAS_ADVANTAGE. (A clamped layer's ReLUs are ~2 % on and its composed weights ~3 %
+        dense: sparse wins; U-AND hosts are ~25 % on: BLAS wins.)"""
+        W = self.W
+        if not sp.issparse(W) or density >= SPARSE_INPUT or self.support() is not None:
+            return False
+        return not self._dense_enough() or \
+            density * W.nnz / (W.shape[0] * W.shape[1]) * BLAS_ADVANTAGE < 1.0
 
     def _operand(self, h: np.ndarray | sp.csr_array) -> np.ndarray | sp.csr_array:
-        """h as the product wants it: CSR when W is sparse and h has few nonzeros (converted once
-        here, not once per column block), else dense float32."""
+        """h as the product wants it (`_sparse_pays`): CSR, converted once here rather than
+        once per column block, or dense float32."""
         if sp.issparse(h):
-            return sp.csr_array(h, dtype=np.float32)
+            size = h.shape[0] * h.shape[1]
+            if self._sparse_pays(h.nnz / max(size, 1)):
+                return sp.csr_array(h, dtype=np.float32)
+            return h.toarray().astype(np.float32, copy=False)
         h = np.asarray(h, dtype=np.float32)
-        if sp.issparse(self.W) and not self._dense_enough() and self.support() is None \
-                and np.count_nonzero(h) < SPARSE_INPUT * h.size:
+        if sp.issparse(self.W) and self._sparse_pays(np.count_nonzero(h) / max(h.size, 1)):
             return sp.csr_array(h)
         return h
 
     def columns(self, h: np.ndarray | sp.csr_array, start: int, stop: int,
                 bias: bool = True) -> np.ndarray:
         """(h @ W + b)[:, start:stop] as dense float32, without computing the other columns
-        (without the bias when `bias` is false); h dense or CSR."""
+        (without the bias when `bias` is false); h dense or CSR (`_operand` decides which
+        product runs)."""
         W = self.W
+        h = self._operand(h)
         support = self.support()
         if support is not None:  # few rows used: gather them, multiply the small matrix
             rows, W = support
@@ -123,24 +140,27 @@ class Affine:
                 W = W[:, start:stop]  # a block of the small matrix (no copy cached)
         elif not sp.issparse(W):
             W = W[:, start:stop]
+        elif sp.issparse(h):  # sparse x sparse (`_sparse_pays`)
+            if (start, stop) != (0, W.shape[1]):
+                if self._W_csc is None:  # column blocks of a CSR matrix: slice a CSC copy
+                    self._W_csc = sp.csc_array(W)
+                W = self._W_csc[:, start:stop]
         elif self._dense_enough() and not self._blocked():
             if self._W_dense is None:
                 self._W_dense = W.toarray()
             W = self._W_dense[:, start:stop]
         elif (start, stop) != (0, W.shape[1]):
-            if self._W_csc is None:  # column blocks of a CSR matrix: slice a CSC copy
+            if self._W_csc is None:
                 self._W_csc = sp.csc_array(W)
             W = self._W_csc[:, start:stop]
             if self._blocked():
                 W = W.toarray()
         elif self._blocked():
             W = W.toarray()
-        if sp.issparse(h) or not sp.issparse(W):
-            out = h @ W  # CSR h: sparse x sparse, or scipy's CSR x dense kernel
-        elif np.count_nonzero(h) < SPARSE_INPUT * h.size:
-            out = sp.csr_array(h) @ W  # ReLU outputs are mostly zero: sparse x sparse
-        else:
-            out = h @ W
+        if sp.issparse(W) and not sp.issparse(h) and \
+                np.count_nonzero(h) < SPARSE_INPUT * h.size:
+            h = sp.csr_array(h)  # a gathered h: ReLU outputs are mostly zero
+        out = h @ W
         out = out.toarray() if sp.issparse(out) else np.asarray(out)
         if bias:
             out = out + self.b[start:stop]

@@ -175,6 +175,12 @@ def test_debiased_readoff_is_unbiased_and_decodes_on_sparse_inputs():
     # sharing costs some bits at this width (~4.5 units per pair), debiasing fewer than none
     wrong = [int(((forward(layer, test) > 0.5) != (want > 0.5)).sum()) for layer in (plain, debiased)]
     assert 0 < wrong[1] < wrong[0]
+    # the planner hands the samples over as CSR of the ones: the same layer, to the bit
+    for signed in (False, True):
+        dense = build_clamped(spec, 1200, c=6, seed=7, wire_samples=calib, signed=signed)
+        ones = build_clamped(spec, 1200, c=6, seed=7, wire_samples=sp.csr_array(calib),
+                             signed=signed)
+        assert (dense.R != ones.R).nnz == 0 and np.array_equal(dense.r, ones.r)
 
 
 def test_deterministic_in_seed():

@@ -80,3 +80,19 @@ def test_sparse_relu_is_dense_where_an_empty_column_would_not_be_zero():
     assert np.array_equal(out, layer.relu(h))
     dense_h = rng.random((16, 400)).astype(np.float32)  # a dense batch stays dense too
     assert isinstance(_sparse_relu_layer(rng).relu(dense_h, sparse=True), np.ndarray)
+
+
+def test_a_sparse_batch_meets_a_blas_dense_W_through_the_sparse_product():
+    rng = np.random.default_rng(6)
+    W = sp.random_array((400, 300), density=0.1, rng=rng, dtype=np.float32, format="csr")
+    layer = Affine(W, -np.ones(300, np.float32))
+    assert layer._dense_enough()  # BLAS would multiply a dense batch
+    assert layer._sparse_pays(0.005) and not layer._sparse_pays(0.04)
+    h = (rng.random((64, 400)) < 0.005).astype(np.float32)
+    want = np.maximum(h @ W.toarray() - 1.0, 0.0)
+    out = layer.relu(h, sparse=True)
+    assert sp.issparse(out) and np.allclose(out.toarray(), want, atol=1e-5)
+    assert np.allclose(layer.columns(sp.csr_array(h), 10, 200), (h @ W.toarray() - 1.0)[:, 10:200],
+                       atol=1e-5)
+    busy = (rng.random((64, 400)) < 0.3).astype(np.float32)  # a busy batch stays on BLAS
+    assert isinstance(layer.relu(busy, sparse=True), np.ndarray)

@@ -243,12 +243,12 @@ def build_clamped(
     h: float = DEFAULT_H,
     shift: float = 0.0,
     seed: int = 0,
-    wire_samples: np.ndarray | None = None,
+    wire_samples: np.ndarray | sp.csr_array | None = None,
     activity: float | np.ndarray | None = None,
     signed: bool = False,
 ) -> GateLayer:
     """A clamped targeted layer of d ReLUs (d/2 step pairs) computing spec's gates; see the module
-    docstring. wire_samples (bool [n, n_wires], stored values of the level below) or activity
+    docstring. wire_samples (bool [n, n_wires], dense or CSR of the ones: stored values of the level below) or activity
     (per-wire or global on-probability) calibrate the read-off; signed uses ANDNOT units (section
     6; needs wire_samples to calibrate); ValueError on bad arguments."""
     _check(spec, d, c, h, wire_samples, activity)
@@ -365,8 +365,9 @@ def _poisson_tail(lam: float, k: int) -> float:
 
 def measured_spurious(units: Sequence[Unit], hu: np.ndarray, hj: np.ndarray,
                       Wcount: sp.csr_array, thr: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """q per (unit, host) entry measured on bool samples x [n, n_wires] (section 3)."""
-    xs = sp.csr_array(np.asarray(x, dtype=np.float32))
+    """q per (unit, host) entry measured on bool samples x [n, n_wires], dense or CSR (section
+    3)."""
+    xs = _rows(x)
     pre = (xs @ Wcount).tocoo()
     hit = pre.data >= thr[pre.col]
     fired = sp.csr_array((np.ones(int(hit.sum()), np.float32), (pre.row[hit], pre.col[hit])),
@@ -459,8 +460,9 @@ def _per_unit(q: np.ndarray, hu: np.ndarray, n_units: int) -> np.ndarray:
 
 def _unit_on(units: Sequence[Unit], x: np.ndarray) -> sp.csr_array:
     """Which units are on in which samples, float32 0/1 csr [n, units], from bool samples
-    x [n, n_wires]: each unit's threshold on its signed operand sum, through the sparse wires."""
-    xs = sp.csr_array(np.asarray(x, dtype=np.float32))
+    x [n, n_wires] (dense or CSR): each unit's threshold on its signed operand sum, through the
+    sparse wires."""
+    xs = _rows(x)
     sizes = np.array([len(u.wires) for u in units], dtype=np.int64)
     wi = np.fromiter((i for u in units for i in u.wires), np.int64, int(sizes.sum()))
     sign = np.fromiter((v for u in units for v in u.signs), np.float32, int(sizes.sum()))
@@ -471,6 +473,12 @@ def _unit_on(units: Sequence[Unit], x: np.ndarray) -> sp.csr_array:
     hit = pre.data >= thr[pre.col]
     return sp.csr_array((np.ones(int(hit.sum()), np.float32), (pre.row[hit], pre.col[hit])),
                         shape=pre.shape)
+
+
+def _rows(x: np.ndarray | sp.csr_array) -> sp.csr_array:
+    """Samples of 0/1 wires as float32 CSR (a level's stored values come as CSR of the ones:
+    no dense [samples x wires] copy is made)."""
+    return sp.csr_array(x if sp.issparse(x) else np.asarray(x), dtype=np.float32)
 
 
 def _fire_probability(Wcount: sp.csr_array, thr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -512,9 +520,9 @@ def _check(spec, d, c, h, wire_samples, activity) -> None:
         problems.append(f"c must be a positive integer, got {c!r}")
     if not 0.0 < h < 0.5:
         problems.append(f"h must be in (0, 0.5), got {h!r}")
-    if wire_samples is not None and (np.ndim(wire_samples) != 2
-                                     or np.shape(wire_samples)[1] != spec.n_wires):
-        problems.append(f"wire_samples must be [n, {spec.n_wires}], got {np.shape(wire_samples)}")
+    shape = wire_samples.shape if sp.issparse(wire_samples) else np.shape(wire_samples)
+    if wire_samples is not None and (len(shape) != 2 or shape[1] != spec.n_wires):
+        problems.append(f"wire_samples must be [n, {spec.n_wires}], got {shape}")
     if activity is not None:
         a = np.asarray(activity, dtype=float)
         if a.ndim > 1 or (a.ndim == 1 and len(a) != spec.n_wires) or np.any((a < 0) | (a > 1)):

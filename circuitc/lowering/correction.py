@@ -43,7 +43,7 @@ def build_correction(
     c: int = DEFAULT_C,
     h: float = DEFAULT_H,
     seed: int = 0,
-    wire_samples: np.ndarray | None = None,
+    wire_samples: np.ndarray | sp.csr_array | None = None,
     activity: float | np.ndarray | None = None,
     level: int = 0,
 ) -> GateLayer:

@@ -378,10 +378,10 @@ class _Sample:
         return _Sample(self.x[rows], truth, [b for b in self.batches if b.stop <= rows.stop]
                        or [rows])
 
-    def wire_rows(self, level: int, rows: int) -> np.ndarray:
-        """Dense bool values of `level`'s wires on the first `rows` samples (for constructions
-        that calibrate on a few thousand samples of a level of moderate width)."""
-        return self.truth.stored[level][:rows].toarray()
+    def wire_rows(self, level: int, rows: int) -> sp.csr_array:
+        """`level`'s stored wire values on the first `rows` samples, CSR of the ones (for
+        constructions that calibrate on a few thousand samples)."""
+        return self.truth.stored[level][:rows]
 
 
 class _Search:
