@@ -86,17 +86,16 @@ class Affine:
         only, never rows x columns: a clamped layer has a few hundred of its 10^4-10^5 ReLUs on
         per sample. Same values as the dense path would give with that product (the bias is
         added in float32 alike). Else dense float32."""
+        if self._nonpositive_b is None:
+            self._nonpositive_b = bool(np.all(self.b <= 0.0))
         h = self._operand(h)
-        if sparse and sp.issparse(h):
-            if self._nonpositive_b is None:
-                self._nonpositive_b = bool(np.all(self.b <= 0.0))
-            if self._nonpositive_b:
-                out = sp.csr_array(h @ self.W, dtype=np.float32)
-                out.data += self.b[out.indices]
-                np.maximum(out.data, 0.0, out=out.data)
-                out.eliminate_zeros()
-                out.sort_indices()  # as a dense h converted: the next product sums in that order
-                return out
+        if sparse and self._nonpositive_b and sp.issparse(h):
+            out = sp.csr_array(h @ self.W, dtype=np.float32)
+            out.data += self.b[out.indices]
+            np.maximum(out.data, 0.0, out=out.data)
+            out.eliminate_zeros()
+            out.sort_indices()  # as a dense h converted: the next product sums in that order
+            return out
         return np.maximum(self(h), 0.0)
 
     def _sparse_pays(self, density: float) -> bool:
@@ -138,6 +137,8 @@ class Affine:
             h = h[:, rows]
             if (start, stop) != (0, W.shape[1]):
                 W = W[:, start:stop]  # a block of the small matrix (no copy cached)
+            if sp.issparse(W) and np.count_nonzero(h) < SPARSE_INPUT * h.size:
+                h = sp.csr_array(h)  # ReLU outputs are mostly zero: sparse x sparse
         elif not sp.issparse(W):
             W = W[:, start:stop]
         elif sp.issparse(h):  # sparse x sparse (`_sparse_pays`)
@@ -157,9 +158,6 @@ class Affine:
                 W = W.toarray()
         elif self._blocked():
             W = W.toarray()
-        if sp.issparse(W) and not sp.issparse(h) and \
-                np.count_nonzero(h) < SPARSE_INPUT * h.size:
-            h = sp.csr_array(h)  # a gathered h: ReLU outputs are mostly zero
         out = h @ W
         out = out.toarray() if sp.issparse(out) else np.asarray(out)
         if bias:

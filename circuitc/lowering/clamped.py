@@ -248,9 +248,10 @@ def build_clamped(
     signed: bool = False,
 ) -> GateLayer:
     """A clamped targeted layer of d ReLUs (d/2 step pairs) computing spec's gates; see the module
-    docstring. wire_samples (bool [n, n_wires], dense or CSR of the ones: stored values of the level below) or activity
-    (per-wire or global on-probability) calibrate the read-off; signed uses ANDNOT units (section
-    6; needs wire_samples to calibrate); ValueError on bad arguments."""
+    docstring. wire_samples (bool [n, n_wires], dense or CSR of the ones: stored values of the
+    level below) or activity (per-wire or global on-probability) calibrate the read-off; signed
+    uses ANDNOT units (section 6; needs wire_samples to calibrate); ValueError on bad
+    arguments."""
     _check(spec, d, c, h, wire_samples, activity)
     if not abs(shift) + h < 0.5:
         raise ValueError(f"build_clamped: |shift| + h must be below 1/2, got {shift!r} + {h!r}")
