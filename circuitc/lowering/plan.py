@@ -85,7 +85,7 @@ import scipy.sparse as sp
 from circuitc import distribution as D
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
-from circuitc.evaluate import LevelStats, Measured, measure
+from circuitc.evaluate import LevelStats, Measured, measure, output_columns, readout_gather
 from circuitc.graph import Circuit
 from circuitc.lowering.acceptance import RISK, best_threshold, judge
 from circuitc.lowering.clamped import build_clamped
@@ -822,7 +822,7 @@ class _Search:
         m: Measured = measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
                               lowered.readout, sample.x, sample.truth, threshold, batch=BATCH,
                               label="check", show_progress=self.options.show_progress,
-                              per_sample=True)
+                              per_sample=True, gather=self._gather(lowered))
         errors = int(m.errors.sum())
         margins = [r for r in (s.result()["margin"] for s in m.levels[1:]) if r is not None]
         margin = min(margins, default=math.inf)
@@ -840,6 +840,17 @@ class _Search:
         ok = errors == 0 and margin >= need and (verdict["ok"] or bool(self.options.width))
         return {"ok": ok, "bit_errors": errors, "margin": margin, "samples": len(sample.x),
                 "risk": verdict}
+
+
+    def _gather(self, lowered: Lowered) -> np.ndarray | None:
+        """The read-out as the top read-off's columns in output order, when it is that
+        (`circuitc.evaluate.readout_gather`): the check then makes one product for both."""
+        if not lowered.readoffs:
+            return None
+        nodes, top = self.circuit.graph._node, lowered.wires[-1]
+        source = output_columns(self.circuit.outputs, nodes, top,
+                                [bool(nodes[w].get(K.COMPLEMENTED)) for w in top])
+        return readout_gather(lowered.readout, lowered.readoffs[-1], source)
 
 
 def _smallest_passing(passes: Callable[[int, bool], bool], floor: int, limit: int,
