@@ -94,7 +94,7 @@ from circuitc.lowering.correction import build_correction
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
-from circuitc.lowering.pair_risk import PairRisk, pair_risk
+from circuitc.lowering.pair_risk import PairRisk, hopeless, pair_risk
 from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
 from circuitc.network import Affine, affines
@@ -128,6 +128,9 @@ WIDEN_STEPS, WIDEN_FACTOR = 3, 1.25  # widenings when the finished network fails
 BATCH = 2048  # validation samples per forward pass
 HOLDOUT_FACTOR = 1.5  # the fresh check draws this times `samples` (what eval draws by default)
 ACCEPT_RISK = RISK  # the largest predicted probability of a bit error in eval's draws
+HOPELESS_RISK = 1.01  # a part of the pairs expecting this many bit errors in eval's draws shows
+# a searched width's counted risk is 1, min(1, draws x errors), whatever the full count adds
+# (above 1, not at it: a full count summed in another order must not round to just below 1)
 
 
 @dataclass
@@ -409,6 +412,7 @@ class _Search:
         self._on = self._certifiable()  # {s: P(s)} when the top level's risk is counted
         self._certs: dict[tuple, PairRisk] = {}  # (level, name, width) -> the exact risk
         self._best: dict[tuple, float] = {}  # (level, name, width) -> its best threshold
+        self._hopeless: set[tuple] = set()  # (level, name, width) with a counted risk of 1
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
                        for b in self.sample.batches]
         self.prefix_readoff = input_readoff
@@ -438,11 +442,21 @@ class _Search:
                                activity=None if on is not None else
                                np.clip(self.sample.activity(level), 1e-6, 1.0),
                                s=on, mode="auto")
-            if certified:
-                certificate = pair_risk(layer.W, layer.b, layer.A, layer.a0,
-                                        np.array(spec.monomials), spec.n_wires, self._on)
+            key = (spec.level, name, width)
+            pairs = np.array(spec.monomials) if certified else None
+            # a searched width whose risk a part of its pairs already puts at 1 (a bit error
+            # expected in eval's draws at any threshold; the search starts at 16 ReLUs, and up
+            # to 512 at m = 1000 are that) is turned down without counting every pair: the
+            # same verdict, risk 1, for 1/16 of the count (pair_risk.hopeless)
+            if certified and self._tail_judged(spec) and hopeless(
+                    layer.W, layer.b, layer.A, layer.a0, pairs, spec.n_wires, self._on,
+                    self.options.margin / 2, HOPELESS_RISK / self.options.samples):
+                self._hopeless.add(key)
+            elif certified:
+                certificate = pair_risk(layer.W, layer.b, layer.A, layer.a0, pairs,
+                                        spec.n_wires, self._on)
                 if certificate is not None:
-                    self._certs[(spec.level, name, width)] = certificate
+                    self._certs[key] = certificate
             built = _gates(layer, spec)
             built.info = {"construction": "uand", "width": width, "c": c, "placement": layer.mode}
             return built
@@ -582,6 +596,7 @@ class _Search:
             del self._layers[key]
             self._certs.pop(key, None)
             self._best.pop(key, None)
+            self._hopeless.discard(key)
 
     def _search(self, spec: LevelSpec, name: str, floor: int, limit: int,
                 tried: list[dict]) -> int | None:
@@ -606,6 +621,9 @@ class _Search:
             tried.append({"width": width, "error": str(error)})
             return False
         target, tail = self._target(spec), self._tail_judged(spec)
+        if tail and (spec.level, name, width) in self._hopeless:  # a risk of 1, counted
+            tried.append({"width": width, "risk": 1.0, "certified": True})
+            return False
         if tail and (spec.level, name, width) in self._certs:  # the exact risk: no sample to run
             verdict = self._certified((spec.level, name, width))
             tried.append({"width": width, "risk": verdict["risk"], "certified": True})
