@@ -345,6 +345,25 @@ def _gate_of(spec: LevelSpec) -> np.ndarray | None:
     return gate_of if np.array_equal(np.sort(gate_of), np.arange(len(gate_of))) else None
 
 
+def uand_hosts(width: int, certified: bool) -> int:
+    """Hosts per pair (c) of a U-AND layer `width` ReLUs wide: UAND_HOSTS (at most width / 4),
+    or width / CERTIFIED_SHARE, at least that, when its risk is counted (`_Search._certifiable`:
+    see CERTIFIED_SHARE)."""
+    return max(1, min(UAND_HOSTS, width // 4), round(width / CERTIFIED_SHARE) if certified else 0)
+
+
+def counted(circuit: Circuit) -> bool:
+    """Whether a superposed U-AND of `circuit` (parsed or after the passes) will likely be
+    judged by its counted risk (`_Search._certifiable`, which decides on the levelized
+    circuit): one level of gates of two operands each, on inputs of which at most 3 are on
+    (sparse(k) or atmost(k), k <= 3). For estimates made before the passes (circuitc.memory)."""
+    on = _on_counts(circuit)
+    if on is None or max(on) > 3:
+        return False
+    levels = circuit.levels()
+    return len(levels) == 1 and all(len(circuit.operands(g)) == 2 for g in levels[0])
+
+
 def _floor(name: str) -> int:
     """The narrowest width the search tries."""
     return 2 * CLAMPED_HOSTS if name == "clamped" else 16
@@ -432,8 +451,7 @@ class _Search:
         level = spec.level - 1  # the wires this layer reads, on the validation sample
         if name == "uand":
             certified = self._on is not None and spec.level == 1
-            c = max(1, min(UAND_HOSTS, width // 4),
-                    round(width / CERTIFIED_SHARE) if certified else 0)
+            c = uand_hosts(width, certified)
             # calibrated on the declared distribution when the layer reads the inputs and they
             # are exactly k on (sparse(k)), else on the wires' measured activities
             on = _exactly_on(self.circuit) if level == 0 and self.options.input_dim is None \
