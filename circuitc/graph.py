@@ -416,27 +416,14 @@ def topological_order(nodes: Mapping[str, Mapping]) -> list[str]:
         add(node)
     else:
         return list(nodes)
-    names = list(nodes)
-    index = {n: i for i, n in enumerate(names)}
-    users: list[list[int]] = [[] for _ in names]
+    users: dict[str, list[str]] = {n: [] for n in nodes}
     waiting = []
-    for j, node in enumerate(names):
-        operands = set(nodes[node][K.OPERANDS])  # one edge per distinct operand
+    for node, data in nodes.items():
+        operands = set(data[K.OPERANDS])  # one edge per distinct operand
         waiting.append(len(operands))
         for o in operands:
-            users[index[o]].append(j)
-    ready = [i for i, w in enumerate(waiting) if w == 0]
-    order: list[str] = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(names[i])
-        for j in users[i]:
-            waiting[j] -= 1
-            if waiting[j] == 0:
-                heapq.heappush(ready, j)
-    if len(order) != len(names):
-        raise nx.NetworkXUnfeasible("graph contains a cycle")
-    return order
+            users[o].append(node)
+    return _kahn(list(nodes), users, waiting)
 
 
 def _insertion_topological_order(graph: nx.DiGraph) -> list[str]:
@@ -445,15 +432,19 @@ def _insertion_topological_order(graph: nx.DiGraph) -> list[str]:
     integer heaps (that function's views and tuple keys cost most of a compile, measured:
     29 of 70 s on the EPFL multiplier). NetworkXUnfeasible on a cycle, as networkx."""
     names = list(graph._node)
+    return _kahn(names, graph._succ, [len(graph._pred[n]) for n in names])
+
+
+def _kahn(names: list[str], users: Mapping[str, Iterable[str]], waiting: list[int]) -> list[str]:
+    """Kahn's algorithm on `names` (insertion order), the earliest-inserted ready node first:
+    users[n] read n, waiting[i] is how many distinct nodes names[i] reads."""
     index = {n: i for i, n in enumerate(names)}
-    succ = graph._succ
-    waiting = [len(graph._pred[n]) for n in names]
     ready = [i for i, w in enumerate(waiting) if w == 0]  # ascending: already a heap
     order: list[str] = []
     while ready:
         node = names[heapq.heappop(ready)]
         order.append(node)
-        for user in succ[node]:
+        for user in users[node]:
             j = index[user]
             waiting[j] -= 1
             if waiting[j] == 0:
