@@ -27,7 +27,7 @@ from circuitc import distribution as D
 from circuitc.atomic import atomic_file
 from circuitc.network import Network
 from circuitc.progress import progress
-from circuitc.simulate import Schedule, pack, unpack
+from circuitc.simulate import pack, unpack
 from circuitc.truth import INPUT, READOUT, ground_truth, hook_width, run_to_hook
 
 BATCH_BYTES = 256 << 20  # default batches hold about this much (activations, labels, simulation)
@@ -39,7 +39,7 @@ class WireLabels:
 
     def __init__(self, net: Network, hook: str):
         self.truth = ground_truth(net, hook)
-        self.schedule = Schedule.of(net.circuit)
+        self.schedule = net.nodes.schedule  # no graph needed (circuitc.nodes)
         if hook in (INPUT, READOUT):  # ports: named by port bit, found by position
             self.rows = self.schedule.inputs if hook == INPUT else self.schedule.outputs
         else:
@@ -56,7 +56,7 @@ def default_batch(net: Network, hook: str, n_wires: int) -> int:
     """The batch size that keeps one batch near BATCH_BYTES: activations (4 bytes a unit, twice
     for the widest layer on the way), labels (1 byte a wire) and the simulation (1 bit a node)."""
     width = max([hook_width(net, hook), net.embed.shape[1]] + [l.shape[1] for l in net.layers])
-    per_sample = 8 * width + n_wires + net.circuit.graph.number_of_nodes() / 8
+    per_sample = 8 * width + n_wires + len(net.nodes.data) / 8
     return int(max(1, min(MAX_BATCH, BATCH_BYTES // per_sample)))
 
 
@@ -85,7 +85,7 @@ def _input_batches(net: Network, n: int | None, seed: int, batch: int,
             raise ValueError("activations: give n (how many samples) or inputs")
         for i, start in enumerate(range(0, n, batch)):
             size = min(batch, n - start)
-            yield D.sample(net.circuit, size, seed=int(np.random.SeedSequence([seed, i])
+            yield D.sample(net.nodes.ports, size, seed=int(np.random.SeedSequence([seed, i])
                                                        .generate_state(1)[0]))
         return
     batches = ((inputs[i:i + batch] for i in range(0, len(inputs), batch))

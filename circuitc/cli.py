@@ -529,7 +529,7 @@ def eval_command(network, samples, seed, exhaustive_limit, max_memory, as_json):
         estimate = None  # not a readable zip: the loader reports what is wrong with it
     if estimate is not None:
         memory.check(estimate, _budget(max_memory), "evaluating this network", network)
-    report = evaluate(load(network), samples=samples, seed=seed,
+    report = evaluate(load(network, graph=False), samples=samples, seed=seed,
                       exhaustive_limit=exhaustive_limit, show_progress=not as_json)
     if as_json:
         click.echo(json.dumps(report, indent=2))

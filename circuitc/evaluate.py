@@ -12,7 +12,7 @@ declared distribution) and measures:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ STREAM_BYTES = 256 << 20  # the widest activations of one batch (float32) stay b
 def choose_inputs(net: Network, samples: int, seed: int, exhaustive_limit: int) -> tuple[np.ndarray, str]:
     """All inputs when there are at most `exhaustive_limit` and the network is meant for every
     input (exact mode or a uniform distribution); else `samples` draws of the distribution."""
-    circuit = net.circuit
+    circuit = net.nodes.ports
     n = len(circuit.inputs)
     meant_for_all = net.mode == "exact" or not D.is_sparse(circuit)
     if n <= exhaustive_limit and meant_for_all:
@@ -46,8 +46,10 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
              exhaustive_limit: int = 16, show_progress: bool = False) -> dict[str, Any]:
     """Measure `net` against its circuit; see the module docstring. JSON-able result.
     Streams: samples in batches, wide read-offs in column blocks, the exact values kept as
-    on-entries, so memory grows with the network's nonzeros, not with samples x wires."""
-    circuit = net.circuit
+    on-entries, so memory grows with the network's nonzeros, not with samples x wires. The
+    circuit is simulated from `net.nodes` (no graph is built when `net` was loaded without
+    one: `circuitc.netfile.load(path, graph=False)`)."""
+    circuit = net.nodes.ports
     x, how = choose_inputs(net, samples, seed, exhaustive_limit)
     levels = net.meta["levels"]
     checked = checked_columns(net)
@@ -58,14 +60,20 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
                 Affine(sp.csc_array(r.W)[:, cols], r.b[cols])
                 for r, cols in zip(net.readoffs, checked)]
 
-    def truth(rows: slice) -> Truth:  # simulated a batch at a time: memory grows with a batch
-        return sample_truth(circuit, wires, x[rows], complemented=complemented)
+    schedule = net.nodes.schedule
 
+    def truth(rows: slice) -> Truth:  # simulated a batch at a time: memory grows with a batch
+        return sample_truth(None, wires, x[rows], complemented=complemented, schedule=schedule)
+
+    top = levels[-1] if levels and len(checked[-1]) == len(levels[-1]["wires"]) else None
+    gather = None if top is None else readout_gather(
+        net.readout, readoffs[-1], output_columns(circuit.outputs, net.nodes.data,
+                                                  top["wires"], top["complemented"]))
     m = measure(net.embed, net.layers, readoffs, [entry["layer"] for entry in levels],
                 net.readout, x, truth, net.threshold, batch=batch_size(net), label="eval",
-                show_progress=show_progress)
+                show_progress=show_progress, gather=gather)
     neurons = net.neurons
-    gates = circuit.logic_gates()
+    gates = net.nodes.logic_gates()
     return {
         "inputs": how,
         "samples": int(len(x)),
@@ -111,7 +119,7 @@ def checked_columns(net: Network) -> list[np.ndarray]:
             last_write[:] = t + 1
         else:
             last_write[written[0]] = t + 1
-    graph = net.circuit.graph
+    nodes = net.nodes.data
     verified: dict[int, tuple[str, bool, int]] = {}  # dim -> (wire, complemented, at layer)
     checked = []
     for entry, readoff, cols in zip(levels, net.readoffs, every):
@@ -122,7 +130,7 @@ def checked_columns(net: Network) -> list[np.ndarray]:
             lo, hi = W.indptr[j], W.indptr[j + 1]
             pure = hi - lo == 1 and W.data[lo] == 1.0 and readoff.b[j] == 0.0
             d = int(W.indices[lo]) if pure else -1
-            node = graph.nodes.get(wire, {})
+            node = nodes.get(wire, {})
             seen = verified.get(d)
             if pure and seen is not None and seen[2] <= t and seen[2] >= last_write[d] \
                     and seen[1] == flip and node.get(K.OP) == K.OP_BUF \
@@ -151,13 +159,15 @@ class Measured:
 def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_layers: list[int],
             readout: Affine, x: np.ndarray, truth: Truth | Callable[[slice], Truth],
             threshold: np.ndarray | float, batch: int = BATCH, label: str | None = None,
-            show_progress: bool = False, per_sample: bool = False) -> Measured:
+            show_progress: bool = False, per_sample: bool = False,
+            gather: np.ndarray | None = None) -> Measured:
     """Run the network on x in batches and compare every level's read-off and the outputs with
     `truth` (see `circuitc.onbits`): the exact values of all of x, or a function giving them
     for a slice of x's rows (one batch, so they need not be held for every sample). Wide
-    read-offs are computed a column block at a time (`Affine.column_blocks`), and when the read-out is the top level's read-off matrix itself
-    (the same object: U-AND and other circuits whose outputs are the top wires) the product is
-    made once for both. Memory: the activations of one batch plus one block. `per_sample`:
+    read-offs are computed a column block at a time (`Affine.column_blocks`), and when the
+    read-out is the top level's read-off matrix itself (the same object), or `gather` says it
+    is that matrix's columns in another order (`readout_gather`: U-AND and other circuits
+    whose outputs are the top wires), the product is made once for both. Memory: the activations of one batch plus one block. `per_sample`:
     the outputs' statistics also keep each sample's worst false and true read-off (8 bytes a
     sample), for `circuitc.lowering.acceptance`."""
     n_out = readout.W.shape[1]
@@ -166,7 +176,15 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
                       LevelStats(len(x) if per_sample else None),
                       np.zeros(n_out, dtype=np.int64), samples=len(x))
     top = len(readoffs) - 1
-    shared = readout.W is readoffs[top].W and level_layers[top] == len(layers)
+    if gather is None and readout.W is readoffs[top].W:
+        gather = np.arange(n_out)
+    shared = gather is not None and level_layers[top] == len(layers)
+    if shared:  # the outputs in the read-off's column order: column j is output inverse[j]
+        inverse = np.empty_like(gather)
+        inverse[gather] = np.arange(len(gather))
+        in_order = bool((gather == np.arange(len(gather))).all())
+        bias_col, cut_col = readout.b[inverse], cut[inverse]
+        errors_col = np.zeros(n_out, dtype=np.int64)
     # a residual stream runs transposed (h.T): its read-offs are a few rows each, no blocks
     transposed = streams_transposed(layers) and not shared
     blocks = len(readoffs) + 1 if transposed else \
@@ -183,6 +201,8 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
             part = truth(rows) if callable(truth) else \
                 Truth(truth.expected[rows], [stored[rows] for stored in truth.stored])
             expected = part.expected
+            if shared and not in_order:
+                expected = sp.csr_array(expected[:, inverse])
             for t, h in enumerate(run_layers(embed, layers, x[rows], in_place=True,
                                              transposed=transposed, sparse=True)):  # a layer at a time
                 for lv in read_at.get(t, ()):
@@ -195,31 +215,77 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
                         if lv == top and shared:
                             raw = readoff.columns(h, a, z, bias=False)
                             result.levels[lv].add(raw + readoff.b[a:z], stored[:, a:z])
-                            raw += readout.b[a:z]
-                            _outputs(result, raw, expected[:, a:z], cut[a:z], a, wrong, start)
+                            raw += bias_col[a:z]
+                            _outputs(result, raw, expected[:, a:z], cut_col[a:z],
+                                     errors_col[a:z], wrong, start)
                         else:
                             result.levels[lv].add(readoff.columns(h, a, z), stored[:, a:z])
                         bar.update()
             if transposed:
-                _outputs(result, np.ascontiguousarray(readout.apply_t(h).T), expected, cut, 0,
-                         wrong, start)
+                _outputs(result, np.ascontiguousarray(readout.apply_t(h).T), expected, cut,
+                         result.errors, wrong, start)
                 bar.update()
             elif not shared:
                 for a, z in readout.column_blocks(h.shape[0]):
-                    _outputs(result, readout.columns(h, a, z), expected[:, a:z], cut[a:z], a,
-                             wrong, start)
+                    _outputs(result, readout.columns(h, a, z), expected[:, a:z], cut[a:z],
+                             result.errors[a:z], wrong, start)
                     bar.update()
             result.wrong_samples += int(wrong.sum())
+    if shared:
+        result.errors += errors_col[gather]
     return result
 
 
 def _outputs(result: Measured, y: np.ndarray, expected: sp.csr_array, cut: np.ndarray,
-             start: int, wrong: np.ndarray, row: int = 0) -> None:
-    """Add a block of outputs y (columns start.. of the read-out, samples row..) to `result`."""
+             errors: np.ndarray, wrong: np.ndarray, row: int = 0) -> None:
+    """Add a block of outputs y (samples row..) to `result`, their bit errors to `errors`."""
     result.outputs.add(y, expected, row)
     bad = (y > cut) != expected.toarray()
-    result.errors[start:start + y.shape[1]] += bad.sum(0)
+    errors += bad.sum(0)
     wrong |= bad.any(1)
+
+
+def output_columns(outputs: list[str], nodes: Mapping[str, Mapping], wires: list[str],
+                   complemented: list[bool]) -> np.ndarray | None:
+    """source[o]: the column of the top level's wires (`wires`) that output node o copies, when
+    every output copies a different one stored as it is (not complemented), else None."""
+    column = {w: i for i, w in enumerate(wires)}
+    source = np.array([column.get(nodes[o][K.OPERANDS][0], -1) for o in outputs],
+                      dtype=np.int64)
+    if len(source) != len(wires) or np.any(source < 0) or \
+            np.any(np.asarray(complemented, dtype=bool)[source]) or \
+            len(np.unique(source)) != len(source):
+        return None
+    return source
+
+
+def readout_gather(readout: Affine, top: Affine, source: np.ndarray | None,
+                   chunk: int = 1 << 22) -> np.ndarray | None:
+    """`source` when the read-out's W is exactly the top read-off's W with its columns in the
+    order `source` (column o of one is column source[o] of the other, entry for entry: what
+    `circuitc.lowering.lower.readout` builds when the outputs are the top wires in another
+    order), else None; then `measure` makes one product for both. Checked row by row on the
+    sparse entries, a `chunk` of them at a time (no copy of either matrix)."""
+    if source is None or not (sp.issparse(readout.W) and sp.issparse(top.W)) or \
+            readout.W.shape != top.W.shape or readout.W.shape[1] != len(source):
+        return None
+    R, T = sp.csr_array(readout.W), sp.csr_array(top.W)
+    if R.nnz != T.nnz or not np.array_equal(R.indptr, T.indptr):
+        return None
+    n = T.shape[1]
+    rows = max(1, chunk // max(1, R.nnz // max(1, R.shape[0])))
+    for lo in range(0, R.shape[0], rows):
+        hi = min(R.shape[0], lo + rows)
+        span = slice(R.indptr[lo], R.indptr[hi])
+        row = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(R.indptr[lo:hi + 1]))
+        mapped = source[R.indices[span]]
+        order = np.argsort(row * n + mapped, kind="stable")
+        key = row * n + T.indices[span]
+        if not (np.array_equal(mapped[order], T.indices[span]) and
+                np.all(np.diff(key) > 0) and
+                np.array_equal(R.data[span][order], T.data[span])):
+            return None
+    return source
 
 
 class LevelStats:

@@ -238,21 +238,8 @@ class Circuit:
     def node_levels(self, order: list[str] | None = None) -> dict[str, int]:
         """Longest-path level of every node: inputs and constants 0, a gate 1 + max of operands,
         an output node the level of its driver. (`order`: the topological order, if known.)"""
-        level: dict[str, int] = {}
-        nodes = self.graph._node
-        for node in order if order is not None else self.topological_order():
-            data = nodes[node]
-            ops = data[K.OPERANDS]
-            if not ops:
-                level[node] = 0
-            elif data[K.OP] == K.OP_OUTPUT:
-                level[node] = level[ops[0]]
-            elif len(ops) == 2:
-                a, b = level[ops[0]], level[ops[1]]
-                level[node] = 1 + (a if a > b else b)
-            else:
-                level[node] = 1 + max([level[o] for o in ops])
-        return level
+        return node_levels(self.graph._node,
+                           order if order is not None else self.topological_order())
 
     def levels(self, order: list[str] | None = None) -> list[list[str]]:
         """Gates grouped by level: levels()[0] holds the gates of level 1, and so on."""
@@ -398,21 +385,66 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def node_levels(nodes: Mapping[str, Mapping], order: Iterable[str]) -> dict[str, int]:
+    """`Circuit.node_levels` of nodes {id: attributes} (a graph's, or `circuitc.nodes`') in
+    topological `order`."""
+    level: dict[str, int] = {}
+    for node in order:
+        data = nodes[node]
+        ops = data[K.OPERANDS]
+        if not ops:
+            level[node] = 0
+        elif data[K.OP] == K.OP_OUTPUT:
+            level[node] = level[ops[0]]
+        elif len(ops) == 2:
+            a, b = level[ops[0]], level[ops[1]]
+            level[node] = 1 + (a if a > b else b)
+        else:
+            level[node] = 1 + max([level[o] for o in ops])
+    return level
+
+
+def topological_order(nodes: Mapping[str, Mapping]) -> list[str]:
+    """`Circuit.topological_order` of nodes {id: attributes} from their OPERANDS alone (which
+    the edges mirror): their order when every node follows its operands, else Kahn's algorithm
+    taking the earliest-inserted ready node first. NetworkXUnfeasible on a cycle."""
+    seen: set[str] = set()
+    add, below = seen.add, seen.issuperset
+    for node, data in nodes.items():
+        if not below(data[K.OPERANDS]):
+            break
+        add(node)
+    else:
+        return list(nodes)
+    users: dict[str, list[str]] = {n: [] for n in nodes}
+    waiting = []
+    for node, data in nodes.items():
+        operands = set(data[K.OPERANDS])  # one edge per distinct operand
+        waiting.append(len(operands))
+        for o in operands:
+            users[o].append(node)
+    return _kahn(list(nodes), users, waiting)
+
+
 def _insertion_topological_order(graph: nx.DiGraph) -> list[str]:
     """Kahn's algorithm taking the earliest-inserted ready node first: the order of
     networkx's lexicographical_topological_sort keyed by insertion index, on plain lists and
     integer heaps (that function's views and tuple keys cost most of a compile, measured:
     29 of 70 s on the EPFL multiplier). NetworkXUnfeasible on a cycle, as networkx."""
     names = list(graph._node)
+    return _kahn(names, graph._succ, [len(graph._pred[n]) for n in names])
+
+
+def _kahn(names: list[str], users: Mapping[str, Iterable[str]], waiting: list[int]) -> list[str]:
+    """Kahn's algorithm on `names` (insertion order), the earliest-inserted ready node first:
+    users[n] read n, waiting[i] is how many distinct nodes names[i] reads."""
     index = {n: i for i, n in enumerate(names)}
-    succ = graph._succ
-    waiting = [len(graph._pred[n]) for n in names]
     ready = [i for i, w in enumerate(waiting) if w == 0]  # ascending: already a heap
     order: list[str] = []
     while ready:
         node = names[heapq.heappop(ready)]
         order.append(node)
-        for user in succ[node]:
+        for user in users[node]:
             j = index[user]
             waiting[j] -= 1
             if waiting[j] == 0:

@@ -12,7 +12,8 @@ estimate, meant to be within a factor of two, not a bound):
 - the interpreter with numpy, scipy and networkx: BASE;
 - a circuit graph: NODE_BYTES per node and EDGE_BYTES per edge; a compile holds about
   GRAPH_COPIES of them at its peak (a pass reads one graph while it builds the next);
-- a superposed network: a monomial is read off c hosts; every read-off nonzero costs
+- a superposed network: a monomial is read off c hosts (`plan.uand_hosts`: 64, or width / 9
+  at the widest width the search builds when the risk is counted); every read-off nonzero costs
   NONZERO_BYTES (CSR and the CSC copy of streamed products, the width being tried and the last
   that passed, the construction's transients);
 - an exact network: one neuron per monomial, and a forward batch holds ACTIVATION_COPIES dense
@@ -47,7 +48,10 @@ from circuitc.graph import Circuit
 BASE = 140 << 20
 NODE_BYTES, EDGE_BYTES, GRAPH_COPIES = 1000, 330, 2.5
 NONZERO_BYTES = 40
-UAND_HOSTS, CLAMPED_RELUS_PER_GATE, CLAMPED_WIDTH = 64, 36, 430
+CLAMPED_RELUS_PER_GATE, CLAMPED_WIDTH = 36, 430
+# the widest layer the width search of a counted U-AND builds: it doubles from 16 ReLUs until a
+# width passes, 1024 at m = 100..1000 (which then chose 790..899: docs/uand.md)
+COUNTED_WIDTH = 1024
 ACTIVATION_COPIES, BATCH = 3, 2048
 BLOCK_COPIES, SIM_BYTES = 4, 128 << 20
 SAMPLE_BYTES, SUBSET_BYTES = 9, 25
@@ -133,15 +137,19 @@ def estimate_compile(circuit: Circuit, mode: str = "exact", construction: str = 
         parts["network"] = 3 * gates * NONZERO_BYTES
         parts["activations"] = ACTIVATION_COPIES * min(BATCH, samples) * widest * 4
     else:
-        from circuitc.lowering.plan import MAX_WIDTH_FACTOR
+        from circuitc.lowering.plan import MAX_WIDTH_FACTOR, UAND_HOSTS, counted, uand_hosts
 
-        hosts = UAND_HOSTS if construction == "uand" else CLAMPED_RELUS_PER_GATE
-        parts["network"] = hosts * gates * NONZERO_BYTES
         # The width is searched. U-AND keeps it far below the level's (docs/uand.md); clamped
         # levels take about CLAMPED_WIDTH sqrt(wires) ReLUs (19 a gate at 500 wires a level,
-        # 2 at 32,000: docs/deep.md, bench/memory.py), up to the search's limit.
-        width = min(widest, 4096) if construction == "uand" else \
-            min(MAX_WIDTH_FACTOR * widest, int(CLAMPED_WIDTH * math.sqrt(widest)))
+        # 2 at 32,000: docs/deep.md, bench/memory.py), up to the search's limit. A U-AND whose
+        # risk is counted gets width / 9 hosts a pair (plan.uand_hosts), at the widest width
+        # its search builds: COUNTED_WIDTH (docs/uand.md, session 5).
+        certified = construction == "uand" and counted(circuit)
+        width = min(widest, COUNTED_WIDTH if certified else 4096) if construction == "uand" \
+            else min(MAX_WIDTH_FACTOR * widest, int(CLAMPED_WIDTH * math.sqrt(widest)))
+        hosts = uand_hosts(width, True) if certified else \
+            UAND_HOSTS if construction == "uand" else CLAMPED_RELUS_PER_GATE
+        parts["network"] = hosts * gates * NONZERO_BYTES
         parts["activations"] = ACTIVATION_COPIES * min(BATCH, samples) * 4 * width
     return Estimate(sum(parts.values()), parts)
 

@@ -163,30 +163,39 @@ class Problems:
             raise CircuitError(self.items)
 
 
-def load(path: str | os.PathLike) -> Network:
+def load(path: str | os.PathLike, graph: bool = True) -> Network:
     """Read and validate a network file (.npz), or a portable directory written by
-    `circuitc.portable.save` (safetensors + JSON). Raises CircuitError naming every problem."""
+    `circuitc.portable.save` (safetensors + JSON). Raises CircuitError naming every problem.
+    `graph`: keep the embedded circuit's graph, parsed to validate it, as `Network.circuit`;
+    False lets it go before the weights are read (a caller that only simulates the circuit,
+    `Network.nodes`, needs a tenth of its memory: 2.2 GB for the U-AND of m = 1000)."""
     problem = Problems(str(path))
     if os.path.isdir(path):
         from circuitc.portable import read_arrays
 
         arrays = read_arrays(path, problem)
         problem.raise_if_any()
-        return from_arrays(arrays, problem)
+        return from_arrays(arrays, problem, graph)
     with _read_arrays(path, problem) as members:
         problem.raise_if_any()
-        return from_arrays(members, problem)
+        return from_arrays(members, problem, graph)
 
 
-def from_arrays(arrays: Mapping[str, np.ndarray], problem: Problems) -> Network:
+def from_arrays(arrays: Mapping[str, np.ndarray], problem: Problems,
+                graph: bool = True) -> Network:
     """A validated Network from the keys of a network file (as `to_arrays` gives them); every
-    problem found is raised at once as a CircuitError."""
-    meta = _read_meta(arrays, problem)
+    problem found is raised at once as a CircuitError. `graph`: see `load`."""
+    # the circuit's JSON is read once (a member is unpacked on every access: 208 MB at m = 1000)
+    text = _circuit_text(arrays["circuit"]) if "circuit" in arrays else None
+    meta = _read_meta(arrays, text, problem)
     problem.raise_if_any()
-    circuit = _read_circuit(arrays, meta, problem)
-    net = _assemble(arrays, meta, problem)
+    circuit = _read_circuit(text, meta, problem)
+    if not graph:
+        circuit = None
+    net = _assemble(arrays, meta, text, problem)
     problem.raise_if_any()
-    net.__dict__["circuit"] = circuit  # already parsed and checked: prime the cached property
+    if circuit is not None:
+        net.__dict__["circuit"] = circuit  # already parsed and checked: prime the cache
     return net
 
 
@@ -257,13 +266,14 @@ class _Members(Mapping):
         return len(self.npz.files)
 
 
-def _read_meta(arrays: dict[str, np.ndarray], problem: Problems) -> dict[str, Any]:
+def _read_meta(arrays: dict[str, np.ndarray], text: str | None,
+               problem: Problems) -> dict[str, Any]:
     for key in ("meta", "circuit"):
         if key not in arrays:
             problem(f"missing key '{key}': not a circuitc network file")
     if "meta" in arrays and (arrays["meta"].shape != () or arrays["meta"].dtype.kind != "U"):
         problem("key 'meta' must be a 0-d unicode array holding JSON")
-    if "circuit" in arrays and _circuit_text(arrays["circuit"]) is None:
+    if "circuit" in arrays and text is None:
         problem("key 'circuit' must hold JSON as UTF-8 bytes (uint8, version 3) or a 0-d "
                 "unicode string (versions 1 and 2)")
     if problem.items:
@@ -308,12 +318,11 @@ def _read_meta(arrays: dict[str, np.ndarray], problem: Problems) -> dict[str, An
     return meta
 
 
-def _read_circuit(arrays: dict[str, np.ndarray], meta: dict[str, Any],
-                  problem: Problems) -> Circuit | None:
+def _read_circuit(text: str, meta: dict[str, Any], problem: Problems) -> Circuit | None:
     """The embedded circuit, checked against meta: well formed, same inputs and outputs, and
     every wire the read-offs name is one of its nodes."""
     try:
-        circuit = Circuit.from_json(_circuit_text(arrays["circuit"]))
+        circuit = Circuit.from_json(text)
         problems = circuit.validate()
     except Exception as error:  # malformed node-link data of any kind
         problem(f"the embedded circuit is not a circuit graph: {type(error).__name__}: {error}")
@@ -477,7 +486,8 @@ def _read_block(arrays: dict[str, np.ndarray], t: int, width: int | None,
         b_out is not None else None
 
 
-def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: Problems) -> Network:
+def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], text: str,
+              problem: Problems) -> Network:
     n_in, n_out = len(meta["inputs"]), len(meta["outputs"])
     embed = _matrix(arrays, "embed.W", problem)
     widths = [embed.shape[1]] if embed is not None else [None]
@@ -531,5 +541,5 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], problem: Prob
                 f"{widths[-1]}x{n_out}")
     if problem.items:
         return None  # type: ignore[return-value]
-    return Network(meta, _circuit_text(arrays["circuit"]), embed, layers, Affine(readout_W, readout_b),
+    return Network(meta, text, embed, layers, Affine(readout_W, readout_b),
                    threshold, readoffs)

@@ -392,6 +392,15 @@ class Network:
         """The compiled circuit (parsed once from its JSON; treat it as read-only)."""
         return Circuit.from_json(self.circuit_json)
 
+    @cached_property
+    def nodes(self):
+        """The circuit's nodes for simulation (`circuitc.nodes.Nodes`): the parsed graph's when
+        `circuit` has been read, else read from the JSON without building the graph."""
+        from circuitc.nodes import Nodes, read_nodes
+
+        return Nodes.of(self.circuit) if "circuit" in self.__dict__ else \
+            read_nodes(self.circuit_json)
+
     @property
     def mode(self) -> str | None:
         """The lowering mode the network was compiled with (exact, superposed, auto)."""

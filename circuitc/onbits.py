@@ -35,13 +35,14 @@ class Truth:
                    for m in [self.expected, *self.stored])
 
 
-def sample_truth(circuit: Circuit, wires: list[list[str]], x: np.ndarray,
+def sample_truth(circuit: Circuit | None, wires: list[list[str]], x: np.ndarray,
                  complemented: list[list[bool]] | None = None,
-                 max_bytes: int = SIM_BYTES) -> Truth:
+                 max_bytes: int = SIM_BYTES, schedule: Schedule | None = None) -> Truth:
     """Simulate x exactly (see the module docstring); deterministic, chunked by samples.
     `complemented` (per level, per wire) overrides the circuit's keys.COMPLEMENTED marks (a
-    network file records them in its meta)."""
-    schedule = Schedule.of(circuit)
+    network file records them in its meta). `schedule`: the circuit's, made once for several
+    calls (then `circuit` may be None when `complemented` is given)."""
+    schedule = schedule or Schedule.of(circuit)
     levels = [np.array([schedule.rows[w] for w in level], dtype=np.int64) for level in wires]
     if complemented is None:
         complemented = [[bool(circuit.graph.nodes[w].get(K.COMPLEMENTED)) for w in level]
@@ -57,7 +58,7 @@ def sample_truth(circuit: Circuit, wires: list[list[str]], x: np.ndarray,
         for lv, (rows, flip) in enumerate(zip(levels, flips)):
             parts[lv + 1].append(on_entries(values[rows], len(xb), flip))
         del values
-    stacked = [_vstack(p, n) for p, n in zip(parts, [len(circuit.outputs)] + list(map(len, wires)))]
+    stacked = [_vstack(p, n) for p, n in zip(parts, [len(schedule.outputs)] + list(map(len, wires)))]
     return Truth(stacked[0], stacked[1:])
 
 

@@ -66,9 +66,16 @@ class Schedule:
     @classmethod
     def of(cls, circuit: Circuit) -> Schedule:
         order = circuit.topological_order()
+        return cls.of_nodes(circuit.graph._node, order, circuit.node_levels(order),
+                            circuit.inputs, circuit.outputs)
+
+    @classmethod
+    def of_nodes(cls, data: Mapping[str, Mapping], order: list[str], level: Mapping[str, int],
+                 inputs: list[str], outputs: list[str]) -> Schedule:
+        """The schedule of nodes {id: attributes (keys.OP, OPERANDS, TRUTH)} in topological
+        `order` with their longest-path `level`s: what `of` reads from a circuit graph, and
+        `circuitc.nodes.read_nodes` from a circuit's JSON without building one."""
         rows = {node: i for i, node in enumerate(order)}
-        level = circuit.node_levels(order)
-        data = circuit.graph._node
         groups: dict[tuple[int, str, int], list[str]] = {}
         for node in order:
             op = data[node][K.OP]
@@ -88,8 +95,8 @@ class Schedule:
                                    np.array(args, dtype=np.int64).reshape(len(nodes), key[2]),
                                    tables))
         n_gates = sum(len(s.out) for s in steps if s.op != K.OP_OUTPUT)
-        return cls(rows, np.array([rows[b] for b in circuit.inputs], dtype=np.int64),
-                   np.array([rows[o] for o in circuit.outputs], dtype=np.int64),
+        return cls(rows, np.array([rows[b] for b in inputs], dtype=np.int64),
+                   np.array([rows[o] for o in outputs], dtype=np.int64),
                    rows.get(K.CONST1_ID), tuple(steps), n_gates)
 
     def run(self, packed_inputs: np.ndarray) -> np.ndarray:

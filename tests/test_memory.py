@@ -84,3 +84,23 @@ def test_sizes(text, size):
 def test_bad_size_is_a_clear_error():
     with pytest.raises(ValueError, match="--max-memory takes a size"):
         memory.parse_size("lots")
+
+
+def test_a_counted_uand_is_estimated_with_the_hosts_the_planner_gives_it(tmp_path):
+    """The U-AND judged by its counted risk gets width / 9 hosts a pair (plan.uand_hosts), not
+    64: the estimate takes them at the widest width its search builds; a U-AND judged by
+    samples (here: more than 3 inputs on) keeps 64."""
+    from circuitc.lowering.plan import UAND_HOSTS, counted, uand_hosts
+
+    (tmp_path / "u.circ").write_text(uand_circ(100))
+    circuit = parse_file(tmp_path / "u.circ")
+    assert counted(circuit)
+    estimate = memory.estimate_compile(circuit, "superposed", "uand")
+    hosts = uand_hosts(memory.COUNTED_WIDTH, True)
+    assert hosts > UAND_HOSTS
+    assert estimate.parts["network"] == hosts * 4950 * memory.NONZERO_BYTES
+    (tmp_path / "v.circ").write_text(uand_circ(100).replace("sparse(3)", "sparse(5)"))
+    sampled = parse_file(tmp_path / "v.circ")
+    assert not counted(sampled)
+    assert memory.estimate_compile(sampled, "superposed", "uand").parts["network"] == \
+        UAND_HOSTS * 4950 * memory.NONZERO_BYTES

@@ -90,3 +90,22 @@ def test_not_of_the_form():
     swapped = pairs.copy()
     swapped[0] = swapped[1]  # the read-off of pair 0 is not hosted by its wires
     assert pair_risk(layer.W, layer.b, layer.A, layer.a0, swapped, 12, 3) is None
+
+
+@pytest.mark.parametrize("m,d,c,seed", [(40, 24, 6, 0), (60, 64, 16, 1), (60, 400, 44, 2)])
+def test_hopeless_is_never_said_of_a_layer_the_full_count_would_pass(m, d, c, seed):
+    """hopeless(floor) claims more than `floor` expected errors at every threshold: never false
+    against the full count's errors at a fine grid of thresholds (and at its best one), and
+    said of the narrow layers, whose full count is far above the floor."""
+    from circuitc.lowering.pair_risk import hopeless
+
+    layer, pairs = _layer(m, d, c, seed)
+    full = pair_risk(layer.W, layer.b, layer.A, layer.a0, pairs, m, 3)
+    eps = 0.025
+    lowest = min([full.errors(float(t), eps) for t in np.linspace(-3, 4, 701)] +
+                 [full.best_threshold(eps)[1]])
+    for floor in (1e-4, 1e-2, 1.0, lowest / 2, lowest, 2 * lowest):
+        said = hopeless(layer.W, layer.b, layer.A, layer.a0, pairs, m, 3, eps, floor)
+        assert not said or lowest > floor, (floor, lowest)
+    if d <= 64:
+        assert hopeless(layer.W, layer.b, layer.A, layer.a0, pairs, m, 3, eps, 1e-4)

@@ -252,3 +252,39 @@ def _drop_max_above(h, G, k: int, t: np.ndarray, n: int) -> np.ndarray:
 
 def _comb3(x: np.ndarray) -> np.ndarray:
     return x * (x - 1) * (x - 2) // 6
+
+
+def hopeless(W, b: np.ndarray, A, a0: np.ndarray, pairs: np.ndarray, n_wires: int,
+             on: int | dict[int, float], eps: float, floor: float, share: float = 1 / 16,
+             grid: int = 129) -> bool:
+    """Whether the layer of `pair_risk` expects more than `floor` wrong outputs per input at
+    every threshold, shown by counting a part of its pairs (those of the first wires, about
+    `share` of them) for about `share` of the full count's cost. Sound, not complete: False
+    when not shown (the full count then decides).
+
+    Why a part suffices: `PairRisk.errors(theta, eps)` is a sum over pairs of non-negative
+    counts (same divisor C(n_wires, s)), so a part's count is below the whole's at every
+    theta. Why a grid suffices: the false outputs decoded wrong (none or one wire on) only
+    fall as theta rises and the true ones (both on) only rise, so for theta in [t_k, t_k+1] of
+    a grid t_0 < ... < t_N the count is at least false(t_k+1) + true(t_k); below t_0 at least
+    false(t_0), above t_N at least true(t_N). The smallest of these bounds the count at any
+    threshold, in particular at the one `PairRisk.best_threshold` would pick."""
+    pairs = np.sort(np.asarray(pairs), axis=1) if np.ndim(pairs) == 2 else None
+    if pairs is None or pairs.shape[1] != 2 or not len(pairs):
+        return False
+    firsts = pairs[:, 0]
+    last = np.sort(firsts)[min(len(firsts) - 1, int(share * len(firsts)))]
+    part = np.flatnonzero(firsts <= last)
+    certificate = pair_risk(W, b, sparse.csr_array(A)[:, part], np.asarray(a0)[part],
+                            pairs[part], n_wires, on)
+    if certificate is None:
+        return False
+    # every read-off lies in [a0_T, w_T (c_T + 2 max g_T) + a0_T] (at most 3 wires on)
+    lo = float(certificate.a0.min()) - eps
+    hi = float((certificate.w * (certificate.c + 2 * certificate.largest)
+                + certificate.a0).max()) + eps
+    counts = np.array([certificate.errors_by_class(float(t), eps)
+                       for t in np.linspace(lo, hi, grid)])
+    false, true = counts[:, 0] + counts[:, 1], counts[:, 2]
+    bound = min(false[0], true[-1], float((false[1:] + true[:-1]).min()))
+    return bound > floor

@@ -85,7 +85,7 @@ import scipy.sparse as sp
 from circuitc import distribution as D
 from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
-from circuitc.evaluate import LevelStats, Measured, measure
+from circuitc.evaluate import LevelStats, Measured, measure, output_columns, readout_gather
 from circuitc.graph import Circuit
 from circuitc.lowering.acceptance import RISK, best_threshold, judge
 from circuitc.lowering.clamped import build_clamped
@@ -94,7 +94,7 @@ from circuitc.lowering.correction import build_correction
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
-from circuitc.lowering.pair_risk import PairRisk, pair_risk
+from circuitc.lowering.pair_risk import PairRisk, hopeless, pair_risk
 from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import build_uand
 from circuitc.network import Affine, affines
@@ -128,6 +128,9 @@ WIDEN_STEPS, WIDEN_FACTOR = 3, 1.25  # widenings when the finished network fails
 BATCH = 2048  # validation samples per forward pass
 HOLDOUT_FACTOR = 1.5  # the fresh check draws this times `samples` (what eval draws by default)
 ACCEPT_RISK = RISK  # the largest predicted probability of a bit error in eval's draws
+HOPELESS_RISK = 1.01  # a part of the pairs expecting this many bit errors in eval's draws shows
+# a searched width's counted risk is 1, min(1, draws x errors), whatever the full count adds
+# (above 1, not at it: a full count summed in another order must not round to just below 1)
 
 
 @dataclass
@@ -342,6 +345,25 @@ def _gate_of(spec: LevelSpec) -> np.ndarray | None:
     return gate_of if np.array_equal(np.sort(gate_of), np.arange(len(gate_of))) else None
 
 
+def uand_hosts(width: int, certified: bool) -> int:
+    """Hosts per pair (c) of a U-AND layer `width` ReLUs wide: UAND_HOSTS (at most width / 4),
+    or width / CERTIFIED_SHARE, at least that, when its risk is counted (`_Search._certifiable`:
+    see CERTIFIED_SHARE)."""
+    return max(1, min(UAND_HOSTS, width // 4), round(width / CERTIFIED_SHARE) if certified else 0)
+
+
+def counted(circuit: Circuit) -> bool:
+    """Whether a superposed U-AND of `circuit` (parsed or after the passes) will likely be
+    judged by its counted risk (`_Search._certifiable`, which decides on the levelized
+    circuit): one level of gates of two operands each, on inputs of which at most 3 are on
+    (sparse(k) or atmost(k), k <= 3). For estimates made before the passes (circuitc.memory)."""
+    on = _on_counts(circuit)
+    if on is None or max(on) > 3:
+        return False
+    levels = circuit.levels()
+    return len(levels) == 1 and all(len(circuit.operands(g)) == 2 for g in levels[0])
+
+
 def _floor(name: str) -> int:
     """The narrowest width the search tries."""
     return 2 * CLAMPED_HOSTS if name == "clamped" else 16
@@ -409,6 +431,7 @@ class _Search:
         self._on = self._certifiable()  # {s: P(s)} when the top level's risk is counted
         self._certs: dict[tuple, PairRisk] = {}  # (level, name, width) -> the exact risk
         self._best: dict[tuple, float] = {}  # (level, name, width) -> its best threshold
+        self._hopeless: set[tuple] = set()  # (level, name, width) with a counted risk of 1
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
                        for b in self.sample.batches]
         self.prefix_readoff = input_readoff
@@ -428,8 +451,7 @@ class _Search:
         level = spec.level - 1  # the wires this layer reads, on the validation sample
         if name == "uand":
             certified = self._on is not None and spec.level == 1
-            c = max(1, min(UAND_HOSTS, width // 4),
-                    round(width / CERTIFIED_SHARE) if certified else 0)
+            c = uand_hosts(width, certified)
             # calibrated on the declared distribution when the layer reads the inputs and they
             # are exactly k on (sparse(k)), else on the wires' measured activities
             on = _exactly_on(self.circuit) if level == 0 and self.options.input_dim is None \
@@ -438,11 +460,21 @@ class _Search:
                                activity=None if on is not None else
                                np.clip(self.sample.activity(level), 1e-6, 1.0),
                                s=on, mode="auto")
-            if certified:
-                certificate = pair_risk(layer.W, layer.b, layer.A, layer.a0,
-                                        np.array(spec.monomials), spec.n_wires, self._on)
+            key = (spec.level, name, width)
+            pairs = np.array(spec.monomials) if certified else None
+            # a searched width whose risk a part of its pairs already puts at 1 (a bit error
+            # expected in eval's draws at any threshold; the search starts at 16 ReLUs, and up
+            # to 512 at m = 1000 are that) is turned down without counting every pair: the
+            # same verdict, risk 1, for 1/16 of the count (pair_risk.hopeless)
+            if certified and self._tail_judged(spec) and hopeless(
+                    layer.W, layer.b, layer.A, layer.a0, pairs, spec.n_wires, self._on,
+                    self.options.margin / 2, HOPELESS_RISK / self.options.samples):
+                self._hopeless.add(key)
+            elif certified:
+                certificate = pair_risk(layer.W, layer.b, layer.A, layer.a0, pairs,
+                                        spec.n_wires, self._on)
                 if certificate is not None:
-                    self._certs[(spec.level, name, width)] = certificate
+                    self._certs[key] = certificate
             built = _gates(layer, spec)
             built.info = {"construction": "uand", "width": width, "c": c, "placement": layer.mode}
             return built
@@ -582,6 +614,7 @@ class _Search:
             del self._layers[key]
             self._certs.pop(key, None)
             self._best.pop(key, None)
+            self._hopeless.discard(key)
 
     def _search(self, spec: LevelSpec, name: str, floor: int, limit: int,
                 tried: list[dict]) -> int | None:
@@ -606,6 +639,9 @@ class _Search:
             tried.append({"width": width, "error": str(error)})
             return False
         target, tail = self._target(spec), self._tail_judged(spec)
+        if tail and (spec.level, name, width) in self._hopeless:  # a risk of 1, counted
+            tried.append({"width": width, "risk": 1.0, "certified": True})
+            return False
         if tail and (spec.level, name, width) in self._certs:  # the exact risk: no sample to run
             verdict = self._certified((spec.level, name, width))
             tried.append({"width": width, "risk": verdict["risk"], "certified": True})
@@ -821,7 +857,7 @@ class _Search:
         m: Measured = measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
                               lowered.readout, sample.x, sample.truth, threshold, batch=BATCH,
                               label="check", show_progress=self.options.show_progress,
-                              per_sample=True)
+                              per_sample=True, gather=self._gather(lowered))
         errors = int(m.errors.sum())
         margins = [r for r in (s.result()["margin"] for s in m.levels[1:]) if r is not None]
         margin = min(margins, default=math.inf)
@@ -839,6 +875,17 @@ class _Search:
         ok = errors == 0 and margin >= need and (verdict["ok"] or bool(self.options.width))
         return {"ok": ok, "bit_errors": errors, "margin": margin, "samples": len(sample.x),
                 "risk": verdict}
+
+
+    def _gather(self, lowered: Lowered) -> np.ndarray | None:
+        """The read-out as the top read-off's columns in output order, when it is that
+        (`circuitc.evaluate.readout_gather`): the check then makes one product for both."""
+        if not lowered.readoffs:
+            return None
+        nodes, top = self.circuit.graph._node, lowered.wires[-1]
+        source = output_columns(self.circuit.outputs, nodes, top,
+                                [bool(nodes[w].get(K.COMPLEMENTED)) for w in top])
+        return readout_gather(lowered.readout, lowered.readoffs[-1], source)
 
 
 def _smallest_passing(passes: Callable[[int, bool], bool], floor: int, limit: int,
