@@ -18,9 +18,12 @@ estimate, meant to be within a factor of two, not a bound):
   that passed, the construction's transients);
 - an exact network: one neuron per monomial, and a forward batch holds ACTIVATION_COPIES dense
   [batch x width] float32 activations;
-- samples: drawing them (`circuitc.distribution.sample`) costs SAMPLE_BYTES per input bit and
-  sample (a float64 key and the bool), SUBSET_BYTES instead for a bit in a sparse or atmost
-  group (its argsort and ranks, int64, and the bool); then the simulation chunks; products
+- a clamped network: CLAMPED_BYTES_PER_GATE (its composed layers and read-offs hold ~1200
+  nonzeros a gate whatever the width, docs/deep.md session 5, at ~20 bytes each at the peak:
+  CSR, the CSC copy of streamed column blocks, the tried width's and the last passing one's);
+- samples: SAMPLE_BYTES per input bit and sample (the bool inputs of the search sample and of
+  the fresh check's 1.5 x larger one), plus DRAW_COPIES blocks of `distribution.DRAW_BYTES`
+  while they are drawn (the keys, their partition, a comparison); then the simulation chunks; products
   stream in column blocks of `circuitc.network.BLOCK_BYTES` (BLOCK_COPIES of them alive at once);
 - eval: the exact values of every level's wires on every sample, kept as on-entries
   (TRUTH_ENTRY_BYTES each: a bool and an int64 index, twice while the chunks are stacked), as
@@ -42,19 +45,20 @@ from pathlib import Path
 
 import numpy as np
 
+from circuitc.distribution import DRAW_BYTES
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 
 BASE = 140 << 20
 NODE_BYTES, EDGE_BYTES, GRAPH_COPIES = 1000, 330, 2.5
 NONZERO_BYTES = 40
-CLAMPED_RELUS_PER_GATE, CLAMPED_WIDTH = 36, 430
+CLAMPED_BYTES_PER_GATE, CLAMPED_WIDTH = 24_000, 430
 # the widest layer the width search of a counted U-AND builds: it doubles from 16 ReLUs until a
 # width passes, 1024 at m = 100..1000 (which then chose 790..899: docs/uand.md)
 COUNTED_WIDTH = 1024
 ACTIVATION_COPIES, BATCH = 3, 2048
 BLOCK_COPIES, SIM_BYTES = 4, 128 << 20
-SAMPLE_BYTES, SUBSET_BYTES = 9, 25
+SAMPLE_BYTES, DRAW_COPIES = 3, 3
 JSON_TO_GRAPH = 8  # a loaded circuit graph per byte of its JSON (the parse's dicts included)
 TRUTH_ENTRY_BYTES = 18
 META_READ_LIMIT = 256 << 20  # a meta larger than this is not read for the estimate
@@ -108,15 +112,9 @@ def _passes_parts(circuit: Circuit, samples: int) -> dict[str, int]:
     edges = circuit.graph.number_of_edges()
     return {"base": BASE,
             "graphs": int(GRAPH_COPIES * (NODE_BYTES * nodes + EDGE_BYTES * edges)),
-            "samples": samples * _sampler_bytes(circuit)
+            "samples": samples * SAMPLE_BYTES * len(circuit.inputs)
+            + DRAW_COPIES * min(DRAW_BYTES, 8 * samples * len(circuit.inputs))
             + min(SIM_BYTES, 8 * nodes * -(-samples // 64))}
-
-
-def _sampler_bytes(circuit: Circuit) -> int:
-    """Bytes per sample while the declared distribution is drawn (see the module docstring)."""
-    subset = sum(len(g["inputs"]) for g in circuit.distribution
-                 if g.get("kind") in ("sparse", "atmost"))
-    return SAMPLE_BYTES * (len(circuit.inputs) - subset) + SUBSET_BYTES * subset
 
 
 def estimate_passes(circuit: Circuit, samples: int = 10_000) -> Estimate:
@@ -147,9 +145,11 @@ def estimate_compile(circuit: Circuit, mode: str = "exact", construction: str = 
         certified = construction == "uand" and counted(circuit)
         width = min(widest, COUNTED_WIDTH if certified else 4096) if construction == "uand" \
             else min(MAX_WIDTH_FACTOR * widest, int(CLAMPED_WIDTH * math.sqrt(widest)))
-        hosts = uand_hosts(width, True) if certified else \
-            UAND_HOSTS if construction == "uand" else CLAMPED_RELUS_PER_GATE
-        parts["network"] = hosts * gates * NONZERO_BYTES
+        if construction == "uand":
+            hosts = uand_hosts(width, True) if certified else UAND_HOSTS
+            parts["network"] = hosts * gates * NONZERO_BYTES
+        else:
+            parts["network"] = CLAMPED_BYTES_PER_GATE * gates
         parts["activations"] = ACTIVATION_COPIES * min(BATCH, samples) * 4 * width
     return Estimate(sum(parts.values()), parts)
 
