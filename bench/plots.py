@@ -153,14 +153,15 @@ def ratio_plot() -> None:
                and all(m is not None and m > 0 for m in r["eval"].get("margins", [None]))]
         for mode, marker in (("superposed", "D"), ("exact", "x")):
             pts = sorted((r["wires"], r["gates_per_relu"]) for r in cli if r["mode"] == mode)
-            if mode == "exact":
-                exact.update(dict(pts))
-            elif pts:
-                ax.plot(*zip(*pts), marker=marker, ls="", ms=8,
-                        label="circuitc compile --mode superposed + eval (zero errors)")
+            if pts:
+                ax.plot(*zip(*pts), marker=marker, ls="" if mode == "superposed" else "-",
+                        ms=8, color="black" if mode == "exact" else None,
+                        label=f"circuitc compile --mode {mode} + eval (zero errors)"
+                        + (": residual stream" if mode == "exact" else ""))
     if exact:
         level = float(np.mean(list(exact.values())))
-        ax.axhline(level, color="black", lw=1, label=f"exact lowering ({level:.2f})")
+        ax.axhline(level, color="black", lw=1, ls="-.",
+                   label=f"exact lowering, chain of layers (bench, {level:.2f})")
     ax.axhline(1.0, color="grey", lw=0.5, ls=":")
     ax.set(xscale="log", yscale="log", xlabel="wires per level (8 levels, 4 inputs on)",
            ylabel="gates per ReLU at zero bit errors",
