@@ -167,9 +167,10 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
     read-offs are computed a column block at a time (`Affine.column_blocks`), and when the
     read-out is the top level's read-off matrix itself (the same object), or `gather` says it
     is that matrix's columns in another order (`readout_gather`: U-AND and other circuits
-    whose outputs are the top wires), the product is made once for both. Memory: the activations of one batch plus one block. `per_sample`:
-    the outputs' statistics also keep each sample's worst false and true read-off (8 bytes a
-    sample), for `circuitc.lowering.acceptance`."""
+    whose outputs are the top wires), the product is made once for both. Memory: the
+    activations of one batch plus one block. `per_sample`: the outputs' statistics also keep
+    each sample's worst false and true read-off (8 bytes a sample), for
+    `circuitc.lowering.acceptance`."""
     n_out = readout.W.shape[1]
     cut = np.broadcast_to(np.asarray(threshold, dtype=np.float32), (n_out,))
     result = Measured([LevelStats() for _ in readoffs],

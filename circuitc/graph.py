@@ -225,13 +225,7 @@ class Circuit:
 
     def topological_order(self) -> list[str]:
         """Nodes in topological order, ties broken by insertion order (deterministic)."""
-        seen: set[str] = set()
-        add, below = seen.add, seen.issuperset
-        for node, data in self.graph._node.items():
-            if not below(data.get(K.OPERANDS, ())):
-                break
-            add(node)
-        else:  # the usual case: builders add operands before their users
+        if _follows_operands(self.graph._node):  # the usual case: operands added before users
             return list(self.graph._node)
         return _insertion_topological_order(self.graph)
 
@@ -408,13 +402,7 @@ def topological_order(nodes: Mapping[str, Mapping]) -> list[str]:
     """`Circuit.topological_order` of nodes {id: attributes} from their OPERANDS alone (which
     the edges mirror): their order when every node follows its operands, else Kahn's algorithm
     taking the earliest-inserted ready node first. NetworkXUnfeasible on a cycle."""
-    seen: set[str] = set()
-    add, below = seen.add, seen.issuperset
-    for node, data in nodes.items():
-        if not below(data[K.OPERANDS]):
-            break
-        add(node)
-    else:
+    if _follows_operands(nodes):
         return list(nodes)
     users: dict[str, list[str]] = {n: [] for n in nodes}
     waiting = []
@@ -424,6 +412,17 @@ def topological_order(nodes: Mapping[str, Mapping]) -> list[str]:
         for o in operands:
             users[o].append(node)
     return _kahn(list(nodes), users, waiting)
+
+
+def _follows_operands(nodes: Mapping[str, Mapping]) -> bool:
+    """Whether every node comes after its operands in `nodes`' own (insertion) order."""
+    seen: set[str] = set()
+    add, below = seen.add, seen.issuperset
+    for node, data in nodes.items():
+        if not below(data.get(K.OPERANDS, ())):
+            return False
+        add(node)
+    return True
 
 
 def _insertion_topological_order(graph: nx.DiGraph) -> list[str]:
