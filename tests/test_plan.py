@@ -144,6 +144,34 @@ def test_superposed_clamped_on_a_deep_sparse_circuit_is_checked_on_fresh_inputs(
     assert circuitc.evaluate(net, samples=3000)["ok"]  # seed 0: neither search nor check sample
 
 
+def test_one_pass_judgment_of_a_width_is_what_threshold_then_run_say():
+    # choose_uniform judges each width from one forward pass: the same threshold (chosen on the
+    # first batch) and the same samples with an error and margin as a second pass would give
+    circuit, _ = sparse_circuit(60, 3, 2, seed=0)
+    compiled, _ = run_passes(circuit, PassOptions())
+    levels = level_specs(compiled)
+    options = plan.PlanOptions(mode="superposed", construction="clamped", samples=3000)
+    embed, input_readoff = plan._embedding(len(compiled.inputs), options)
+    search = plan._Search(compiled, options, embed, input_readoff, levels)
+    seen = set()
+    for width in (60, 150, 400, 1500):
+        for spec in levels[1]:
+            search.chosen[spec.level] = ("clamped", width)
+        lowered = plan.lower(compiled, input_readoff, search.build, search.correct, levels=levels)
+        for sample in (search.sample.head(plan.BATCH), search.sample):
+            once = search.judge_once(lowered, sample)
+            threshold = search.threshold(lowered)
+            twice = plan.measure(embed, lowered.layers, lowered.readoffs, lowered.level_layers,
+                                 lowered.readout, sample.x, sample.truth, threshold,
+                                 batch=plan.BATCH, per_sample=True)
+            assert once["samples_with_errors"] == twice.wrong_samples
+            assert once["margin"] == search.run(lowered, sample, threshold)["margin"]
+            assert once["samples"] == len(sample.x) == (plan.BATCH if sample is not search.sample
+                                                        else 3000)
+            seen.add(once["samples_with_errors"] == 0)
+    assert seen == {True, False}  # widths that fail and widths that pass were both compared
+
+
 def test_widen_grows_superposed_levels_within_the_mode_limit():
     circuit, _ = sparse_circuit(30, 2, 2, seed=2)
     compiled, _ = run_passes(circuit, PassOptions())

@@ -574,11 +574,9 @@ class _Search:
             except ValueError as error:
                 tried.append({"width": width, "error": str(error)})
                 return False
-            result = self.run(lowered, sample, self.threshold(lowered))
-            ok = result["bit_errors"] == 0 and result["margin"] >= target
-            tried.append({"width": width, "margin": result["margin"],
-                          "bit_errors": result["bit_errors"], "samples": len(sample.x)})
-            return ok
+            result = self.judge_once(lowered, sample)
+            tried.append({"width": width} | result)
+            return result["samples_with_errors"] == 0 and result["margin"] >= target
 
         # below half the exact width a clamped layer has failed everywhere measured
         # (docs/deep.md: zero errors at 5.8x the exact width at 2000 wires, 1.2x at 32,000)
@@ -848,6 +846,23 @@ class _Search:
         cut = best_threshold(stats.worst_false, stats.worst_true)
         return np.full(n_out, cut, dtype=np.float32)
 
+    def judge_once(self, lowered: Lowered, sample: _Sample) -> dict:
+        """What `threshold` and then `run` say of a whole network on `sample` (the search
+        sample or its first batch), from one forward pass instead of two: the decode threshold
+        is `best_threshold` of the first batch's per-sample output extremes, as `threshold` picks
+        it, and a sample has a bit error at that threshold exactly when its worst false output
+        reads above it or its worst true one at or below it. Returns the samples with an error,
+        the smallest margin of any level and the number of samples."""
+        m: Measured = measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
+                              lowered.readout, sample.x, sample.truth, 0.5, batch=BATCH,
+                              label="check", show_progress=self.options.show_progress,
+                              per_sample=True, gather=self._gather(lowered))
+        worst_false, worst_true, head = m.outputs.worst_false, m.outputs.worst_true, slice(BATCH)
+        cut = np.float32(best_threshold(worst_false[head], worst_true[head]))  # as run decodes
+        wrong = int(np.sum((worst_false > cut) | (worst_true <= cut)))
+        return {"margin": _smallest_margin(m), "samples_with_errors": wrong,
+                "samples": len(sample.x)}
+
     def run(self, lowered: Lowered, sample: _Sample, threshold: np.ndarray) -> dict:
         """Bit errors of the whole network on `sample` at the given decode thresholds of the
         outputs, the smallest margin of any level, and the acceptance rule's verdict
@@ -859,8 +874,7 @@ class _Search:
                               label="check", show_progress=self.options.show_progress,
                               per_sample=True, gather=self._gather(lowered))
         errors = int(m.errors.sum())
-        margins = [r for r in (s.result()["margin"] for s in m.levels[1:]) if r is not None]
-        margin = min(margins, default=math.inf)
+        margin = _smallest_margin(m)
         theta = float(threshold[0]) if len(threshold) else 0.5
         key = self._top_key()
         if key in self._certs:  # exact: the samples only check the network as built
@@ -924,6 +938,12 @@ def _smallest_passing(passes: Callable[[int, bool], bool], floor: int, limit: in
             return None
         best = min(limit, math.ceil(best * CONFIRM_FACTOR))
     return None
+
+
+def _smallest_margin(m: Measured) -> float:
+    """The smallest read-off margin of any level above the inputs (inf when none has one)."""
+    margins = [r for r in (s.result()["margin"] for s in m.levels[1:]) if r is not None]
+    return min(margins, default=math.inf)
 
 
 def holdout_size(samples: int) -> int:
