@@ -172,6 +172,30 @@ def test_one_pass_judgment_of_a_width_is_what_threshold_then_run_say():
     assert seen == {True, False}  # widths that fail and widths that pass were both compared
 
 
+def test_a_level_that_passed_on_the_whole_sample_is_not_run_again():
+    # a fixed width is tried on the whole validation sample; the prefix the next level reads is
+    # those activations, the same as running the chosen level again
+    circuit, _ = sparse_circuit(60, 3, 2, seed=0)
+    compiled, _ = run_passes(circuit, PassOptions())
+    levels = level_specs(compiled)
+    options = plan.PlanOptions(mode="superposed", construction="clamped", width=900,
+                               samples=3000)
+    embed, input_readoff = plan._embedding(len(compiled.inputs), options)
+    reused = plan._Search(compiled, options, embed, input_readoff, levels)
+    again = plan._Search(compiled, options, embed, input_readoff, levels)
+    spec = levels[1][0]
+    reused._level = lambda *args: pytest.fail("the chosen level ran again")
+    assert reused.choose(spec)["construction"] == "clamped"
+    again.chosen[spec.level] = ("clamped", 900)
+    h, readoff = again._level(spec, again.prefix, again.prefix_readoff)
+    assert len(reused.prefix) == len(h) == len(reused.sample.batches)
+    for mine, theirs in zip(reused.prefix, h):
+        assert (mine != theirs).nnz == 0
+    assert (reused.prefix_readoff.W != readoff.W).nnz == 0
+    assert np.array_equal(reused.prefix_readoff.b, readoff.b)
+    assert reused._ran is None  # handed over, not kept
+
+
 def test_widen_grows_superposed_levels_within_the_mode_limit():
     circuit, _ = sparse_circuit(30, 2, 2, seed=2)
     compiled, _ = run_passes(circuit, PassOptions())

@@ -432,6 +432,8 @@ class _Search:
         self._certs: dict[tuple, PairRisk] = {}  # (level, name, width) -> the exact risk
         self._best: dict[tuple, float] = {}  # (level, name, width) -> its best threshold
         self._hopeless: set[tuple] = set()  # (level, name, width) with a counted risk of 1
+        self._ran: tuple | None = None  # ((level, name, width), activations, read-off) of the
+        # last try that passed on the whole sample
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
                        for b in self.sample.batches]
         self.prefix_readoff = input_readoff
@@ -648,14 +650,12 @@ class _Search:
             self._passed[spec.level] = (name, width)
             return True
         used = self.sample.batches[:batches]
-        keep = self.options.mode == "auto"  # only auto mode runs the levels above on them
         stats = LevelStats(used[-1].stop if tail else None)
         stored, margin, h = self.sample.truth.stored[spec.level], math.inf, []
         for b, hb in zip(used, self.prefix):
             for layer in steps:
                 hb = layer.relu(hb, sparse=True)
-            if keep:
-                h.append(sp.csr_array(hb))
+            h.append(sp.csr_array(hb))  # the level's activations: `_advance` starts from them
             truth = stored[b]
             for lo, hi in readoff.column_blocks(hb.shape[0]):
                 stats.add(readoff.columns(hb, lo, hi), truth[:, lo:hi], b.start)
@@ -677,6 +677,8 @@ class _Search:
                 return False
             self._stats[(spec.level, name, width)] = stats
         self._passed[spec.level] = (name, width)
+        if len(h) == len(self.sample.batches):  # the whole sample ran: `_advance` reuses it
+            self._ran = ((spec.level, name, width), h, readoff)
         if self.options.mode == "superposed":
             # The margin says one threshold decodes every wire of the level. The levels above
             # will be superposed too (each checked on this level's real read-off when chosen),
@@ -785,7 +787,14 @@ class _Search:
         return 0 if np.isfinite(lo) and np.isfinite(hi) and lo < hi else errors_at_half
 
     def _advance(self, spec: LevelSpec) -> None:
-        self.prefix, self.prefix_readoff = self._level(spec, self.prefix, self.prefix_readoff)
+        """Move the prefix (the validation sample's activations and read-off) above `spec`'s
+        level as chosen, reusing what the level's last passing try on the whole sample ran."""
+        key, h, readoff = self._ran or (None, None, None)
+        self._ran = None
+        if key == (spec.level, *self.chosen.get(spec.level, ("exact", None))):
+            self.prefix, self.prefix_readoff = h, readoff
+        else:
+            self.prefix, self.prefix_readoff = self._level(spec, self.prefix, self.prefix_readoff)
 
     # ---- the whole network ----------------------------------------------------------------------
     def widen(self, rows: list[dict]) -> bool:
