@@ -151,13 +151,16 @@ def ratio_plot() -> None:
     if (RESULTS / "deep_cli.jsonl").exists():
         cli = [r for r in rows("deep_cli.jsonl") if r.get("eval", {}).get("bit_errors") == 0
                and all(m is not None and m > 0 for m in r["eval"].get("margins", [None]))]
-        for mode, marker in (("superposed", "D"), ("exact", "x")):
-            pts = sorted((r["wires"], r["gates_per_relu"]) for r in cli if r["mode"] == mode)
+        for mode, fixed, marker, label in (
+                ("superposed", False, "D", "--mode superposed, width searched"),
+                ("superposed", True, "d", "--mode superposed --width N"),
+                ("exact", False, "x", "exact lowering")):
+            pts = sorted((r["wires"], r["gates_per_relu"]) for r in cli if r["mode"] == mode
+                         and ("--width" in r.get("extra", [])) == fixed)
             if pts:
-                ax.plot(*zip(*pts), marker=marker, ls="" if mode == "superposed" else "-",
+                ax.plot(*zip(*pts), marker=marker, ls="-" if mode == "exact" else "",
                         ms=8, color="black" if mode == "exact" else None,
-                        label=f"circuitc compile --mode {mode} + eval (zero errors)"
-                        + (": residual stream" if mode == "exact" else ""))
+                        label=f"circuitc compile {label} + eval (zero errors)")
     if exact:
         level = float(np.mean(list(exact.values())))
         ax.axhline(level, color="black", lw=1, ls="-.",

@@ -277,3 +277,25 @@ def test_exact_risk_only_where_its_maths_holds(uand100, options):
     assert risk is None or risk.get("method") != "exact"
     assert not any(t.get("certified") for row in net.meta["plan"]["levels"]
                    for t in row.get("tried", []))
+
+
+@pytest.mark.parametrize("start", [None, 40, 700, 5000])
+def test_the_width_search_finds_the_smallest_passing_width_from_any_start(start):
+    # a width passes from 300 on (on the first batches and the whole sample alike): doubling
+    # from a start below it, halving from a start above it, bisection to REFINE_TOL either way
+    tries = []
+
+    def passes(width, whole):
+        tries.append(width)
+        return width >= 300
+
+    best = plan._smallest_passing(passes, 24, 10_000, confirm=True, start=start)
+    assert 300 <= best <= 300 * plan.REFINE_TOL
+    assert any(w < 300 for w in tries)  # a failure below the answer was seen, not assumed
+
+
+def test_the_width_search_stops_at_the_floor_when_the_floor_passes():
+    assert plan._smallest_passing(lambda width, whole: True, 24, 10_000, confirm=True,
+                                  start=700) == 24
+    assert plan._smallest_passing(lambda width, whole: False, 24, 1000, confirm=True,
+                                  start=700) is None

@@ -580,19 +580,21 @@ class _Search:
             tried.append({"width": width} | result)
             return result["samples_with_errors"] == 0 and result["margin"] >= target
 
-        # below half the exact width a clamped layer has failed everywhere measured
-        # (docs/deep.md: zero errors at 5.8x the exact width at 2000 wires, 1.2x at 32,000)
-        floor, limit = max(_floor("clamped"), widest // 2), MAX_WIDTH_FACTOR * widest
+        # the search starts at half the widest exact width: narrower tries failed everywhere up
+        # to 32,000 wires per level, but at 64,000 the width found is 0.55 of it
+        # (docs/deep.md), so it goes below the start when the start already passes
+        floor, limit = _floor("clamped"), MAX_WIDTH_FACTOR * widest
+        start = max(floor, widest // 2)
         with progress(2 * REFINE_STEPS + CONFIRM_STEPS, "width search", unit="try",
                       enabled=self.options.show_progress) as bar:
             best = _smallest_passing(
                 lambda width, whole: attempt(width, self.sample if whole else head),
-                floor, limit, confirm=True, tick=bar.update) if specs else None
+                floor, limit, confirm=True, tick=bar.update, start=start) if specs else None
         if specs and best is None:
             on = self.sample.on_counts(0)
             raise CircuitError(_diagnostic(
                 self.circuit, f"cannot lower in superposition: no clamped width in "
-                f"{floor}..{limit} (the widest level's exact lowering: {widest}) gave zero bit "
+                f"{start}..{limit} (the widest level's exact lowering: {widest}) gave zero bit "
                 f"errors and margins >= {target:.3f} on every level of {self.n} validation "
                 f"samples (the inputs have {on.mean():.1f} on on average, max {on.max()}); "
                 "use --mode auto or exact"))
@@ -912,14 +914,17 @@ class _Search:
 
 
 def _smallest_passing(passes: Callable[[int, bool], bool], floor: int, limit: int,
-                      confirm: bool, tick: Callable[[], Any] = lambda: None) -> int | None:
+                      confirm: bool, tick: Callable[[], Any] = lambda: None,
+                      start: int | None = None) -> int | None:
     """The smallest width in floor..limit that `passes(width, whole)` accepts, to within
-    REFINE_TOL: doubling from the floor until a width passes on the search's first batches
-    (whole False: a failing width usually fails on its first block, so narrow tries are cheap),
-    geometric bisection between the last failure and that pass, then (with `confirm`) the whole
-    sample (whole True), widening by CONFIRM_FACTOR until it passes there. None when no width up
-    to the limit passes. `tick` is called before every try (a progress bar)."""
-    failed, best, width = 0, None, floor
+    REFINE_TOL: doubling from `start` (default: the floor) until a width passes on the search's
+    first batches (whole False: a failing width usually fails on its first block, so narrow
+    tries are cheap), or halving from it towards the floor until one fails when `start` itself
+    passes, geometric bisection between the last failure and the last pass, then (with
+    `confirm`) the whole sample (whole True), widening by CONFIRM_FACTOR until it passes there.
+    None when no width up to the limit passes. `tick` is called before every try (a progress
+    bar)."""
+    failed, best, width = 0, None, floor if start is None else start
     while best is None:
         tick()
         if passes(width, False):
@@ -928,6 +933,13 @@ def _smallest_passing(passes: Callable[[int, bool], bool], floor: int, limit: in
             return None
         else:
             failed, width = width, min(limit, 2 * width)
+    while not failed and best > floor:  # the start passed: the smallest width is below it
+        tick()
+        width = max(floor, best // 2)
+        if passes(width, False):
+            best = width
+        else:
+            failed = width
     for _ in range(REFINE_STEPS):
         if not failed or best <= REFINE_TOL * failed or best - failed <= 1:
             break
