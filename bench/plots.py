@@ -133,7 +133,7 @@ def ratio_plot() -> None:
     constructions (bench/deep.py compress), the command line (bench/deep.py cli: compile + eval,
     zero output bit errors and a positive margin on every level), the exact lowering, and the
     sqrt(wires) law fitted through the clamped points, extended to where it crosses 1."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    fig, ax = plt.subplots(figsize=(7.5, 6))
     bench = [r for name in COMPRESSION + SIGNED for r in
              (rows(name) if (RESULTS / name).exists() else [])]
     exact = {r["wires"]: r["gates_per_relu"] for r in bench if r["mode"] == "exact"}
@@ -169,7 +169,7 @@ def ratio_plot() -> None:
     ax.set(xscale="log", yscale="log", xlabel="wires per level (8 levels, 4 inputs on)",
            ylabel="gates per ReLU at zero bit errors",
            title="deep sparse circuits: compression at zero bit errors")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     fig.tight_layout()
     fig.savefig(IMG / "ratio.png", dpi=110)
 
