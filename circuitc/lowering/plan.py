@@ -581,7 +581,7 @@ class _Search:
             return result["samples_with_errors"] == 0 and result["margin"] >= target
 
         # the search starts at half the widest exact width: narrower tries failed everywhere up
-        # to 32,000 wires per level, but at 64,000 the width found is 0.55 of it
+        # to 32,000 wires per level, but at 64,000 the width found is 0.53 of it
         # (docs/deep.md), so it goes below the start when the start already passes
         floor, limit = _floor("clamped"), MAX_WIDTH_FACTOR * widest
         start = max(floor, widest // 2)
