@@ -864,10 +864,7 @@ class _Search:
         it, and a sample has a bit error at that threshold exactly when its worst false output
         reads above it or its worst true one at or below it. Returns the samples with an error,
         the smallest margin of any level and the number of samples."""
-        m: Measured = measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
-                              lowered.readout, sample.x, sample.truth, 0.5, batch=BATCH,
-                              label="check", show_progress=self.options.show_progress,
-                              per_sample=True, gather=self._gather(lowered))
+        m = self._check(lowered, sample, 0.5)  # any threshold: only the extremes are used
         worst_false, worst_true, head = m.outputs.worst_false, m.outputs.worst_true, slice(BATCH)
         cut = np.float32(best_threshold(worst_false[head], worst_true[head]))  # as run decodes
         wrong = int(np.sum((worst_false > cut) | (worst_true <= cut)))
@@ -880,10 +877,7 @@ class _Search:
         (`circuitc.lowering.acceptance.judge`: the predicted risk of a bit error on the
         samples eval draws); streamed (`circuitc.evaluate.measure`). The rule binds a searched
         width; with a width the user fixed it is reported, not enforced."""
-        m: Measured = measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
-                              lowered.readout, sample.x, sample.truth, threshold, batch=BATCH,
-                              label="check", show_progress=self.options.show_progress,
-                              per_sample=True, gather=self._gather(lowered))
+        m = self._check(lowered, sample, threshold)
         errors = int(m.errors.sum())
         margin = _smallest_margin(m)
         theta = float(threshold[0]) if len(threshold) else 0.5
@@ -901,6 +895,14 @@ class _Search:
         return {"ok": ok, "bit_errors": errors, "margin": margin, "samples": len(sample.x),
                 "risk": verdict}
 
+
+    def _check(self, lowered: Lowered, sample: _Sample, threshold) -> Measured:
+        """The whole network run on `sample` (streamed, `circuitc.evaluate.measure`), the
+        outputs decoded at `threshold`, with each sample's worst output read-offs kept."""
+        return measure(self.embed, lowered.layers, lowered.readoffs, lowered.level_layers,
+                       lowered.readout, sample.x, sample.truth, threshold, batch=BATCH,
+                       label="check", show_progress=self.options.show_progress,
+                       per_sample=True, gather=self._gather(lowered))
 
     def _gather(self, lowered: Lowered) -> np.ndarray | None:
         """The read-out as the top read-off's columns in output order, when it is that
