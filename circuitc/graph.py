@@ -267,42 +267,13 @@ class Circuit:
 
     def validate(self) -> list[str]:
         """Every structural problem of the graph at once ([] when it is well formed)."""
-        problems = []
         nodes, pred = self.graph._node, self.graph._pred
-        arity_ok: dict[tuple[str, int], str | None] = {}  # (op, operands) -> arity_problem
+        problems = node_problems(nodes, self.inputs, self.outputs)
         edges_match = True
         for node, data in nodes.items():
-            op = data.get(K.OP)
-            operands = data.get(K.OPERANDS, ())
-            if (op, len(operands)) not in arity_ok:
-                arity_ok[op, len(operands)] = arity_problem(op, len(operands)) \
-                    if op in K.ALL_OPS else f"unknown op {op!r}"
-            problem = arity_ok[op, len(operands)]
-            if problem:
-                problems.append(f"node '{node}': {problem}")
-            elif op == K.OP_LUT and not _truth_ok(data.get(K.TRUTH), len(operands)):
-                problems.append(f"node '{node}': 'lut' needs a {K.TRUTH!r} table of "
-                                f"2^{len(operands)} bits (hex), got {data.get(K.TRUTH)!r}")
-            for o in operands:
-                if o not in nodes:
-                    problems.append(f"node '{node}': unknown operand '{o}'")
-                elif nodes[o][K.OP] == K.OP_OUTPUT:
-                    problems.append(f"node '{node}': reads output node '{o}'")
-            if pred[node].keys() != {o for o in operands if o in nodes}:
+            if pred[node].keys() != {o for o in data.get(K.OPERANDS, ()) if o in nodes}:
                 problems.append(f"node '{node}': edges do not match operands")
                 edges_match = False
-        inputs, outputs = set(self.inputs), set(self.outputs)
-        port_bits = self.inputs + self.outputs
-        for bit in port_bits:
-            if bit not in self.graph:
-                problems.append(f"port bit '{bit}' is not a node")
-        dup = [b for b, c in Counter(port_bits).items() if c > 1]
-        problems += [f"port bit '{b}' listed twice" for b in dup]
-        for node, data in nodes.items():
-            if data.get(K.OP) == K.OP_INPUT and node not in inputs:
-                problems.append(f"input node '{node}' belongs to no input port")
-            if data.get(K.OP) == K.OP_OUTPUT and node not in outputs:
-                problems.append(f"output node '{node}' belongs to no output port")
         if not (self._acyclic() if edges_match else nx.is_directed_acyclic_graph(self.graph)):
             cycle = nx.find_cycle(self.graph)
             problems.append("combinational loop: " + " -> ".join(u for u, _ in cycle))
@@ -377,6 +348,46 @@ def gc_paused() -> Iterator[None]:
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()
+
+
+def node_problems(nodes: Mapping[str, Mapping], inputs: list[str],
+                  outputs: list[str]) -> list[str]:
+    """The problems of nodes {id: attributes} (a graph's, or `circuitc.nodes`') and of the port
+    bits `inputs` and `outputs` that `Circuit.validate` reports, but for edges and loops: ops
+    and their arity, LUT tables, unknown operands, reads of output nodes, port bits that are no
+    node or are listed twice, input and output nodes outside every port."""
+    problems = []
+    arity_ok: dict[tuple[str, int], str | None] = {}  # (op, operands) -> arity_problem
+    for node, data in nodes.items():
+        op = data.get(K.OP)
+        operands = data.get(K.OPERANDS, ())
+        if (op, len(operands)) not in arity_ok:
+            arity_ok[op, len(operands)] = arity_problem(op, len(operands)) \
+                if op in K.ALL_OPS else f"unknown op {op!r}"
+        problem = arity_ok[op, len(operands)]
+        if problem:
+            problems.append(f"node '{node}': {problem}")
+        elif op == K.OP_LUT and not _truth_ok(data.get(K.TRUTH), len(operands)):
+            problems.append(f"node '{node}': 'lut' needs a {K.TRUTH!r} table of "
+                            f"2^{len(operands)} bits (hex), got {data.get(K.TRUTH)!r}")
+        for o in operands:
+            if o not in nodes:
+                problems.append(f"node '{node}': unknown operand '{o}'")
+            elif nodes[o].get(K.OP) == K.OP_OUTPUT:
+                problems.append(f"node '{node}': reads output node '{o}'")
+    in_ports, out_ports = set(inputs), set(outputs)
+    port_bits = inputs + outputs
+    for bit in port_bits:
+        if bit not in nodes:
+            problems.append(f"port bit '{bit}' is not a node")
+    dup = [b for b, c in Counter(port_bits).items() if c > 1]
+    problems += [f"port bit '{b}' listed twice" for b in dup]
+    for node, data in nodes.items():
+        if data.get(K.OP) == K.OP_INPUT and node not in in_ports:
+            problems.append(f"input node '{node}' belongs to no input port")
+        if data.get(K.OP) == K.OP_OUTPUT and node not in out_ports:
+            problems.append(f"output node '{node}' belongs to no output port")
+    return problems
 
 
 def node_levels(nodes: Mapping[str, Mapping], order: Iterable[str]) -> dict[str, int]:

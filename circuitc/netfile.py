@@ -35,6 +35,7 @@ from circuitc import limits
 from circuitc.atomic import atomic_file
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
+from circuitc.nodes import Nodes, read_nodes
 from circuitc.network import Affine, Block, Matrix, Network, dumps_meta, zero_vector
 from circuitc.progress import progress
 
@@ -166,9 +167,10 @@ class Problems:
 def load(path: str | os.PathLike, graph: bool = True) -> Network:
     """Read and validate a network file (.npz), or a portable directory written by
     `circuitc.portable.save` (safetensors + JSON). Raises CircuitError naming every problem.
-    `graph`: keep the embedded circuit's graph, parsed to validate it, as `Network.circuit`;
-    False lets it go before the weights are read (a caller that only simulates the circuit,
-    `Network.nodes`, needs a tenth of its memory: 2.2 GB for the U-AND of m = 1000)."""
+    `graph`: parse the embedded circuit into its graph, `Network.circuit`; False: into the
+    nodes simulation reads, `Network.nodes`, validated as thoroughly without the graph (a
+    caller that only simulates the circuit, as eval, needs a tenth of the memory: the graph
+    is 2.2 GB for the U-AND of m = 1000)."""
     problem = Problems(str(path))
     if os.path.isdir(path):
         from circuitc.portable import read_arrays
@@ -189,13 +191,11 @@ def from_arrays(arrays: Mapping[str, np.ndarray], problem: Problems,
     text = _circuit_text(arrays["circuit"]) if "circuit" in arrays else None
     meta = _read_meta(arrays, text, problem)
     problem.raise_if_any()
-    circuit = _read_circuit(text, meta, problem)
-    if not graph:
-        circuit = None
+    circuit = _read_circuit(text, meta, problem, graph)
     net = _assemble(arrays, meta, text, problem)
     problem.raise_if_any()
-    if circuit is not None:
-        net.__dict__["circuit"] = circuit  # already parsed and checked: prime the cache
+    # already parsed and checked: prime the cache
+    net.__dict__["circuit" if graph else "nodes"] = circuit
     return net
 
 
@@ -318,11 +318,13 @@ def _read_meta(arrays: dict[str, np.ndarray], text: str | None,
     return meta
 
 
-def _read_circuit(text: str, meta: dict[str, Any], problem: Problems) -> Circuit | None:
+def _read_circuit(text: str, meta: dict[str, Any], problem: Problems,
+                  graph: bool = True) -> Circuit | Nodes | None:
     """The embedded circuit, checked against meta: well formed, same inputs and outputs, and
-    every wire the read-offs name is one of its nodes."""
+    every wire the read-offs name is one of its nodes. `graph`: parsed into its graph (a
+    `Circuit`), else into its `Nodes` only (a tenth of the memory), checked the same."""
     try:
-        circuit = Circuit.from_json(text)
+        circuit = Circuit.from_json(text) if graph else read_nodes(text)
         problems = circuit.validate()
     except Exception as error:  # malformed node-link data of any kind
         problem(f"the embedded circuit is not a circuit graph: {type(error).__name__}: {error}")
@@ -331,10 +333,10 @@ def _read_circuit(text: str, meta: dict[str, Any], problem: Problems) -> Circuit
         problem(f"the embedded circuit: {p}")
     if problems:
         return None
-    if circuit.inputs != meta["inputs"] or circuit.output_names != meta["outputs"]:
+    ports, known = (circuit, circuit.graph) if graph else (circuit.ports, circuit.data)
+    if ports.inputs != meta["inputs"] or circuit.output_names != meta["outputs"]:
         problem("the embedded circuit's inputs or outputs differ from meta.inputs/meta.outputs")
-    missing = sorted({w for entry in meta["levels"] for w in entry["wires"]
-                      if w not in circuit.graph})
+    missing = sorted({w for entry in meta["levels"] for w in entry["wires"] if w not in known})
     if missing:
         problem(f"meta.levels name wires the circuit does not have: {', '.join(missing[:5])}")
     return circuit

@@ -93,3 +93,83 @@ def test_output_columns_need_every_top_wire_once_and_uncomplemented():
         [1, 0]
     assert output_columns(["out:a", "out:b"], nodes, ["y", "x"], [True, False]) is None
     assert output_columns(["out:a"], nodes, ["y", "x"], [False, False]) is None
+
+
+def _adder_json() -> dict:
+    import json
+
+    return json.loads(circuitc.parse_file(EXAMPLES / "adder.circ").to_json())
+
+
+def _node(data: dict, op: str) -> dict:
+    return next(n for n in data["nodes"] if n["op"] == op)
+
+
+def _gate(data: dict) -> dict:
+    return next(n for n in data["nodes"] if n["op"] not in ("input", "output", "const0",
+                                                            "const1") and n["operands"])
+
+
+def _loop(data: dict) -> None:  # two gates that read each other
+    a, b = [n for n in data["nodes"] if n["op"] not in ("input", "output")
+            and len(n["operands"]) >= 2][:2]
+    a["operands"], b["operands"] = [b["id"], *a["operands"][1:]], [a["id"], *b["operands"][1:]]
+    data["edges"] = [e for e in data["edges"] if e["target"] not in (a["id"], b["id"])]
+    data["edges"] += [{"source": o, "target": n["id"]} for n in (a, b) for o in n["operands"]]
+
+
+CIRCUIT_CORRUPTIONS = {
+    "unknown op": lambda d: _gate(d).update(op="nand3"),
+    "no op": lambda d: _gate(d).pop("op"),
+    "arity": lambda d: _node(d, "output").update(operands=[]),
+    "unknown operand": lambda d: _gate(d)["operands"].__setitem__(0, "nowhere"),
+    "reads an output": lambda d: _gate(d)["operands"].__setitem__(0, _node(d, "output")["id"]),
+    "lut table": lambda d: _gate(d).update(op="lut", truth="zz"),
+    "port bit": lambda d: d["graph"]["input_ports"][0]["bits"].append("ghost"),
+    "port bit twice": lambda d: d["graph"]["output_ports"].append(d["graph"]["output_ports"][0]),
+    "input outside ports": lambda d: d["nodes"].append({"id": "stray", "op": "input",
+                                                        "operands": []}),
+    "loop": _loop,
+    "edge missing": lambda d: d["edges"].pop(),
+    "edge extra": lambda d: d["edges"].append({"source": _node(d, "input")["id"],
+                                               "target": _node(d, "output")["id"]}),
+}
+
+
+@pytest.mark.parametrize("what", CIRCUIT_CORRUPTIONS)
+def test_validation_without_the_graph_finds_what_the_graph_finds(what):
+    import json
+
+    data = _adder_json()
+    assert not read_nodes(json.dumps(data)).validate()
+    CIRCUIT_CORRUPTIONS[what](data)
+    text = json.dumps(data)
+    ours, theirs = read_nodes(text).validate(), Circuit.from_json(text).validate()
+    assert ours and theirs
+
+    def edges(problems: list[str]) -> bool:
+        return any("edges do not match operands" in p for p in problems)
+
+    # the same problems, but that the graph names every node whose edges are off, the reader
+    # those it can (an operand without its edge is noticed by a count)
+    assert edges(ours) == edges(theirs) == (what.startswith("edge") or what in (
+        "arity", "unknown operand", "reads an output"))  # these change operands, not edges
+    assert [p for p in ours if "edges do not" not in p] == \
+        [p for p in theirs if "edges do not" not in p]
+
+
+@pytest.mark.parametrize("what", ["loop", "unknown operand", "edge extra"])
+def test_a_network_file_with_a_bad_circuit_is_refused_with_or_without_the_graph(what,
+                                                                               tmp_path):
+    import json
+
+    from circuitc.errors import CircuitError
+
+    net = circuitc.compile(circuitc.parse_file(EXAMPLES / "adder.circ"), mode="exact")
+    data = json.loads(net.circuit_json)
+    CIRCUIT_CORRUPTIONS[what](data)
+    net.circuit_json = json.dumps(data)
+    net.save(str(tmp_path / "bad.npz"))
+    for graph in (True, False):
+        with pytest.raises(CircuitError, match="the embedded circuit: "):
+            load(tmp_path / "bad.npz", graph=graph)
