@@ -310,8 +310,9 @@ def cli(wires: int, levels: int, active: int, seed: int, mode: str, work: str,
     if comp["status"] != 0:
         return row
     summary = json.loads(comp["stdout"])
+    # gates: the compiled circuit's (LUTs when mapped); source_gates: the generated circuit's
     row.update(neurons=summary["neurons"], gates=summary["gates"], widths=summary["widths"],
-               gates_per_relu=summary["gates_per_relu"])
+               gates_per_relu=summary["gates_per_relu"], source_gates=summary["source_gates"])
     ev = timed([*exe, "eval", "s.npz", "--json"], work)
     row["eval"] = {k: ev[k] for k in ("status", "peak_gb", "cpu_s", "error")}
     if ev["stdout"]:

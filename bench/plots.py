@@ -151,16 +151,24 @@ def ratio_plot() -> None:
     if (RESULTS / "deep_cli.jsonl").exists():
         cli = [r for r in rows("deep_cli.jsonl") if r.get("eval", {}).get("bit_errors") == 0
                and all(m is not None and m > 0 for m in r["eval"].get("margins", [None]))]
-        for mode, fixed, marker, label in (
-                ("superposed", False, "D", "--mode superposed, width searched"),
-                ("superposed", True, "d", "--mode superposed --width N"),
-                ("exact", False, "x", "exact lowering")):
-            pts = sorted((r["wires"], r["gates_per_relu"]) for r in cli if r["mode"] == mode
-                         and ("--width" in r.get("extra", [])) == fixed)
+
+        def flag(r: dict, name: str) -> bool:
+            return name in r.get("extra", [])
+
+        # the LUT-mapped exact network computes fewer, larger gates: it is measured against
+        # the generated circuit's gates (source_gates), as every other point is
+        for mode, keep, marker, color, label in (
+                ("superposed", lambda r: not flag(r, "--width"), "D", None,
+                 "--mode superposed, width searched"),
+                ("superposed", lambda r: flag(r, "--width"), "d", None,
+                 "--mode superposed --width N"),
+                ("exact", lambda r: not flag(r, "--lut"), "x", "black", "exact lowering"),
+                ("exact", lambda r: flag(r, "--lut"), "+", "dimgrey", "--mode exact --lut 4")):
+            pts = sorted((r["wires"], r.get("source_gates", r["gates"]) / r["neurons"])
+                         for r in cli if r["mode"] == mode and keep(r))
             if pts:
                 ax.plot(*zip(*pts), marker=marker, ls="-" if mode == "exact" else "",
-                        ms=8, color="black" if mode == "exact" else None,
-                        label=f"circuitc compile {label} + eval (zero errors)")
+                        ms=8, color=color, label=f"circuitc compile {label} + eval (zero errors)")
     if exact:
         level = float(np.mean(list(exact.values())))
         ax.axhline(level, color="black", lw=1, ls="-.",

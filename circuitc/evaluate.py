@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from circuitc import distribution as D
 from circuitc import keys as K
-from circuitc.network import (Affine, Layer, Matrix, Network, run_layers,
+from circuitc.network import (Affine, ColumnsOf, Layer, Matrix, Network, run_layers,
                               streams_transposed)
 from circuitc.onbits import Truth, sample_truth
 from circuitc.progress import progress
@@ -171,13 +171,13 @@ def measure(embed: Matrix, layers: list[Layer], readoffs: list[Affine], level_la
     activations of one batch plus one block. `per_sample`: the outputs' statistics also keep
     each sample's worst false and true read-off (8 bytes a sample), for
     `circuitc.lowering.acceptance`."""
-    n_out = readout.W.shape[1]
+    n_out = readout.shape[1]
     cut = np.broadcast_to(np.asarray(threshold, dtype=np.float32), (n_out,))
     result = Measured([LevelStats() for _ in readoffs],
                       LevelStats(len(x) if per_sample else None),
                       np.zeros(n_out, dtype=np.int64), samples=len(x))
     top = len(readoffs) - 1
-    if gather is None and readout.W is readoffs[top].W:
+    if gather is None and readout.shares(readoffs[top]):
         gather = np.arange(n_out)
     shared = gather is not None and level_layers[top] == len(layers)
     if shared:  # the outputs in the read-off's column order: column j is output inverse[j]
@@ -266,7 +266,14 @@ def readout_gather(readout: Affine, top: Affine, source: np.ndarray | None,
     order `source` (column o of one is column source[o] of the other, entry for entry: what
     `circuitc.lowering.lower.readout` builds when the outputs are the top wires in another
     order), else None; then `measure` makes one product for both. Checked row by row on the
-    sparse entries, a `chunk` of them at a time (no copy of either matrix)."""
+    sparse entries, a `chunk` of them at a time (no copy of either matrix). A read-out that
+    is `top`'s columns by construction (`network.ColumnsOf`) gives its own order, when that is
+    every column of `top` once (so one product serves both), whatever `source` is."""
+    if isinstance(readout, ColumnsOf):
+        order = readout.source
+        every = len(order) == top.shape[1] and \
+            np.array_equal(np.sort(order), np.arange(len(order)))
+        return order if readout.of is top and every else None
     if source is None or not (sp.issparse(readout.W) and sp.issparse(top.W)) or \
             readout.W.shape != top.W.shape or readout.W.shape[1] != len(source):
         return None

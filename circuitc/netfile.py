@@ -1,4 +1,4 @@
-"""The network file (.npz, format "circuitc-mlp" version 3): write atomically, load validated.
+"""The network file (.npz, format "circuitc-mlp" version 5): write atomically, load validated.
 
 The format is documented for users in docs/network-format.md; keep the two in step. The file is
 an ordinary numpy .npz (a zip of .npy members) with no object arrays, so
@@ -17,6 +17,10 @@ Version 4 exists because versions 1-3 stored a residual block's mlp_in and a lev
 width D per block, levels x D in all (SHA-256, 3,069 blocks on a stream of 203,111: 12.5 GB
 uncompressed for 10 MB of weights). In memory the loader holds a tall sparse matrix as CSC,
 reading the members one at a time, and shares one zero vector among the all-zero block biases.
+Version 5 stores a read-out that is the top level's read-off matrix with its columns in another
+order as that matrix and the order: `readout.W.same_as` and `readout.W.source` (int64, column o
+of the read-out is column source[o] of the read-off). The U-AND of m = 1000 has 499,500 outputs,
+the top wires in another order: 400 MB of matrix stored twice before.
 """
 
 from __future__ import annotations
@@ -36,14 +40,15 @@ from circuitc.atomic import atomic_file
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 from circuitc.nodes import Nodes, read_nodes
-from circuitc.network import Affine, Block, Matrix, Network, dumps_meta, zero_vector
+from circuitc.network import Affine, Block, ColumnsOf, Matrix, Network, dumps_meta, zero_vector
 from circuitc.progress import progress
 
 FORMAT_NAME = "circuitc-mlp"
-FORMAT_VERSION = 4  # 2 added meta.architecture ("mlp" or "residual"); version 1 is "mlp";
+FORMAT_VERSION = 5  # 2 added meta.architecture ("mlp" or "residual"); version 1 is "mlp";
 # 3 stores the circuit JSON as UTF-8 bytes and may store readout.W as readout.W.same_as;
-# 4 may store a matrix as CSC (NAME.colptr) and a vector sparse (NAME.nonzero/.values/.size)
-READABLE_VERSIONS = (1, 2, 3, 4)
+# 4 may store a matrix as CSC (NAME.colptr) and a vector sparse (NAME.nonzero/.values/.size);
+# 5 may store readout.W as columns of a read-off (readout.W.same_as and readout.W.source)
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 ARCHITECTURES = ("mlp", "residual")
 _CSR_PARTS = ("data", "indices", "indptr", "shape")
 _CSC_PARTS = ("data", "indices", "colptr", "shape")
@@ -77,8 +82,12 @@ def iter_arrays(net: Network) -> Iterator[tuple[str, np.ndarray]]:
             _put_vector(arrays, f"layers.{t}.{part}b", affine.b)
             yield from _drain(arrays)
     top = len(net.readoffs) - 1
-    if net.readoffs and net.readout.W is net.readoffs[top].W:  # the same matrix: store it once
+    if net.readoffs and net.readout.shares(net.readoffs[top]):  # the same matrix: store it once
         arrays["readout.W.same_as"] = np.array(f"levels.{top}.readoff.W")
+    elif net.readoffs and isinstance(net.readout, ColumnsOf) and \
+            net.readout.of is net.readoffs[top]:  # its columns: store their order
+        arrays["readout.W.same_as"] = np.array(f"levels.{top}.readoff.W")
+        arrays["readout.W.source"] = net.readout.source
     else:
         _put_matrix(arrays, "readout.W", net.readout.W)
     arrays["readout.b"] = np.asarray(net.readout.b, dtype=np.float32)
@@ -513,6 +522,7 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], text: str,
     if stray:
         problem(f"keys for layers meta does not list: {', '.join(stray)}")
     same_as = arrays.get("readout.W.same_as")
+    source = arrays.get("readout.W.source")
     readout_b = _vector(arrays, "readout.b", n_out, problem)
     threshold = _vector(arrays, "decode.threshold", n_out, problem)
     readoffs, matrices = [], {}
@@ -531,17 +541,28 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], text: str,
                     f"{widths[layer]}x{len(wires)}")
         if W is not None and b is not None:
             readoffs.append(Affine(W, b))
-            matrices[f"levels.{level}.readoff.W"] = W
+            matrices[f"levels.{level}.readoff.W"] = readoffs[-1]
+    readout = None
     if same_as is None:
+        if source is not None:
+            problem("readout.W.source needs readout.W.same_as (the read-off it gathers)")
         readout_W = _matrix(arrays, "readout.W", problem)
-    else:  # version 3: the read-out is a read-off matrix itself, stored once
-        readout_W = matrices.get(str(same_as)) if same_as.shape == () else None
-        if readout_W is None:
+        readout = None if readout_W is None else Affine(readout_W, readout_b)
+    else:  # version 3: the read-out is a read-off matrix itself, stored once; 5: its columns
+        of = matrices.get(str(same_as)) if same_as.shape == () else None
+        if of is None:
             problem(f"readout.W.same_as names {same_as!s}, not a read-off matrix of the file")
-    if readout_W is not None and readout_W.shape != (widths[-1] or readout_W.shape[0], n_out):
-        problem(f"readout.W is {readout_W.shape[0]}x{readout_W.shape[1]}, expected "
+        elif source is None:
+            readout = Affine(of.W, readout_b)
+        elif source.ndim != 1 or source.dtype.kind not in "iu" or len(source) != n_out or \
+                (len(source) and not 0 <= source.min() <= source.max() < of.W.shape[1]):
+            problem(f"readout.W.source must list, for each of the {n_out} outputs, a column of "
+                    f"{same_as!s} (0..{of.W.shape[1] - 1}); got {source.dtype} {source.shape}")
+        else:
+            readout = ColumnsOf(of, source, readout_b)
+    if readout is not None and readout.shape != (widths[-1] or readout.shape[0], n_out):
+        problem(f"readout.W is {readout.shape[0]}x{readout.shape[1]}, expected "
                 f"{widths[-1]}x{n_out}")
     if problem.items:
         return None  # type: ignore[return-value]
-    return Network(meta, text, embed, layers, Affine(readout_W, readout_b),
-                   threshold, readoffs)
+    return Network(meta, text, embed, layers, readout, threshold, readoffs)

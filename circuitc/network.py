@@ -223,9 +223,48 @@ class Affine:
         """A sparse W too big for one dense copy but dense enough for BLAS: densify by blocks."""
         return self._dense_enough() and self.W.shape[0] * self.W.shape[1] > DENSE_W_MAX
 
+    def shares(self, other: Affine) -> bool:
+        """Whether this map's matrix is `other`'s own, columns in the same order (the read-out
+        of outputs that are the top level's wires in order: one product serves both)."""
+        return self.W is other.W
+
     @property
     def shape(self) -> tuple[int, int]:
         return tuple(self.W.shape)  # type: ignore[return-value]
+
+
+class ColumnsOf(Affine):
+    """x -> x @ of.W[:, source] + b: another affine map's matrix with its columns gathered
+    (and a bias of its own). What the read-out is when the outputs copy the top level's wires
+    in another order (the U-AND of m = 1000: 499,500 outputs, a 400 MB matrix): the file
+    stores the column order (version 5), and eval and the compile's check multiply by `of`
+    once for the read-off and the read-out (`circuitc.evaluate.readout_gather`). `W` is the
+    gathered matrix, made on first use only (the PyTorch module, `Network.forward`)."""
+
+    def __init__(self, of: Affine, source: np.ndarray, b: np.ndarray):
+        self.of, self.source = of, np.asarray(source, dtype=np.int64)
+        self._gathered: Matrix | None = None
+        super().__init__(None, b)  # type: ignore[arg-type]  # W: the property below
+
+    @property  # type: ignore[override]
+    def W(self) -> Matrix:
+        if self._gathered is None:
+            W = self.of.W
+            self._gathered = sp.csr_array(sp.csc_array(W)[:, self.source], dtype=np.float32) \
+                if sp.issparse(W) else np.ascontiguousarray(W[:, self.source])
+        return self._gathered
+
+    @W.setter
+    def W(self, value: Matrix | None) -> None:
+        if value is not None:
+            self._gathered = value
+
+    def shares(self, other: Affine) -> bool:
+        return False
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.of.shape[0], len(self.source))
 
 
 @lru_cache(maxsize=64)

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 import circuitc
 from circuitc.errors import CircuitError
-from circuitc.netfile import load, to_arrays
+from circuitc.netfile import FORMAT_VERSION, load, to_arrays
 from circuitc.simulate import all_inputs, simulate
 from conftest import EXAMPLES, random_circuit
 
@@ -80,6 +80,73 @@ def test_a_read_out_equal_to_the_top_read_off_is_stored_once(tmp_path):
     assert np.array_equal(back(x), net(x))
 
 
+def _uand_outputs_reversed(m: int):
+    """The U-AND of m inputs with its outputs in the reverse order of its gates: the read-out
+    is the top read-off's columns in another order, as the .circ of `circuitc gen uand` gives."""
+    from itertools import combinations
+
+    from circuitc.graph import Circuit
+
+    c = Circuit("u_rev")
+    f = c.add_input_vector("f", m)
+    c.distribution = [{"inputs": list(f), "kind": "sparse", "k": 3}]
+    gates = [(f"and_{r}", "and", [f[i], f[j]], None)
+             for r, (i, j) in enumerate(combinations(range(m), 2))]
+    c.add_gates(gates)
+    c.add_output_vector("y", [g[0] for g in reversed(gates)])
+    return c
+
+
+@pytest.fixture(scope="module")
+def reversed_uand():
+    return circuitc.compile(_uand_outputs_reversed(60), mode="superposed", samples=2000)
+
+
+def test_a_read_out_of_the_top_read_offs_columns_is_stored_as_their_order(reversed_uand,
+                                                                          tmp_path):
+    from circuitc.evaluate import evaluate
+    from circuitc.network import Affine, ColumnsOf
+
+    net = reversed_uand
+    assert isinstance(net.readout, ColumnsOf) and net.readout.of is net.readoffs[-1]
+    assert net.readout._gathered is None  # the compile never made the gathered matrix
+    path = tmp_path / "u.npz"
+    net.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        assert "readout.W.data" not in z.files and "readout.W" not in z.files
+        assert str(z["readout.W.same_as"]) == "levels.1.readoff.W"
+        assert np.array_equal(z["readout.W.source"], net.readout.source)
+    back = load(path, graph=False)
+    assert isinstance(back.readout, ColumnsOf) and back.readout.of is back.readoffs[-1]
+    report = evaluate(back, samples=2000)
+    assert back.readout._gathered is None  # eval made one product for read-off and read-out
+    x = circuitc.distribution.sample(back.nodes.ports, 500, seed=9)
+    y = net.forward(x)
+    assert np.array_equal(back(x), net(x)) and np.array_equal(y, back.forward(x))
+    assert (back.readout.W != sp.csc_array(back.readoffs[-1].W)[:, back.readout.source]).nnz == 0
+    meta, forward = docs_loader(path)
+    assert np.allclose(forward(x.astype(np.float32))[0], y, atol=1e-4)
+    # the same network with the read-out as a matrix of its own: the same report
+    copy = load(path, graph=False)
+    copy.readout = Affine(sp.csr_array(copy.readout.W), copy.readout.b)
+    assert evaluate(copy, samples=2000) == report
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.update({"readout.W.source": a["readout.W.source"][:-1]}), "readout.W.source"),
+    (lambda a: a.update({"readout.W.source": a["readout.W.source"] + 10**6}), "readout.W.source"),
+    (lambda a: a.update({"readout.W.source": a["readout.W.source"].astype(np.float32)}),
+     "readout.W.source"),
+    (lambda a: a.pop("readout.W.same_as"), "readout.W.source needs readout.W.same_as"),
+])
+def test_a_bad_read_out_column_order_is_reported(reversed_uand, tmp_path, change, message):
+    reversed_uand.save(tmp_path / "good.npz")
+    _rewrite(tmp_path / "good.npz", tmp_path / "bad.npz", change)
+    for graph in (True, False):
+        with pytest.raises(CircuitError, match=message):
+            load(tmp_path / "bad.npz", graph=graph)
+
+
 def test_same_input_same_bytes(tmp_path):
     paths = []
     for i in range(2):
@@ -109,9 +176,12 @@ def docs_loader(path):
 
     z = np.load(path, allow_pickle=False)
     meta = json.loads(str(z["meta"]))
-    assert meta["format"] == "circuitc-mlp" and meta["format_version"] in (1, 2, 3, 4)
+    assert meta["format"] == "circuitc-mlp" and meta["format_version"] in (1, 2, 3, 4, 5)
     residual = meta.get("architecture", "mlp") == "residual"
     readout = str(z["readout.W.same_as"]) if "readout.W.same_as" in z.files else "readout.W"
+    readout_W = matrix(z, readout)
+    if "readout.W.source" in z.files:  # version 5: its columns in output order
+        readout_W = sp.csc_array(readout_W)[:, z["readout.W.source"]]
 
     def forward(x):
         h = x @ matrix(z, "embed.W")
@@ -123,7 +193,7 @@ def docs_loader(path):
                     + vector(z, f"layers.{t}.mlp_out.b")
             else:
                 h = np.maximum(h @ matrix(z, f"layers.{t}.W") + vector(z, f"layers.{t}.b"), 0)
-        y = h @ matrix(z, readout) + vector(z, "readout.b")
+        y = h @ readout_W + vector(z, "readout.b")
         return y, y > vector(z, "decode.threshold")
 
     return meta, forward
@@ -162,7 +232,7 @@ def test_a_wide_stream_is_stored_by_its_nonzeros_and_read_from_the_docs(wide_net
     per_block = [k for k in members if k.startswith("layers.")]
     assert max(members[k] for k in per_block) < D // 2
     meta, forward = docs_loader(path)
-    assert meta["format_version"] == 4
+    assert meta["format_version"] == FORMAT_VERSION
     x = circuitc.distribution.sample(net.circuit, 300, seed=2).astype(np.float32)
     y, bits = forward(x)
     assert np.allclose(y, net.forward(x), atol=1e-4)

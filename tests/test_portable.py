@@ -44,7 +44,8 @@ def wide_adder():
 
 
 @pytest.mark.parametrize("make", [superposed_deep, lambda: example_net("adder.circ", "residual"),
-                                  wide_adder], ids=["deep-clamped", "adder-residual", "wide"])
+                                  wide_adder, superposed_uand],
+                         ids=["deep-clamped", "adder-residual", "wide", "uand-columns"])
 def test_a_loader_written_from_the_docs(make, tmp_path):
     """docs/network-format.md's portable-directory section, with safetensors and numpy only."""
     from safetensors.numpy import load_file
@@ -81,7 +82,10 @@ def test_a_loader_written_from_the_docs(make, tmp_path):
         else:
             h = np.maximum(h @ matrix(f"layers.{t}.W") + vector(f"layers.{t}.b"), 0)
         states.append(h)
-    y = h @ matrix(config.get("readout_W_same_as", "readout.W")) + vector("readout.b")
+    readout_W = matrix(config.get("readout_W_same_as", "readout.W"))
+    if "readout.W.source" in z:  # version 5: the read-out is those columns of it
+        readout_W = readout_W[:, z["readout.W.source"]]
+    y = h @ readout_W + vector("readout.b")
     assert np.allclose(y, net.forward(x), atol=1e-4)
     assert config["hook_names"] == hook_names(net)
 

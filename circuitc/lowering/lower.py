@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from circuitc import keys as K
 from circuitc.graph import Circuit
 from circuitc.lowering.construction import GateLayer, LevelSpec, Monomial
-from circuitc.network import Affine
+from circuitc.network import Affine, ColumnsOf
 from circuitc.simulate import Schedule, pack, unpack
 
 # build(spec) -> GateLayer: the construction chosen for that level transition.
@@ -156,7 +156,9 @@ def compose(R: Affine, built: GateLayer, layers: list[Affine]) -> Affine:
 
 def readout(circuit: Circuit, wires: list[list[str]], last: Affine) -> Affine:
     """Each output's column of the last read-off (negated, bias 1 - r, for a complemented wire);
-    a constant output is a zero column with bias 0 or 1. One gather for all outputs."""
+    a constant output is a zero column with bias 0 or 1. One gather for all outputs; when every
+    output copies a wire as stored, the read-off's own matrix (`network.ColumnsOf` when in
+    another order), not a copy."""
     column = {w: i for i, w in enumerate(wires[-1])}
     n_out = len(circuit.outputs)
     source = np.zeros(n_out, dtype=np.int64)  # the read-off column each output takes
@@ -176,8 +178,10 @@ def readout(circuit: Circuit, wires: list[list[str]], last: Affine) -> Affine:
             sign[o] = -1.0 if complemented else 1.0
             bias[o] = 1.0 - last.b[source[o]] if complemented else last.b[source[o]]
     d = last.W.shape[0]
-    if n_out == last.W.shape[1] and np.array_equal(source, np.arange(n_out)) and (sign == 1).all():
-        return Affine(last.W, bias)  # the outputs are the top wires: share the matrix, not a copy
+    if (sign == 1).all():  # every output copies a top wire as stored: no copy of the matrix
+        if n_out == last.W.shape[1] and np.array_equal(source, np.arange(n_out)):
+            return Affine(last.W, bias)  # the top wires in order: the matrix itself
+        return ColumnsOf(last, source, bias)  # its columns in output order (U-AND)
     if n_out and last.W.shape[1]:
         W = sp.csr_array(sp.csc_array(last.W)[:, source] @ sp.diags_array(sign),
                          dtype=np.float32)

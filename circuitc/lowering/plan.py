@@ -842,8 +842,8 @@ class _Search:
         is a bound, loose on small layers, and its minimum can then sit off the real gap)."""
         key = self._top_key()
         read = lowered.readoffs[-1]
-        n_out = lowered.readout.W.shape[1]
-        shared = (lowered.readout.W is read.W and np.array_equal(lowered.readout.b, read.b)
+        n_out = lowered.readout.shape[1]
+        shared = (lowered.readout.shares(read) and np.array_equal(lowered.readout.b, read.b)
                   and not self.options.correct_width)
         counted = self._certified(key) if key in self._certs else None
         if counted is not None and counted["ok"]:
