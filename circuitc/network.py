@@ -262,6 +262,9 @@ class ColumnsOf(Affine):
     def shares(self, other: Affine) -> bool:
         return False
 
+    def __repr__(self) -> str:  # the dataclass's would print (so make) the gathered matrix
+        return f"ColumnsOf({self.shape[0]}x{self.of.shape[1]} read-off, {len(self.source)} columns)"
+
     @property
     def shape(self) -> tuple[int, int]:
         return (self.of.shape[0], len(self.source))
