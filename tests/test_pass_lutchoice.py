@@ -60,11 +60,14 @@ def test_objectives_disagree_where_they_should():
     assert depth["neurons"]["neurons"] < depth["depth"]["neurons"]
 
 
-def test_big_circuits_map_the_gate_level_only_and_say_so():
+def test_big_circuits_leave_out_the_lut_sizes_too_slow_to_map_and_say_so():
     c = premapped(mixed())
-    mapped, report = choose_lut(c, "depth", max_gates=5)
+    mapped, report = choose_lut(c, "depth", max_gates={4: 5, 6: 5})
     assert [r["k"] for r in report["candidates"]] == [None]
-    assert report["chosen"] is None and "only the gate level" in report["skipped"]
+    assert report["chosen"] is None and "K = 4 not tried above 5 gates" in report["skipped"]
+    mapped, report = choose_lut(c, "neurons", max_gates={4: 10**6, 6: 5})
+    assert [r["k"] for r in report["candidates"]] == [None, 4]
+    assert "K = 6 not tried" in report["skipped"] and "K = 4" not in report["skipped"]
 
 
 def test_bad_options_are_value_errors():
