@@ -179,7 +179,7 @@ def ratio_plot() -> None:
            title="deep sparse circuits: compression at zero bit errors")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     fig.tight_layout()
-    fig.savefig(IMG / "ratio.png", dpi=110)
+    fig.savefig(IMG / "ratio.png", dpi=110, bbox_inches="tight")  # the legend below, whole
 
 
 SIGNED = ("signed2000.jsonl", "signed8000.jsonl", "signed32000.jsonl")
