@@ -416,9 +416,12 @@ def compile_command(file, output, mode, seed, max_fanin, no_polarity, lut, optim
     _print_warnings(warnings)
     # the planner decides "auto" on the circuit after the passes; the source's depth estimates it
     estimated = construction_for(construction, held[0].depth)
-    memory.check(memory.estimate_compile(held[0], mode, estimated, samples),
-                 _budget(max_memory), "compiling this circuit", file)
-    net = compile(held.pop(), CompileOptions(
+    budget = _budget(max_memory)
+    estimate = memory.estimate_compile(held[0], mode, estimated, samples)
+    if mode == "auto" and estimate.total > budget:  # auto then builds the exact lowering
+        estimate = memory.estimate_compile(held[0], "exact", estimated, samples)
+    memory.check(estimate, budget, "compiling this circuit", file)
+    net = compile(held.pop(), max_memory=budget, options=CompileOptions(
         mode=mode, seed=seed, max_fanin=max_fanin, polarity=not no_polarity, lut=lut,
         optimize=optimize, distribution=dist,
         construction=construction, width=None if width == "auto" else int(width),

@@ -51,11 +51,15 @@ class CompileOptions:
 
 
 def compile(circuit: Circuit, options: CompileOptions | None = None, *,
-            show_progress: bool = False, **kwargs) -> Network:
+            show_progress: bool = False, max_memory: int | None = None, **kwargs) -> Network:
     """Compile `circuit` to a ReLU network. Keyword arguments set CompileOptions fields;
     show_progress draws bars for the passes, the width search and the checks on a terminal
-    (stderr)."""
+    (stderr). `max_memory` (bytes): in auto mode, superposition is not tried when its estimate
+    (`circuitc.memory.estimate_compile`) is above it; the exact lowering is built and the
+    plan's `fallback` says why. (Refusing a compile that does not fit at all is the caller's:
+    `circuitc.memory.check`.)"""
     options = options or CompileOptions(**kwargs)
+    skipped = _superposition_over_budget(circuit, options, max_memory)
     groups = D.whole_circuit(circuit, options.distribution) if options.distribution else None
     source = Source.of(circuit)
     # Hand the graph on without keeping a reference: when the caller keeps none either (the
@@ -72,11 +76,30 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, *,
     if groups:
         compiled.distribution = groups  # eval samples what the network was compiled for
     plan = plan_and_lower(compiled, PlanOptions(
-        mode=options.mode, construction=options.construction, width=options.width,
+        mode="exact" if skipped else options.mode, construction=options.construction, width=options.width,
         input_dim=options.input_dim, samples=options.samples, seed=options.seed,
         margin=options.margin, correct_width=options.correct_width,
         architecture=options.architecture, show_progress=show_progress))
+    if skipped:
+        plan.fallback = skipped + "; used the exact lowering"
     return assemble(source, compiled, plan, report, options)
+
+
+def _superposition_over_budget(circuit: Circuit, options: CompileOptions,
+                               max_memory: int | None) -> str | None:
+    """Why auto mode does not try superposition within `max_memory`, or None when it does."""
+    if options.mode != "auto" or max_memory is None:
+        return None
+    from circuitc.lowering.plan import construction_for
+    from circuitc.memory import estimate_compile, size
+
+    estimate = estimate_compile(circuit, "superposed",
+                                construction_for(options.construction, circuit.depth),
+                                options.samples)
+    if estimate.total <= max_memory:
+        return None
+    return (f"superposition not tried: it would need {estimate.describe()}, more than "
+            f"--max-memory {size(max_memory)}")
 
 
 @dataclass

@@ -104,3 +104,34 @@ def test_a_counted_uand_is_estimated_with_the_hosts_the_planner_gives_it(tmp_pat
     assert not counted(sampled)
     assert memory.estimate_compile(sampled, "superposed", "uand").parts["network"] == \
         UAND_HOSTS * 4950 * memory.NONZERO_BYTES
+
+
+def test_auto_mode_builds_the_exact_lowering_when_superposition_would_not_fit(tmp_path,
+                                                                            monkeypatch):
+    """A deep sparse circuit whose superposed compile is estimated above --max-memory and whose
+    exact one below: auto mode does not try superposition, says why, and builds the exact
+    lowering; superposed mode refuses up front."""
+    from circuitc.gen import sparse_circ
+    from circuitc.netfile import load
+
+    monkeypatch.chdir(tmp_path)
+    text = sparse_circ(300, 4, active=4, seed=1)
+    (tmp_path / "s.circ").write_text(text[0] if isinstance(text, tuple) else text)
+    circuit = parse_file(tmp_path / "s.circ")
+    exact = memory.estimate_compile(circuit, "exact", "clamped").total
+    superposed = memory.estimate_compile(circuit, "superposed", "clamped").total
+    assert exact < superposed
+    budget = f"{(exact + superposed) // 2 >> 20}M"
+    runner = CliRunner()
+    result = runner.invoke(main, ["compile", "s.circ", "--mode", "auto", "--max-memory", budget,
+                                  "-o", "s.npz"])
+    assert result.exit_code == 0, result.output
+    assert "fell back to the exact lowering: superposition not tried: it would need" in \
+        result.output
+    net = load(tmp_path / "s.npz", graph=False)
+    assert net.mode == "auto" and "superposition not tried" in net.meta["plan"]["fallback"]
+    assert all(row["construction"] == "exact" for row in net.meta["plan"]["levels"])
+    assert runner.invoke(main, ["eval", "s.npz", "--json"]).exit_code == 0
+    result = runner.invoke(main, ["compile", "s.circ", "--mode", "superposed", "--max-memory",
+                                  budget, "-o", "t.npz"])
+    assert result.exit_code == 1 and "compiling this circuit would need" in result.output
