@@ -483,6 +483,7 @@ def _summary(net) -> dict[str, Any]:
         "gates_per_relu": gates / net.neurons if net.neurons else 0.0,
         "parameters": net.parameters(),
         "validation": net.meta.get("plan", {}).get("validation"),
+        "fallback": net.meta.get("plan", {}).get("fallback"),  # why auto mode built it exact
     }
 
 

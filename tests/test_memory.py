@@ -1,6 +1,7 @@
 """The memory estimates of circuitc.memory against the peak measured in a fresh process, and the
 CLI refusing up front with the estimate."""
 
+import json
 import re
 import subprocess
 import sys
@@ -132,6 +133,9 @@ def test_auto_mode_builds_the_exact_lowering_when_superposition_would_not_fit(tm
     assert net.mode == "auto" and "superposition not tried" in net.meta["plan"]["fallback"]
     assert all(row["construction"] == "exact" for row in net.meta["plan"]["levels"])
     assert runner.invoke(main, ["eval", "s.npz", "--json"]).exit_code == 0
+    result = runner.invoke(main, ["compile", "s.circ", "--mode", "auto", "--max-memory", budget,
+                                  "-o", "s.npz", "--json"])
+    assert "superposition not tried" in json.loads(result.output)["fallback"]
     result = runner.invoke(main, ["compile", "s.circ", "--mode", "superposed", "--max-memory",
                                   budget, "-o", "t.npz"])
     assert result.exit_code == 1 and "compiling this circuit would need" in result.output
