@@ -76,9 +76,9 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, *,
     if groups:
         compiled.distribution = groups  # eval samples what the network was compiled for
     plan = plan_and_lower(compiled, PlanOptions(
-        mode="exact" if skipped else options.mode, construction=options.construction, width=options.width,
-        input_dim=options.input_dim, samples=options.samples, seed=options.seed,
-        margin=options.margin, correct_width=options.correct_width,
+        mode="exact" if skipped else options.mode, construction=options.construction,
+        width=options.width, input_dim=options.input_dim, samples=options.samples,
+        seed=options.seed, margin=options.margin, correct_width=options.correct_width,
         architecture=options.architecture, show_progress=show_progress))
     if skipped:
         plan.fallback = skipped + "; used the exact lowering"

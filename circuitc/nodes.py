@@ -4,9 +4,10 @@
 embeds) and returns `Nodes`: the graph-level attributes (name, ports, distribution) as a
 `Circuit` without nodes, so `ports.inputs`, `ports.outputs` and `circuitc.distribution.sample`
 work on it, and per node only its op, operands and LUT table (keys.OP, OPERANDS, TRUTH; the
-port name of output nodes), in the file's order. A networkx graph of the same circuit costs about 2 KB a node once loaded
-(2.2 GB for the U-AND of m = 1000, 1M nodes), these ~0.3 KB; the parse never holds the JSON's
-full node dicts or its edge list either (they are reduced as they are decoded).
+port name of output nodes), in the file's order. A networkx graph of the same circuit costs
+about 2 KB a node once loaded (2.2 GB for the U-AND of m = 1000, 1M nodes), these ~0.3 KB;
+the parse never holds the JSON's full node dicts or its edge list either (they are reduced as
+they are decoded).
 `Nodes.validate` finds what `Circuit.validate` finds in the graph: `circuitc.netfile.load`
 validates the circuit a network file embeds with it when it is not asked for the graph.
 """
