@@ -256,14 +256,15 @@ class ColumnsOf(Affine):
 
     @W.setter
     def W(self, value: Matrix | None) -> None:
-        if value is not None:
-            self._gathered = value
+        if value is not None:  # a matrix of its own would part from `of` and `source` (stored)
+            raise AttributeError("ColumnsOf.W is of.W's columns: build an Affine instead")
 
     def shares(self, other: Affine) -> bool:
         return False
 
     def __repr__(self) -> str:  # the dataclass's would print (so make) the gathered matrix
-        return f"ColumnsOf({self.shape[0]}x{self.of.shape[1]} read-off, {len(self.source)} columns)"
+        rows, columns = self.of.shape
+        return f"ColumnsOf({rows}x{columns} read-off, {len(self.source)} columns)"
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -895,7 +895,6 @@ class _Search:
         return {"ok": ok, "bit_errors": errors, "margin": margin, "samples": len(sample.x),
                 "risk": verdict}
 
-
     def _check(self, lowered: Lowered, sample: _Sample, threshold) -> Measured:
         """The whole network run on `sample` (streamed, `circuitc.evaluate.measure`), the
         outputs decoded at `threshold`, with each sample's worst output read-offs kept."""
