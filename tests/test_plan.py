@@ -260,6 +260,22 @@ def test_uand_of_pairs_on_exactly_s_inputs_is_judged_by_its_exact_risk(uand100):
     assert report["ok"] and report["gates_per_relu"] > 5  # 4950 ANDs in about 800 ReLUs
 
 
+def test_a_counted_search_builds_the_read_off_of_the_chosen_width_alone(uand100, monkeypatch):
+    """A try judged by its counted risk needs the layer's connections, not its read-off by gates
+    (the compile's largest array): only the width chosen gets one, and no try's counted risk
+    outlives the search but the chosen width's."""
+    built = []
+    gates = plan._gates
+    monkeypatch.setattr(plan, "_gates", lambda layer, spec: built.append(layer.W.shape[1])
+                        or gates(layer, spec))
+    compiled, _ = run_passes(uand100, PassOptions(samples=2000))
+    options = plan.PlanOptions(mode="superposed", construction="uand", samples=2000)
+    search = plan._Search(compiled, options, *plan._embedding(100, options),
+                          level_specs(compiled))
+    (row,) = [search.choose(spec) for spec in search.specs]
+    assert len(row["tried"]) > 3 and all(t.get("certified") for t in row["tried"])
+    assert built == [row["width"]]
+    assert set(search._certs) == {(1, "uand", row["width"])} and not search._hopeless
 def test_at_most_k_on_is_judged_by_its_exact_risk_too(uand100):
     """atmost(3): 0..3 inputs on, each count equally likely: the count is their mixture."""
     net = circuitc.compile(uand100, mode="superposed", samples=2000, distribution="atmost(3)")

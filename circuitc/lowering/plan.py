@@ -96,7 +96,7 @@ from circuitc.lowering.exact import build_exact_gates
 from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
 from circuitc.lowering.pair_risk import PairRisk, hopeless, pair_risk
 from circuitc.lowering.residual import alias_of, lower_residual
-from circuitc.lowering.uand import build_uand
+from circuitc.lowering.uand import UAndLayer, build_uand
 from circuitc.network import Affine, affines
 from circuitc.onbits import Truth, sample_truth
 from circuitc.progress import progress
@@ -452,31 +452,8 @@ class _Search:
             return _exact(spec)
         level = spec.level - 1  # the wires this layer reads, on the validation sample
         if name == "uand":
-            certified = self._on is not None and spec.level == 1
-            c = uand_hosts(width, certified)
-            # calibrated on the declared distribution when the layer reads the inputs and they
-            # are exactly k on (sparse(k)), else on the wires' measured activities
-            on = _exactly_on(self.circuit) if level == 0 and self.options.input_dim is None \
-                else None
-            layer = build_uand(spec.monomials, spec.n_wires, width, c=c, seed=seed,
-                               activity=None if on is not None else
-                               np.clip(self.sample.activity(level), 1e-6, 1.0),
-                               s=on, mode="auto")
-            key = (spec.level, name, width)
-            pairs = np.array(spec.monomials) if certified else None
-            # a searched width whose risk a part of its pairs already puts at 1 (a bit error
-            # expected in eval's draws at any threshold; the search starts at 16 ReLUs, and up
-            # to 512 at m = 1000 are that) is turned down without counting every pair: the
-            # same verdict, risk 1, for 1/16 of the count (pair_risk.hopeless)
-            if certified and self._tail_judged(spec) and hopeless(
-                    layer.W, layer.b, layer.A, layer.a0, pairs, spec.n_wires, self._on,
-                    self.options.margin / 2, HOPELESS_RISK / self.options.samples):
-                self._hopeless.add(key)
-            elif certified:
-                certificate = pair_risk(layer.W, layer.b, layer.A, layer.a0, pairs,
-                                        spec.n_wires, self._on)
-                if certificate is not None:
-                    self._certs[key] = certificate
+            layer, c = self._uand(spec, width)
+            self._count(spec, width, layer)
             built = _gates(layer, spec)
             built.info = {"construction": "uand", "width": width, "c": c, "placement": layer.mode}
             return built
@@ -484,6 +461,46 @@ class _Search:
                               wire_samples=self.sample.wire_rows(level, 4000), signed=True)
         built.info = {**built.info, "construction": "clamped", "width": width}
         return built
+
+    def _counted(self, spec: LevelSpec) -> bool:
+        """Whether a U-AND layer of `spec` has its risk counted exactly (`pair_risk`): the level
+        of the paper's U-AND on sparse raw inputs (`_certifiable`)."""
+        return self._on is not None and spec.level == 1
+
+    def _uand(self, spec: LevelSpec, width: int) -> tuple[UAndLayer, int]:
+        """The U-AND layer of `spec` at `width` (`build_uand`) and its hosts per monomial."""
+        level = spec.level - 1
+        c = uand_hosts(width, self._counted(spec))
+        # calibrated on the declared distribution when the layer reads the inputs and they
+        # are exactly k on (sparse(k)), else on the wires' measured activities
+        on = _exactly_on(self.circuit) if level == 0 and self.options.input_dim is None \
+            else None
+        layer = build_uand(spec.monomials, spec.n_wires, width, c=c,
+                           seed=self.options.seed + spec.level,
+                           activity=None if on is not None else
+                           np.clip(self.sample.activity(level), 1e-6, 1.0), s=on, mode="auto")
+        return layer, c
+
+    def _count(self, spec: LevelSpec, width: int, layer: UAndLayer) -> None:
+        """Record the counted risk of the U-AND `layer` of `spec` at `width` (when its risk is
+        counted, `_counted`, and not yet recorded): its certificate (`_certs`), or, for a
+        searched width whose risk a part of its pairs already puts at 1 (a bit error expected in
+        eval's draws at any threshold; the search starts at 16 ReLUs, and up to 512 at m = 1000
+        are that), the mark `_hopeless` without counting every pair: the same verdict, risk 1,
+        for 1/16 of the count (pair_risk.hopeless)."""
+        key = (spec.level, "uand", width)
+        if not self._counted(spec) or key in self._certs or key in self._hopeless:
+            return
+        pairs = np.array(spec.monomials)
+        if self._tail_judged(spec) and hopeless(
+                layer.W, layer.b, layer.A, layer.a0, pairs, spec.n_wires, self._on,
+                self.options.margin / 2, HOPELESS_RISK / self.options.samples):
+            self._hopeless.add(key)
+            return
+        certificate = pair_risk(layer.W, layer.b, layer.A, layer.a0, pairs, spec.n_wires,
+                                self._on)
+        if certificate is not None:
+            self._certs[key] = certificate
 
     def correct(self, level: int, n_wires: int) -> GateLayer | None:
         """A correction layer after a superposed level when --correct-width asks for one."""
@@ -610,10 +627,11 @@ class _Search:
         return rows
 
     def _forget(self, level: int, *keep: tuple) -> None:
-        """Drop the layers built for `level` but those `keep` lists: each holds read-offs with
-        nonzeros ~ hosts x monomials, and a search tries a dozen widths."""
-        for key in [k for k in self._layers if k[0] == level and k[1:] not in keep]:
-            del self._layers[key]
+        """Drop the layers built for `level` and their counted risks but those `keep` lists:
+        each holds arrays with entries ~ hosts x monomials, and a search tries a dozen widths."""
+        tried = {*self._layers, *self._certs, *self._best, *self._hopeless}
+        for key in [k for k in tried if k[0] == level and k[1:] not in keep]:
+            self._layers.pop(key, None)
             self._certs.pop(key, None)
             self._best.pop(key, None)
             self._hopeless.discard(key)
@@ -635,17 +653,23 @@ class _Search:
         Layers built for the level's earlier tries are dropped, but for the last that passed."""
         self._forget(spec.level, (name, width), self._passed.get(spec.level))
         self.chosen[spec.level] = (name, width)
+        key, target, tail = (spec.level, name, width), self._target(spec), self._tail_judged(spec)
         try:
-            steps, readoff = self._compose(spec, self.prefix_readoff)
+            if tail and name == "uand" and self._counted(spec):
+                # judged by its counted risk: only the layer's connections are needed, not its
+                # read-off by gates (`_gates`, the largest array of the compile: 400 MB at
+                # m = 1000), which `lower` builds once for the width chosen
+                self._count(spec, width, self._uand(spec, width)[0])
+            if not (tail and (key in self._hopeless or key in self._certs)):
+                steps, readoff = self._compose(spec, self.prefix_readoff)
         except ValueError as error:  # the construction cannot be built at this width
             tried.append({"width": width, "error": str(error)})
             return False
-        target, tail = self._target(spec), self._tail_judged(spec)
-        if tail and (spec.level, name, width) in self._hopeless:  # a risk of 1, counted
+        if tail and key in self._hopeless:  # a risk of 1, counted
             tried.append({"width": width, "risk": 1.0, "certified": True})
             return False
-        if tail and (spec.level, name, width) in self._certs:  # the exact risk: no sample to run
-            verdict = self._certified((spec.level, name, width))
+        if tail and key in self._certs:  # the exact risk: no sample to run
+            verdict = self._certified(key)
             tried.append({"width": width, "risk": verdict["risk"], "certified": True})
             if not verdict["ok"]:
                 return False

@@ -201,11 +201,18 @@ def build_uand(
         )
     scale = np.where(degrees > 1, 1.0 / (1.0 - bias_shift), 1.0)
     weight = (scale / np.maximum(hosts, 1)).astype(np.float32)  # per monomial, gathered per host
-    A = sparse.csr_array((weight[ca], (ra, ca)), shape=(d, M), dtype=np.float32)
+    # ra and ca are the largest arrays of the build; A holds the same information
+    if np.all(ca[1:] >= ca[:-1]):  # hosts listed monomial by monomial (one degree group): that
+        # is A's CSC form, converted without the COO copy (2 x nnz fewer at the build's peak)
+        del ca
+        indptr = np.concatenate([[0], np.cumsum(hosts)]).astype(index)
+        A = sparse.csc_array((np.repeat(weight, hosts), ra, indptr), shape=(d, M)).tocsr()
+        del ra, indptr
+    else:
+        A = sparse.csr_array((weight[ca], (ra, ca)), shape=(d, M), dtype=np.float32)
+        del ra, ca
     A.sum_duplicates()
     A.sort_indices()
-
-    del ra, ca  # the largest arrays of the build; A holds the same information
     err, a0 = _predict(W, A, hosts, degrees, k_n, padded, n_wires, bias_shift, activity, s)
     predicted = err + a0[:, None]
     layer_stats = {
