@@ -190,9 +190,7 @@ def build_uand(
     M = len(mons)
     W = _binary(np.concatenate(rows_w), np.concatenate(cols_w), (n_wires, d))
     index = np.int32 if max(d, len(mons)) < 2**31 else np.int64  # halves the largest arrays
-    ra = np.concatenate(rows_a).astype(index)
-    ca = np.concatenate(cols_a).astype(index)
-    del rows_a, cols_a
+    ra, ca = _joined(rows_a, index), _joined(cols_a, index)
     hosts = np.bincount(ca, minlength=M)
     if np.any(hosts == 0):
         bad = np.flatnonzero(hosts == 0)
@@ -460,6 +458,14 @@ def _split(counts: np.ndarray, d: int) -> np.ndarray:
     order = np.argsort(-(share - widths), kind="stable")
     widths[order[:rest]] += 1
     return widths
+
+
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """The arrays of `parts` as one of `dtype`, the list emptied (so they go at once): no copy
+    for a single part of that dtype (one degree group), where these are the build's largest."""
+    joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    parts.clear()
+    return joined.astype(dtype, copy=False)
 
 
 def _binary(rows, cols, shape) -> sparse.csr_array:
