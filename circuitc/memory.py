@@ -14,8 +14,10 @@ estimate, meant to be within a factor of two, not a bound):
   GRAPH_COPIES of them at its peak (a pass reads one graph while it builds the next);
 - a superposed network: a monomial is read off c hosts (`plan.uand_hosts`: 64, or width / 9
   at the widest width the search builds when the risk is counted); every read-off nonzero costs
-  NONZERO_BYTES (CSR and the CSC copy of streamed products, the width being tried and the last
-  that passed, the construction's transients);
+  NONZERO_BYTES (CSR and the CSC copy of streamed products, the construction's transients, and
+  in a search judged by samples the width being tried and the last that passed; a counted
+  search keeps no read-off of its tries: the whole estimate is 1.75-1.9x the measured peak
+  of the U-AND at m = 1000..2000, docs/uand.md, session 8);
 - an exact network: one neuron per monomial, and a forward batch holds ACTIVATION_COPIES dense
   [batch x width] float32 activations;
 - a clamped network: CLAMPED_BYTES_PER_GATE (its composed layers and read-offs hold ~1200

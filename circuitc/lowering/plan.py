@@ -414,7 +414,8 @@ class _Search:
     level are kept, and a proposal costs one layer (plus its correction) before its own read-off
     margin is known. Only a proposal that passes that is run through the rest of the network
     (exact above it) to count output bit errors. Built layers are memoized, so the final
-    `lower` rebuilds nothing.
+    `lower` rebuilds nothing, but for a level judged by its counted risk (`pair_risk`): its
+    tries keep their certificates only, and `lower` builds the chosen width's layer again.
     """
 
     def __init__(self, circuit: Circuit, options: PlanOptions, embed, input_readoff: Affine,
