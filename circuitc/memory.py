@@ -14,10 +14,10 @@ estimate, meant to be within a factor of two, not a bound):
   GRAPH_COPIES of them at its peak (a pass reads one graph while it builds the next);
 - a superposed network: a monomial is read off c hosts (`plan.uand_hosts`: 64, or width / 9
   at the widest width the search builds when the risk is counted); every read-off nonzero costs
-  NONZERO_BYTES (CSR and the CSC copy of streamed products, the construction's transients, and
-  in a search judged by samples the width being tried and the last that passed; a counted
-  search keeps no read-off of its tries: the whole estimate is 1.75-1.9x the measured peak
-  of the U-AND at m = 1000..2000, docs/uand.md, session 8);
+  NONZERO_BYTES (CSR and the CSC copy of streamed products, the construction's transients, the
+  width being tried and the last that passed); COUNTED_NONZERO_BYTES when the risk is counted
+  (its tries keep no read-off: the chosen one, its CSC copy and the build's transients; the
+  whole estimate is then 1.8-1.9x the measured peak at m = 1000 and 2000, docs/uand.md);
 - an exact network: one neuron per monomial, and a forward batch holds ACTIVATION_COPIES dense
   [batch x width] float32 activations;
 - a clamped network: CLAMPED_BYTES_PER_GATE (its composed layers and read-offs hold ~1200
@@ -53,7 +53,7 @@ from circuitc.graph import Circuit
 
 BASE = 140 << 20
 NODE_BYTES, EDGE_BYTES, GRAPH_COPIES = 1000, 330, 2.5
-NONZERO_BYTES = 40
+NONZERO_BYTES, COUNTED_NONZERO_BYTES = 40, 24
 CLAMPED_BYTES_PER_GATE, CLAMPED_WIDTH = 24_000, 430
 # the widest layer the width search of a counted U-AND builds: it doubles from 16 ReLUs until a
 # width passes, 1024 at m = 100..1000 (which then chose 790..899: docs/uand.md)
@@ -149,7 +149,8 @@ def estimate_compile(circuit: Circuit, mode: str = "exact", construction: str = 
             else min(MAX_WIDTH_FACTOR * widest, int(CLAMPED_WIDTH * math.sqrt(widest)))
         if construction == "uand":
             hosts = uand_hosts(width, True) if certified else UAND_HOSTS
-            parts["network"] = hosts * gates * NONZERO_BYTES
+            parts["network"] = hosts * gates * (COUNTED_NONZERO_BYTES if certified
+                                                else NONZERO_BYTES)
         else:
             parts["network"] = CLAMPED_BYTES_PER_GATE * gates
         parts["activations"] = ACTIVATION_COPIES * min(BATCH, samples) * 4 * width

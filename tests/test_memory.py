@@ -90,7 +90,8 @@ def test_bad_size_is_a_clear_error():
 def test_a_counted_uand_is_estimated_with_the_hosts_the_planner_gives_it(tmp_path):
     """The U-AND judged by its counted risk gets width / 9 hosts a pair (plan.uand_hosts), not
     64: the estimate takes them at the widest width its search builds; a U-AND judged by
-    samples (here: more than 3 inputs on) keeps 64."""
+    samples (here: more than 3 inputs on) keeps 64, and the read-offs of its tries (more bytes
+    a nonzero)."""
     from circuitc.lowering.plan import UAND_HOSTS, counted, uand_hosts
 
     (tmp_path / "u.circ").write_text(uand_circ(100))
@@ -99,7 +100,7 @@ def test_a_counted_uand_is_estimated_with_the_hosts_the_planner_gives_it(tmp_pat
     estimate = memory.estimate_compile(circuit, "superposed", "uand")
     hosts = uand_hosts(memory.COUNTED_WIDTH, True)
     assert hosts > UAND_HOSTS
-    assert estimate.parts["network"] == hosts * 4950 * memory.NONZERO_BYTES
+    assert estimate.parts["network"] == hosts * 4950 * memory.COUNTED_NONZERO_BYTES
     (tmp_path / "v.circ").write_text(uand_circ(100).replace("sparse(3)", "sparse(5)"))
     sampled = parse_file(tmp_path / "v.circ")
     assert not counted(sampled)
