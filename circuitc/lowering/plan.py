@@ -448,18 +448,18 @@ class _Search:
         return self._layers[key]
 
     def _build(self, spec: LevelSpec, name: str, width: int | None) -> GateLayer:
-        seed = self.options.seed + spec.level
         if name == "exact" or not spec.monomials:
             return _exact(spec)
-        level = spec.level - 1  # the wires this layer reads, on the validation sample
         if name == "uand":
             layer, c = self._uand(spec, width)
             self._count(spec, width, layer)
             built = _gates(layer, spec)
             built.info = {"construction": "uand", "width": width, "c": c, "placement": layer.mode}
             return built
-        built = build_clamped(spec, width, c=CLAMPED_HOSTS, seed=seed,
-                              wire_samples=self.sample.wire_rows(level, 4000), signed=True)
+        # calibrated on the wires this layer reads, on the validation sample
+        built = build_clamped(spec, width, c=CLAMPED_HOSTS, seed=self.options.seed + spec.level,
+                              wire_samples=self.sample.wire_rows(spec.level - 1, 4000),
+                              signed=True)
         built.info = {**built.info, "construction": "clamped", "width": width}
         return built
 
@@ -659,7 +659,8 @@ class _Search:
             if tail and name == "uand" and self._counted(spec):
                 # judged by its counted risk: only the layer's connections are needed, not its
                 # read-off by gates (`_gates`, the largest array of the compile: 400 MB at
-                # m = 1000), which `lower` builds once for the width chosen
+                # m = 1000), which `lower` builds once for the width chosen (a layer whose form
+                # pair_risk does not count gets no certificate: it is composed and sampled below)
                 self._count(spec, width, self._uand(spec, width)[0])
             if not (tail and (key in self._hopeless or key in self._certs)):
                 steps, readoff = self._compose(spec, self.prefix_readoff)
