@@ -75,14 +75,16 @@ def compile(circuit: Circuit, options: CompileOptions | None = None, *,
         show_progress=show_progress)
     if groups:
         compiled.distribution = groups  # eval samples what the network was compiled for
-    plan = plan_and_lower(compiled, PlanOptions(
+    target = Target.of(compiled)
+    del compiled  # the plan packs the graph (`Circuit.pack`): only its JSON is kept
+    plan = plan_and_lower(target.circuit, PlanOptions(
         mode="exact" if skipped else options.mode, construction=options.construction,
         width=options.width, input_dim=options.input_dim, samples=options.samples,
         seed=options.seed, margin=options.margin, correct_width=options.correct_width,
-        architecture=options.architecture, show_progress=show_progress))
+        architecture=options.architecture, show_progress=show_progress), pack=True)
     if skipped:
         plan.fallback = skipped + "; used the exact lowering"
-    return assemble(source, compiled, plan, report, options)
+    return assemble(source, target, plan, report, options)
 
 
 def _superposition_over_budget(circuit: Circuit, options: CompileOptions,
@@ -118,7 +120,21 @@ class Source:
                    list(circuit.output_names), len(circuit.gates()))
 
 
-def assemble(source: Source, compiled: Circuit, plan: Plan, report: PassReport,
+@dataclass
+class Target:
+    """What the network's meta and file keep of the compiled circuit, read before the plan
+    (which may pack its graph): the circuit, for its JSON, its logic gates and distribution."""
+
+    circuit: Circuit
+    gates: int
+    distribution: str
+
+    @classmethod
+    def of(cls, compiled: Circuit) -> "Target":
+        return cls(compiled, compiled.logic_gates(), D.describe(compiled))
+
+
+def assemble(source: Source, target: Target, plan: Plan, report: PassReport,
              options: CompileOptions) -> Network:
     """Put the lowered layers, the read-offs and a self-describing meta into a Network."""
     lowered = plan.lowered
@@ -131,22 +147,22 @@ def assemble(source: Source, compiled: Circuit, plan: Plan, report: PassReport,
         "options": asdict(options),
         "circuit_name": source.name,
         "source": source.where,
-        "distribution": D.describe(compiled),
+        "distribution": target.distribution,
         "inputs": list(source.inputs),
         "outputs": list(source.output_names),
         "layers": [{**info, "kind": info.get("kind", "compute"), "d_in": layer.shape[0],
                     "d_out": layer.shape[1]}
                    for info, layer in zip(lowered.layer_info, lowered.layers)],
         "levels": [{"level": level, "layer": lowered.level_layers[level], "wires": wires,
-                    "complemented": [bool(compiled.graph.nodes[w].get(K.COMPLEMENTED))
-                                     for w in wires]}
-                   for level, wires in enumerate(lowered.wires)],
-        "gates": {"source": source.gates, "compiled": compiled.logic_gates()},
+                    "complemented": complemented}
+                   for level, (wires, complemented) in enumerate(zip(lowered.wires,
+                                                                     lowered.complemented))],
+        "gates": {"source": source.gates, "compiled": target.gates},
         "plan": {"levels": plan.levels, "validation": plan.validation,
                  "fallback": plan.fallback},
         "passes": report.to_dict(),
     }
     threshold = plan.threshold if plan.threshold is not None else \
         np.full(len(source.output_names), 0.5, dtype=np.float32)
-    return Network(meta, compiled.to_json(), plan.embed, lowered.layers, lowered.readout,
+    return Network(meta, target.circuit.to_json(), plan.embed, lowered.layers, lowered.readout,
                    threshold, lowered.readoffs)

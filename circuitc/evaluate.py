@@ -12,7 +12,7 @@ declared distribution) and measures:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +67,9 @@ def evaluate(net: Network, samples: int = 10_000, seed: int = 0,
 
     top = levels[-1] if levels and len(checked[-1]) == len(levels[-1]["wires"]) else None
     gather = None if top is None else readout_gather(
-        net.readout, readoffs[-1], output_columns(circuit.outputs, net.nodes.data,
-                                                  top["wires"], top["complemented"]))
+        net.readout, readoffs[-1], output_columns(
+            [net.nodes.data[o][K.OPERANDS][0] for o in circuit.outputs], top["wires"],
+            top["complemented"]))
     m = measure(net.embed, net.layers, readoffs, [entry["layer"] for entry in levels],
                 net.readout, x, truth, net.threshold, batch=batch_size(net), label="eval",
                 show_progress=show_progress, gather=gather)
@@ -246,13 +247,13 @@ def _outputs(result: Measured, y: np.ndarray, expected: sp.csr_array, cut: np.nd
     wrong |= bad.any(1)
 
 
-def output_columns(outputs: list[str], nodes: Mapping[str, Mapping], wires: list[str],
+def output_columns(drivers: list[str], wires: list[str],
                    complemented: list[bool]) -> np.ndarray | None:
-    """source[o]: the column of the top level's wires (`wires`) that output node o copies, when
-    every output copies a different one stored as it is (not complemented), else None."""
+    """source[o]: the column of the top level's wires (`wires`) that output o copies (its
+    driver is `drivers[o]`), when every output copies a different one stored as it is (not
+    complemented), else None."""
     column = {w: i for i, w in enumerate(wires)}
-    source = np.array([column.get(nodes[o][K.OPERANDS][0], -1) for o in outputs],
-                      dtype=np.int64)
+    source = np.array([column.get(d, -1) for d in drivers], dtype=np.int64)
     if len(source) != len(wires) or np.any(source < 0) or \
             np.any(np.asarray(complemented, dtype=bool)[source]) or \
             len(np.unique(source)) != len(source):

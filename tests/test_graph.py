@@ -72,6 +72,40 @@ def test_json_round_trip_is_deterministic():
     json.loads(text)
 
 
+def test_json_is_networkx_node_link_data_whatever_the_batch():
+    import networkx as nx
+
+    c = random_circuit(5)
+    whole = json.dumps(nx.node_link_data(c.graph, edges="edges"), sort_keys=True,
+                       separators=(",", ":"))
+    assert c.to_json() == whole
+    for batch in (1, 2, 7):  # the text streams in pieces: their joints must not show
+        assert "".join(c.json_chunks(batch)) == whole
+    assert Circuit("empty").to_json() == json.dumps(
+        nx.node_link_data(Circuit("empty").graph, edges="edges"), sort_keys=True,
+        separators=(",", ":"))
+
+
+def test_a_packed_circuit_keeps_its_json_and_says_it_is_packed():
+    c = random_circuit(6)
+    text, graph = c.to_json(), c.graph
+    c.pack()
+    assert c.to_json() == text
+    assert graph.number_of_nodes() == 0  # emptied: a stray reference holds nothing
+    with pytest.raises(RuntimeError, match="packed"):
+        c.inputs
+    with pytest.raises(RuntimeError, match="packed"):
+        c.gates()
+    with pytest.raises(RuntimeError, match="packed"):
+        "x" in c.graph
+    c.pack()  # twice is once
+    c.unpack()
+    assert c.to_json() == text and c.validate() == []
+    assert isinstance(c.operands(c.gates()[0]), tuple)
+    c.unpack()  # a no-op when not packed
+    assert c.to_json() == text
+
+
 def test_copy_is_independent():
     c = small()
     d = c.copy()

@@ -45,7 +45,7 @@ def test_uand_search_stops_below_the_exact_width_and_says_what_it_measured(uand4
     # ends below the exact width (it went to 16 x before), clamped levels may go wider
     compiled, _ = run_passes(uand40, PassOptions())
     levels = level_specs(compiled)
-    search = plan._Search(compiled, plan.PlanOptions(mode="superposed", samples=200),
+    search = plan._Search.of(compiled, plan.PlanOptions(mode="superposed", samples=200),
                           np.eye(40), plan._identity(40), levels)
     assert search._limit("uand", 780) == 779
     assert search._limit("clamped", 780) == plan.MAX_WIDTH_FACTOR * 780
@@ -112,9 +112,26 @@ def test_correction_layers_are_inserted_and_recorded(tmp_path):
     assert circuitc.evaluate(circuitc.load(tmp_path / "n.npz"), samples=1000)["ok"]
 
 
+def test_a_packing_plan_lowers_the_same_network_and_leaves_only_the_json(uand40, tmp_path):
+    compiled, _ = run_passes(uand40, PassOptions())
+    text = compiled.to_json()
+    options = plan.PlanOptions(mode="superposed", samples=500)
+    kept = plan.plan_and_lower(compiled, options)
+    packed = plan.plan_and_lower(compiled, options, pack=True)
+    assert compiled.to_json() == text
+    with pytest.raises(RuntimeError, match="packed"):
+        compiled.outputs
+    assert packed.levels == kept.levels and packed.validation == kept.validation
+    assert np.array_equal(packed.threshold, kept.threshold)
+    for a, b in zip(packed.lowered.layers + packed.lowered.readoffs,
+                    kept.lowered.layers + kept.lowered.readoffs):
+        assert (a.W != b.W).nnz == 0 and np.array_equal(a.b, b.b)
+    assert packed.lowered.complemented == kept.lowered.complemented
+
+
 def test_auto_falls_back_to_exact_when_the_whole_network_misses(uand40):
     net = circuitc.compile(uand40, mode="auto", input_dim=4, samples=1000)  # 40 inputs in 4 dims
-    assert "used the exact lowering" in net.meta["plan"]["fallback"]
+    assert "used the exact lowering" in net.meta["plan"]["fallback"]  # from the packed circuit
     assert net.embed.shape == (40, 40)
     assert circuitc.evaluate(net, samples=1000)["ok"]
     with pytest.raises(CircuitError, match="in superposition"):
@@ -152,7 +169,7 @@ def test_one_pass_judgment_of_a_width_is_what_threshold_then_run_say():
     levels = level_specs(compiled)
     options = plan.PlanOptions(mode="superposed", construction="clamped", samples=3000)
     embed, input_readoff = plan._embedding(len(compiled.inputs), options)
-    search = plan._Search(compiled, options, embed, input_readoff, levels)
+    search = plan._Search.of(compiled, options, embed, input_readoff, levels)
     seen = set()
     for width in (60, 150, 400, 1500):
         for spec in levels[1]:
@@ -181,8 +198,8 @@ def test_a_level_that_passed_on_the_whole_sample_is_not_run_again():
     options = plan.PlanOptions(mode="superposed", construction="clamped", width=900,
                                samples=3000)
     embed, input_readoff = plan._embedding(len(compiled.inputs), options)
-    reused = plan._Search(compiled, options, embed, input_readoff, levels)
-    again = plan._Search(compiled, options, embed, input_readoff, levels)
+    reused = plan._Search.of(compiled, options, embed, input_readoff, levels)
+    again = plan._Search.of(compiled, options, embed, input_readoff, levels)
     spec = levels[1][0]
     reused._level = lambda *args: pytest.fail("the chosen level ran again")
     assert reused.choose(spec)["construction"] == "clamped"
@@ -203,7 +220,7 @@ def test_widen_grows_superposed_levels_within_the_mode_limit():
     exact = [len(spec.monomials) for spec in levels[1]]
     for mode, width, grows in (("superposed", exact[0], True), ("auto", exact[0] - 1, False),
                                ("auto", exact[0] // 2, True)):
-        search = plan._Search(compiled, plan.PlanOptions(mode=mode, samples=200), np.eye(30),
+        search = plan._Search.of(compiled, plan.PlanOptions(mode=mode, samples=200), np.eye(30),
                               plan._identity(30), levels)
         search.chosen = {1: ("clamped", width)}
         rows = [{"level": 1, "width": width}, {"level": 2}]
@@ -211,7 +228,7 @@ def test_widen_grows_superposed_levels_within_the_mode_limit():
         assert rows[0]["width"] == (math.ceil(width * plan.WIDEN_FACTOR) if grows else width)
         assert rows[0].get("widened_from") == (width if grows else None)
         assert 2 not in search.chosen  # exact levels stay exact
-    fixed = plan._Search(compiled, plan.PlanOptions(mode="superposed", width=50, samples=200),
+    fixed = plan._Search.of(compiled, plan.PlanOptions(mode="superposed", width=50, samples=200),
                          np.eye(30), plan._identity(30), levels)
     fixed.chosen = {1: ("clamped", 50)}
     assert not fixed.widen([{"level": 1, "width": 50}, {"level": 2}])  # a fixed width stays
@@ -224,7 +241,7 @@ def test_inner_levels_need_a_wider_margin_only_when_the_width_is_searched():
     inner, top = levels[1]
 
     def target(**options):
-        search = plan._Search(compiled, plan.PlanOptions(samples=200, **options), np.eye(30),
+        search = plan._Search.of(compiled, plan.PlanOptions(samples=200, **options), np.eye(30),
                               plan._identity(30), levels)
         return search._target(inner), search._target(top)
 
@@ -270,7 +287,7 @@ def test_a_counted_search_builds_the_read_off_of_the_chosen_width_alone(uand100,
                         or gates(layer, spec))
     compiled, _ = run_passes(uand100, PassOptions(samples=2000))
     options = plan.PlanOptions(mode="superposed", construction="uand", samples=2000)
-    search = plan._Search(compiled, options, *plan._embedding(100, options),
+    search = plan._Search.of(compiled, options, *plan._embedding(100, options),
                           level_specs(compiled))
     (row,) = [search.choose(spec) for spec in search.specs]
     assert len(row["tried"]) > 3 and all(t.get("certified") for t in row["tried"])

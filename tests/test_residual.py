@@ -74,13 +74,13 @@ def test_auto_keeps_the_chain_when_nothing_needs_carrying():
 
 def _residual_with_buffers():
     """A residual network over the carried (buffered) circuit, as version 2 files hold them."""
-    from circuitc.compiling import CompileOptions, Source, assemble
+    from circuitc.compiling import CompileOptions, Source, Target, assemble
     from circuitc.lowering.plan import PlanOptions, plan_and_lower
 
     circuit = circuitc.parse_file(EXAMPLES / "adder.circ")
     compiled, report = run_passes(circuit)
     plan = plan_and_lower(compiled, PlanOptions(architecture="residual"))
-    return assemble(Source.of(circuit), compiled, plan, report, CompileOptions())
+    return assemble(Source.of(circuit), Target.of(compiled), plan, report, CompileOptions())
 
 
 def test_eval_checks_a_carried_copy_once_and_still_sees_a_later_write():

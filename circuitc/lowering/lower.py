@@ -55,6 +55,40 @@ class Lowered:
     layer_info: list[dict]  # what each construction reported, one per layer
     level_layers: list[int]  # per level 0..L: the activations h_t its read-off reads
     # (t = 0 is the embedding; t counts layers, correction layers included)
+    complemented: list[list[bool]]  # per level, per wire: stored as 1 - its value
+
+
+@dataclass
+class Outline:
+    """What lowering and its checks read of a levelized circuit besides its `level_specs`, read
+    from the graph once: its name and source (diagnostics), inputs and declared distribution
+    (what `circuitc.distribution.sample` reads of a circuit), each output's driver (a wire, or
+    a constant), and the wires stored complemented. A planner that has the specs and this can
+    let the graph go (`Circuit.pack`) while it searches and checks."""
+
+    name: str
+    path: str
+    inputs: list[str]
+    distribution: list[dict]
+    output_names: list[str]
+    drivers: list[str]  # per output: the node it reads
+    driver_ops: list[str]
+    complemented: frozenset[str]  # the wires stored as 1 - their value
+
+    @classmethod
+    def of(cls, circuit: Circuit) -> Outline:
+        nodes = circuit.graph._node
+        drivers = [circuit.driver(o) for o in circuit.outputs]
+        # an output named as its driver (U-AND's y[r]) shares the driver's string
+        names = [d if n == d else n for n, d in zip(circuit.output_names, drivers)]
+        return cls(circuit.name, circuit.graph.graph.get(K.G_SOURCE, {}).get("path", circuit.name),
+                   list(circuit.inputs), circuit.distribution, names, drivers,
+                   [nodes[d][K.OP] for d in drivers],
+                   frozenset(n for n, d in nodes.items() if d.get(K.COMPLEMENTED)))
+
+    def stored(self, wires: list[list[str]]) -> list[list[bool]]:
+        """Per level, per wire: whether it is stored complemented."""
+        return [[w in self.complemented for w in level] for level in wires]
 
 
 def level_wires(circuit: Circuit) -> list[list[str]]:
@@ -123,13 +157,14 @@ def level_specs(circuit: Circuit) -> tuple[list[list[str]], list[LevelSpec]]:
     return wires, specs
 
 
-def lower(circuit: Circuit, input_readoff: Affine, build: Builder,
+def lower(circuit: Circuit | Outline, input_readoff: Affine, build: Builder,
           correct: Corrector | None = None,
           levels: tuple[list[list[str]], list[LevelSpec]] | None = None) -> Lowered:
     """Lower every level with `build`, inserting `correct`'s layers where it returns one; see
     the module docstring for the composition. `levels` is `level_specs(circuit)` if the caller
-    has it already."""
+    has it already (then the circuit's `Outline` will do)."""
     wires, specs = levels or level_specs(circuit)
+    outline = circuit if isinstance(circuit, Outline) else Outline.of(circuit)
     readoffs = [input_readoff]
     layers, infos, level_layers = [], [], [0]
     for spec in specs:
@@ -142,8 +177,8 @@ def lower(circuit: Circuit, input_readoff: Affine, build: Builder,
             readoffs[-1] = compose(readoffs[-1], fix, layers)
             infos.append({"level": level, "kind": "correct", **fix.info})
         level_layers.append(len(layers))
-    return Lowered(layers, readoffs, readout(circuit, wires, readoffs[-1]), wires, infos,
-                   level_layers)
+    return Lowered(layers, readoffs, readout(outline, wires, readoffs[-1]), wires, infos,
+                   level_layers, outline.stored(wires))
 
 
 def compose(R: Affine, built: GateLayer, layers: list[Affine]) -> Affine:
@@ -154,27 +189,25 @@ def compose(R: Affine, built: GateLayer, layers: list[Affine]) -> Affine:
     return Affine(sp.csr_array(built.R, dtype=np.float32), np.asarray(built.r, dtype=np.float32))
 
 
-def readout(circuit: Circuit, wires: list[list[str]], last: Affine) -> Affine:
+def readout(outline: Outline, wires: list[list[str]], last: Affine) -> Affine:
     """Each output's column of the last read-off (negated, bias 1 - r, for a complemented wire);
     a constant output is a zero column with bias 0 or 1. One gather for all outputs; when every
     output copies a wire as stored, the read-off's own matrix (`network.ColumnsOf` when in
     another order), not a copy."""
     column = {w: i for i, w in enumerate(wires[-1])}
-    n_out = len(circuit.outputs)
+    n_out = len(outline.drivers)
     source = np.zeros(n_out, dtype=np.int64)  # the read-off column each output takes
     sign = np.zeros(n_out, dtype=np.float32)  # +1, -1 (complemented) or 0 (constant)
     bias = np.zeros(n_out, dtype=np.float32)
-    for o, out in enumerate(circuit.outputs):
-        driver = circuit.driver(out)
-        op = circuit.op(driver)
+    for o, (driver, op) in enumerate(zip(outline.drivers, outline.driver_ops)):
         if op in K.CONST_OPS:
             bias[o] = 1.0 if op == K.OP_CONST1 else 0.0
         elif driver not in column:
-            raise ValueError(f"output '{circuit.graph.nodes[out][K.NAME]}' is driven by "
+            raise ValueError(f"output '{outline.output_names[o]}' is driven by "
                              f"'{driver}', not a wire of the last level; run levelize first")
         else:
             source[o] = column[driver]
-            complemented = bool(circuit.graph.nodes[driver].get(K.COMPLEMENTED))
+            complemented = driver in outline.complemented
             sign[o] = -1.0 if complemented else 1.0
             bias[o] = 1.0 - last.b[source[o]] if complemented else last.b[source[o]]
     d = last.W.shape[0]

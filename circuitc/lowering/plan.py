@@ -51,7 +51,9 @@ widened by 1.25 (up to 3 times, within the search's limit, reported per level as
 back to the exact lowering (reported) and superposed mode refuses.
 Memory: the samples' exact values are kept as on-entries (`circuitc.onbits`) and every product
 streams in sample batches and column blocks (`circuitc.evaluate.measure`), so nothing of size
-samples x wires or neurons x monomials is ever dense.
+samples x wires or neurons x monomials is ever dense. Past the level specs the search and the
+checks read the circuit through its `Outline` and simulation `Schedule` only: with pack=True the
+graph is packed (`Circuit.pack`) meanwhile (the U-AND of m = 2000: ~6 GB of networkx objects).
 
 Clamped levels in superposed mode (`--construction clamped`, or "auto" on circuits deeper than two
 gate levels: `construction_for`) are searched differently (`_Search.choose_uniform`): one width for
@@ -93,12 +95,13 @@ from circuitc.lowering.construction import GateLayer, LevelSpec, via_monomials
 from circuitc.lowering.correction import build_correction
 from circuitc.lowering.embedding import build_embedding, compose_with_embedding
 from circuitc.lowering.exact import build_exact_gates
-from circuitc.lowering.lower import Lowered, compose, level_specs, lower, readout
+from circuitc.lowering.lower import Lowered, Outline, compose, level_specs, lower, readout
 from circuitc.lowering.pair_risk import PairRisk, hopeless, pair_risk
 from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import UAndLayer, build_uand
 from circuitc.network import Affine, affines
 from circuitc.onbits import Truth, sample_truth
+from circuitc.simulate import Schedule
 from circuitc.progress import progress
 
 MODES = ("exact", "superposed", "auto")
@@ -161,9 +164,12 @@ class Plan:
     architecture: str = "mlp"  # of the lowered network: mlp or residual
 
 
-def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
+def plan_and_lower(circuit: Circuit, options: PlanOptions, pack: bool = False) -> Plan:
     """Choose a construction and width for every level of the levelized `circuit` (see the
-    module docstring) and lower it. CircuitError when superposed mode cannot meet the target."""
+    module docstring) and lower it. CircuitError when superposed mode cannot meet the target.
+    pack: the caller keeps nothing of the circuit but its JSON; a superposed or auto plan packs
+    it (`Circuit.pack`) once it has read the level specs, the outline and the schedule, and
+    leaves it packed (unpacked again when auto mode falls back to the exact lowering)."""
     if options.mode not in MODES:
         raise ValueError(f"mode '{options.mode}' is not one of {', '.join(MODES)}")
     if options.construction not in CONSTRUCTIONS:
@@ -195,7 +201,10 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
                                                              len(levels[1])))
     plan.options = options
     plan.embed, input_readoff = _embedding(n_in, options)
-    search = _Search(circuit, options, plan.embed, input_readoff, levels)
+    search = _Search.of(circuit, options, plan.embed, input_readoff, levels)
+    if pack:
+        circuit.pack()
+    outline = search.outline
     clamped = options.construction == "clamped"
     if clamped and not options.width and options.mode == "superposed":
         plan.levels = search.choose_uniform(input_readoff)
@@ -212,10 +221,10 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
     # coincidences, U-AND's are judged by their extrapolated tails), or as many when the risk
     # is counted exactly (nothing is extrapolated: the check confirms the network as built).
     certified = search.certified()
-    holdout = _Sample.draw(circuit, search.wires, options.samples if certified else
+    holdout = _Sample.draw(outline, search.schedule, search.wires, options.samples if certified else
                            holdout_size(options.samples), options.seed + 2)
     for attempt in range(WIDEN_STEPS + 1):
-        plan.lowered = lower(circuit, input_readoff, search.build, search.correct, levels=levels)
+        plan.lowered = lower(outline, input_readoff, search.build, search.correct, levels=levels)
         plan.threshold = search.threshold(plan.lowered)
         plan.validation = search.run(plan.lowered, holdout, plan.threshold)
         if plan.validation["ok"] or attempt == WIDEN_STEPS or not search.widen(plan.levels):
@@ -232,8 +241,10 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions) -> Plan:
                f"{v['margin']:+.3f}, predicted risk of a bit error in {v['risk']['draws']} "
                f"more samples {v['risk']['risk']:.2g}, limit {v['risk']['risk_limit']})")
         if options.mode == "superposed":
-            raise CircuitError(_diagnostic(circuit, f"cannot compile in superposition: {why}; "
+            raise CircuitError(_diagnostic(outline, f"cannot compile in superposition: {why}; "
                                            "use --mode auto or exact"))
+        del search, holdout, plan  # what the exact lowering does not need
+        circuit.unpack()
         fallback = plan_and_lower(circuit, replace(options, mode="exact", input_dim=None))
         fallback.fallback = why + "; used the exact lowering"
         return fallback
@@ -275,8 +286,8 @@ def _chained(circuit: Circuit) -> bool:
                for d in map(circuit.driver, circuit.outputs))
 
 
-def _diagnostic(circuit: Circuit, message: str) -> Diagnostic:
-    return Diagnostic(message, circuit.graph.graph.get(K.G_SOURCE, {}).get("path", circuit.name))
+def _diagnostic(outline: Outline, message: str) -> Diagnostic:
+    return Diagnostic(message, outline.path)
 
 
 def _identity(n: int) -> Affine:
@@ -295,11 +306,11 @@ def _embedding(n_in: int, options: PlanOptions):
     return phi, Affine(readoff, np.zeros(n_in, np.float32))
 
 
-def _on_counts(circuit: Circuit) -> dict[int, float] | None:
+def _on_counts(outline: Outline | Circuit) -> dict[int, float] | None:
     """{s: P(s wires on)} when the declared distribution is sparse(k) (exactly k on) or
     atmost(k) (0..k on, equally likely) over all the inputs, the on wires a uniform subset."""
-    groups = circuit.distribution or []
-    if len(groups) != 1 or len(groups[0]["inputs"]) != len(circuit.inputs):
+    groups = outline.distribution or []
+    if len(groups) != 1 or len(groups[0]["inputs"]) != len(outline.inputs):
         return None
     kind, k = groups[0].get("kind"), groups[0].get("k")
     if kind == "sparse":
@@ -309,10 +320,10 @@ def _on_counts(circuit: Circuit) -> dict[int, float] | None:
     return None
 
 
-def _exactly_on(circuit: Circuit) -> int | None:
+def _exactly_on(outline: Outline) -> int | None:
     """k when the declared distribution is sparse(k) over all the inputs (exactly k on)."""
-    on = _on_counts(circuit)
-    return next(iter(on)) if on is not None and circuit.distribution[0]["kind"] == "sparse" \
+    on = _on_counts(outline)
+    return next(iter(on)) if on is not None and outline.distribution[0]["kind"] == "sparse" \
         else None
 
 
@@ -379,9 +390,10 @@ class _Sample:
     batches: list[slice]
 
     @classmethod
-    def draw(cls, circuit: Circuit, wires: list[list[str]], n: int, seed: int) -> "_Sample":
-        x = D.sample(circuit, n, seed=seed)
-        return cls(x, sample_truth(circuit, wires, x),
+    def draw(cls, outline: Outline, schedule: Schedule, wires: list[list[str]], n: int,
+             seed: int) -> "_Sample":
+        x = D.sample(outline, n, seed=seed)
+        return cls(x, sample_truth(None, wires, x, outline.stored(wires), schedule=schedule),
                    [slice(i, i + BATCH) for i in range(0, len(x), BATCH)])
 
     def activity(self, level: int) -> np.ndarray:
@@ -418,11 +430,12 @@ class _Search:
     tries keep their certificates only, and `lower` builds the chosen width's layer again.
     """
 
-    def __init__(self, circuit: Circuit, options: PlanOptions, embed, input_readoff: Affine,
-                 levels: tuple[list[list[str]], list[LevelSpec]]):
-        self.circuit, self.options, self.embed = circuit, options, embed
+    def __init__(self, outline: Outline, schedule: Schedule, options: PlanOptions, embed,
+                 input_readoff: Affine, levels: tuple[list[list[str]], list[LevelSpec]]):
+        self.outline, self.schedule, self.options, self.embed = outline, schedule, options, embed
         self.wires, self.specs = levels
-        self.sample = _Sample.draw(circuit, self.wires, options.samples, options.seed + 1)
+        self.sample = _Sample.draw(outline, schedule, self.wires, options.samples,
+                                   options.seed + 1)
         self.n = len(self.sample.x)
         self.chosen: dict[int, tuple[str, int]] = {}
         self._layers: dict[tuple, GateLayer] = {}
@@ -438,6 +451,13 @@ class _Search:
         self.prefix = [sp.csr_array(_dense(self.sample.x[b].astype(np.float32) @ embed))
                        for b in self.sample.batches]
         self.prefix_readoff = input_readoff
+
+    @classmethod
+    def of(cls, circuit: Circuit, options: PlanOptions, embed, input_readoff: Affine,
+           levels: tuple[list[list[str]], list[LevelSpec]]) -> "_Search":
+        """The search of `circuit`, which it reads no more (its outline and schedule)."""
+        return cls(Outline.of(circuit), Schedule.of(circuit), options, embed, input_readoff,
+                   levels)
 
     # ---- the layers (memoized: the same proposal is never built twice) ------------------------
     def build(self, spec: LevelSpec) -> GateLayer:
@@ -474,7 +494,7 @@ class _Search:
         c = uand_hosts(width, self._counted(spec))
         # calibrated on the declared distribution when the layer reads the inputs and they
         # are exactly k on (sparse(k)), else on the wires' measured activities
-        on = _exactly_on(self.circuit) if level == 0 and self.options.input_dim is None \
+        on = _exactly_on(self.outline) if level == 0 and self.options.input_dim is None \
             else None
         layer = build_uand(spec.monomials, spec.n_wires, width, c=c,
                            seed=self.options.seed + spec.level,
@@ -565,7 +585,7 @@ class _Search:
                     "a fixed --width N (only the whole network is then checked), "
                     if level > 1 and not options.width else "")
             raise CircuitError(_diagnostic(
-                self.circuit, f"cannot lower level {level} in superposition: {why}; use {hint}"
+                self.outline, f"cannot lower level {level} in superposition: {why}; use {hint}"
                 "--mode auto (exact where superposition does not pay) or exact"))
         return row | {"construction": "exact", "tried": tried, "why": why}
 
@@ -589,7 +609,7 @@ class _Search:
                 self.chosen[spec.level] = ("clamped", width)
                 self._forget(spec.level, ("clamped", width))
             try:
-                lowered = lower(self.circuit, input_readoff, self.build, self.correct,
+                lowered = lower(self.outline, input_readoff, self.build, self.correct,
                                 levels=(self.wires, self.specs))
             except ValueError as error:
                 tried.append({"width": width, "error": str(error)})
@@ -611,7 +631,7 @@ class _Search:
         if specs and best is None:
             on = self.sample.on_counts(0)
             raise CircuitError(_diagnostic(
-                self.circuit, f"cannot lower in superposition: no clamped width in "
+                self.outline, f"cannot lower in superposition: no clamped width in "
                 f"{start}..{limit} (the widest level's exact lowering: {widest}) gave zero bit "
                 f"errors and margins >= {target:.3f} on every level of {self.n} validation "
                 f"samples (the inputs have {on.mean():.1f} on on average, max {on.max()}); "
@@ -723,16 +743,14 @@ class _Search:
         if len(self.specs) != 1 or self.options.input_dim is not None or \
                 self.options.correct_width:
             return None
-        on, spec = _on_counts(self.circuit), self.specs[0]
+        on, spec = _on_counts(self.outline), self.specs[0]
         if on is None or max(on) > 3 or not spec.monomials or _gate_of(spec) is None or \
                 any(len(t) != 2 for t in spec.monomials) or \
-                len(self.wires[0]) != len(self.circuit.inputs):
+                len(self.wires[0]) != len(self.outline.inputs):
             return None
-        top, nodes = set(self.wires[-1]), self.circuit.graph.nodes
-        for out in self.circuit.outputs:
-            driver = self.circuit.driver(out)
-            if driver not in top or nodes[driver].get(K.COMPLEMENTED):
-                return None
+        top, complemented = set(self.wires[-1]), self.outline.complemented
+        if any(d not in top or d in complemented for d in self.outline.drivers):
+            return None
         return on
 
     def _certified(self, key: tuple, threshold: float | None = None) -> dict:
@@ -803,7 +821,7 @@ class _Search:
         """Output bit errors with the levels above `level` exact (their current choice)."""
         for spec in self.specs[level:]:
             h, readoff = self._level(spec, h, readoff)
-        out = readout(self.circuit, self.wires, readoff)
+        out = readout(self.outline, self.wires, readoff)
         outputs, errors_at_half = LevelStats(), 0
         expected = self.sample.truth.expected
         for b, hb in zip(self.sample.batches, h):
@@ -934,9 +952,8 @@ class _Search:
         (`circuitc.evaluate.readout_gather`): the check then makes one product for both."""
         if not lowered.readoffs:
             return None
-        nodes, top = self.circuit.graph._node, lowered.wires[-1]
-        source = output_columns(self.circuit.outputs, nodes, top,
-                                [bool(nodes[w].get(K.COMPLEMENTED)) for w in top])
+        source = output_columns(self.outline.drivers, lowered.wires[-1],
+                                lowered.complemented[-1])
         return readout_gather(lowered.readout, lowered.readoffs[-1], source)
 
 

@@ -35,7 +35,7 @@ from circuitc import keys as K
 from circuitc.graph import Circuit, gc_paused
 from circuitc.lowering.construction import LevelSpec
 from circuitc.lowering.exact import build_exact_gates
-from circuitc.lowering.lower import Lowered, level_wires, polynomials, readout
+from circuitc.lowering.lower import Lowered, Outline, level_wires, polynomials, readout
 from circuitc.network import Affine, Block, zero_vector
 
 
@@ -104,10 +104,11 @@ def _lower_residual(circuit: Circuit) -> tuple[sp.csr_array, Lowered]:
         readoffs.append(_select(stream, wires[level]))
     # The outputs' drivers are read where they were written (any level: without buffers a
     # driver need not reach the last one).
-    drivers = list(dict.fromkeys(d for d in map(circuit.driver, circuit.outputs)
-                                 if circuit.op(d) not in K.CONST_OPS))
-    lowered = Lowered(blocks, readoffs, readout(circuit, [drivers], _select(stream, drivers)),
-                      wires, infos, list(range(len(wires))))
+    outline = Outline.of(circuit)
+    drivers = list(dict.fromkeys(d for d, op in zip(outline.drivers, outline.driver_ops)
+                                 if op not in K.CONST_OPS))
+    lowered = Lowered(blocks, readoffs, readout(outline, [drivers], _select(stream, drivers)),
+                      wires, infos, list(range(len(wires))), outline.stored(wires))
     return embed, lowered
 
 
