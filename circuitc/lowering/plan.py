@@ -101,8 +101,8 @@ from circuitc.lowering.residual import alias_of, lower_residual
 from circuitc.lowering.uand import UAndLayer, build_uand
 from circuitc.network import Affine, affines
 from circuitc.onbits import Truth, sample_truth
-from circuitc.simulate import Schedule
 from circuitc.progress import progress
+from circuitc.simulate import Schedule
 
 MODES = ("exact", "superposed", "auto")
 CONSTRUCTIONS = ("uand", "clamped", "auto")  # auto: see `construction_for`
@@ -221,8 +221,9 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions, pack: bool = False) -
     # coincidences, U-AND's are judged by their extrapolated tails), or as many when the risk
     # is counted exactly (nothing is extrapolated: the check confirms the network as built).
     certified = search.certified()
-    holdout = _Sample.draw(outline, search.schedule, search.wires, options.samples if certified else
-                           holdout_size(options.samples), options.seed + 2)
+    holdout = _Sample.draw(outline, search.schedule, search.wires,
+                           options.samples if certified else holdout_size(options.samples),
+                           options.seed + 2)
     for attempt in range(WIDEN_STEPS + 1):
         plan.lowered = lower(outline, input_readoff, search.build, search.correct, levels=levels)
         plan.threshold = search.threshold(plan.lowered)
