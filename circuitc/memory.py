@@ -10,8 +10,11 @@ The model (constants from `/usr/bin/time -v` peaks of the U-AND stages at m = 20
 docs/uand.md; checked against measured peaks at small sizes by tests/test_memory.py; an
 estimate, meant to be within a factor of two, not a bound):
 - the interpreter with numpy, scipy and networkx: BASE;
-- a circuit graph: NODE_BYTES per node and EDGE_BYTES per edge; a compile holds about
-  GRAPH_COPIES of them at its peak (a pass reads one graph while it builds the next);
+- a circuit graph: NODE_BYTES per node and EDGE_BYTES per edge; the passes hold about
+  GRAPH_COPIES of them at their peak (a pass reads one graph while it builds the next); an exact
+  compile keeps the graph while it lowers, a superposed one packs it (`Circuit.pack`) and keeps
+  PLAN_NODE_BYTES a node (the packed JSON, the simulation schedule, the outputs' outline): its
+  peak is that of the passes or of the plan, whichever is larger (`Estimate.stage`);
 - a superposed network: a monomial is read off c hosts (`plan.uand_hosts`: 64, or width / 9
   at the widest width the search builds when the risk is counted); every read-off nonzero costs
   NONZERO_BYTES (CSR and the CSC copy of streamed products, the construction's transients, the
@@ -53,6 +56,7 @@ from circuitc.graph import Circuit
 
 BASE = 140 << 20
 NODE_BYTES, EDGE_BYTES, GRAPH_COPIES = 1000, 330, 2.5
+PLAN_NODE_BYTES = 150
 NONZERO_BYTES, COUNTED_NONZERO_BYTES = 40, 24
 CLAMPED_BYTES_PER_GATE, CLAMPED_WIDTH = 24_000, 430
 # the widest layer the width search of a counted U-AND builds: it doubles from 16 ReLUs until a
@@ -70,10 +74,12 @@ META_READ_LIMIT = 256 << 20  # a meta larger than this is not read for the estim
 class Estimate:
     total: int
     parts: dict[str, int] = field(default_factory=dict)
+    stage: str | None = None  # the stage at the peak, when the parts are that stage's
 
     def describe(self) -> str:
         parts = ", ".join(f"{k} {size(v)}" for k, v in self.parts.items() if v >= 1 << 20)
-        return f"about {size(self.total)} ({parts})"
+        at = f" at {self.stage}" if self.stage else ""
+        return f"about {size(self.total)}{at} ({parts})"
 
 
 def size(n: float) -> str:
@@ -131,30 +137,34 @@ def estimate_compile(circuit: Circuit, mode: str = "exact", construction: str = 
     """The peak memory of compiling `circuit` (parsed, before the passes) with these options."""
     gates = len(circuit.gates())
     widest = max((len(level) for level in circuit.levels()), default=0)
-    parts = _passes_parts(circuit, samples) | {
-        "blocks": _block_bytes(min(BATCH, samples), widest)}
-    if mode == "exact":
-        parts["network"] = 3 * gates * NONZERO_BYTES
-        parts["activations"] = ACTIVATION_COPIES * min(BATCH, samples) * widest * 4
-    else:
-        from circuitc.lowering.plan import MAX_WIDTH_FACTOR, UAND_HOSTS, counted, uand_hosts
+    passes = _passes_parts(circuit, samples)
+    blocks = _block_bytes(min(BATCH, samples), widest)
+    if mode == "exact":  # the graph is kept while the network is built
+        parts = passes | {"blocks": blocks, "network": 3 * gates * NONZERO_BYTES,
+                          "activations": ACTIVATION_COPIES * min(BATCH, samples) * widest * 4}
+        return Estimate(sum(parts.values()), parts)
+    from circuitc.lowering.plan import MAX_WIDTH_FACTOR, UAND_HOSTS, counted, uand_hosts
 
-        # The width is searched. U-AND keeps it far below the level's (docs/uand.md); clamped
-        # levels take about CLAMPED_WIDTH sqrt(wires) ReLUs (19 a gate at 500 wires a level,
-        # 2 at 32,000: docs/deep.md, bench/memory.py), up to the search's limit. A U-AND whose
-        # risk is counted gets width / 9 hosts a pair (plan.uand_hosts), at the widest width
-        # its search builds: COUNTED_WIDTH (docs/uand.md, session 5).
-        certified = construction == "uand" and counted(circuit)
-        width = min(widest, COUNTED_WIDTH if certified else 4096) if construction == "uand" \
-            else min(MAX_WIDTH_FACTOR * widest, int(CLAMPED_WIDTH * math.sqrt(widest)))
-        if construction == "uand":
-            hosts = uand_hosts(width, True) if certified else UAND_HOSTS
-            parts["network"] = hosts * gates * (COUNTED_NONZERO_BYTES if certified
-                                                else NONZERO_BYTES)
-        else:
-            parts["network"] = CLAMPED_BYTES_PER_GATE * gates
-        parts["activations"] = ACTIVATION_COPIES * min(BATCH, samples) * 4 * width
-    return Estimate(sum(parts.values()), parts)
+    # The width is searched. U-AND keeps it far below the level's (docs/uand.md); clamped
+    # levels take about CLAMPED_WIDTH sqrt(wires) ReLUs (19 a gate at 500 wires a level,
+    # 2 at 32,000: docs/deep.md, bench/memory.py), up to the search's limit. A U-AND whose
+    # risk is counted gets width / 9 hosts a pair (plan.uand_hosts), at the widest width
+    # its search builds: COUNTED_WIDTH (docs/uand.md, session 5).
+    certified = construction == "uand" and counted(circuit)
+    width = min(widest, COUNTED_WIDTH if certified else 4096) if construction == "uand" \
+        else min(MAX_WIDTH_FACTOR * widest, int(CLAMPED_WIDTH * math.sqrt(widest)))
+    if construction == "uand":
+        hosts = uand_hosts(width, True) if certified else UAND_HOSTS
+        network = hosts * gates * (COUNTED_NONZERO_BYTES if certified else NONZERO_BYTES)
+    else:
+        network = CLAMPED_BYTES_PER_GATE * gates
+    # the plan holds the circuit packed (`Circuit.pack`): the passes' graphs are gone by then
+    plan = {"base": BASE, "packed circuit": PLAN_NODE_BYTES * circuit.graph.number_of_nodes(),
+            "samples": passes["samples"], "blocks": blocks, "network": network,
+            "activations": ACTIVATION_COPIES * min(BATCH, samples) * 4 * width}
+    stages = {"the passes": passes, "the plan": plan}
+    stage = max(stages, key=lambda name: sum(stages[name].values()))
+    return Estimate(sum(stages[stage].values()), stages[stage], stage)
 
 
 def estimate_eval(path: str | os.PathLike, samples: int = 10_000) -> Estimate:
