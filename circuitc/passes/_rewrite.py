@@ -57,6 +57,27 @@ def writable(circuit: Circuit) -> Circuit:
     return circuit.copy()
 
 
+def consumable(circuit: Circuit) -> bool:
+    """Whether a rebuilding pass may take `circuit` apart while it builds its result: when it
+    was handed over (the mark is used up, as by `writable`). Such a pass reads the argument
+    once, in topological order, and nothing reads it afterwards (`run_passes` drops it), so
+    freeing its edges (`drop_edges`) and the nodes already read keeps one graph, not two, at
+    the pass's peak: the freed dicts are what the new graph's nodes reuse."""
+    if getattr(circuit, "_handed_over", False):
+        circuit._handed_over = False
+        return True
+    return False
+
+
+def drop_edges(circuit: Circuit) -> None:
+    """Free the edges of a consumed circuit (`consumable`), about half of its graph: its node
+    attributes (op, operands) still say everything a pass reads. The circuit is no longer a
+    well-formed graph after this; only its nodes, ports and graph attributes may be read."""
+    drop_views(circuit)
+    circuit.graph._succ.clear()  # (the graph's _adj is the same dict)
+    circuit.graph._pred.clear()
+
+
 def shell(circuit: Circuit) -> Circuit:
     """A new circuit with `circuit`'s graph attributes and input nodes, and nothing else."""
     new = Circuit(circuit.name)
@@ -86,13 +107,18 @@ def add_node(circuit: Circuit, node: str, op: str, operands: Sequence[str], **at
 
 
 def rebuild(old: Circuit, new: Circuit,
-            gate: Callable[[str, str, list[str], dict[str, Any]], str]) -> None:
+            gate: Callable[[str, str, list[str], dict[str, Any]], str],
+            consume: bool = False) -> None:
     """Rebuild `old` into `new` (from `shell`) in topological order: constants map to `new`'s,
     each gate becomes whatever node `gate(id, op, mapped operands, {LOC})` returns, and the
-    output nodes follow their mapped drivers."""
+    output nodes follow their mapped drivers. consume: `old` is the caller's to take apart
+    (`consumable`): its edges are freed once its order is known (its nodes stay readable)."""
     rep: dict[str, str] = {b: b for b in old.inputs}
     nodes = old.graph._node
-    for node in old.topological_order():
+    order = old.topological_order()
+    if consume:
+        drop_edges(old)
+    for node in order:
         data = nodes[node]
         op = data[K.OP]
         if op in _CONST_OPS:

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from circuitc import keys as K
 from circuitc.errors import CircuitError
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import add_node, rebuild, shell, unique_name, writable
+from circuitc.passes._rewrite import (add_node, consumable, rebuild, shell, unique_name,
+                                      writable)
 
 _GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
 _INNER_OPS = _GATE_OPS | _CONST_OPS  # the nodes rebuild adds itself, in topological order
@@ -55,7 +56,7 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
         new = writable(circuit)
         degree_after, depth_after = degree, depth
     else:
-        new = rewriter.run()
+        new = rewriter.run(consumable(circuit))
         degree_after, depth_after = _max_degree(rewriter, new), new.depth
     report = {
         "k": k,
@@ -108,12 +109,12 @@ class _Rewriter:
         self.rewritten = 0
         self.level: dict[str, int] = {}  # levels of the new circuit's gates (inputs: 0)
 
-    def run(self) -> Circuit:
+    def run(self, consume: bool = False) -> Circuit:
         def gate(node: str, op: str, xs: list[str], attrs: dict) -> str:
             self.attrs = attrs
             return self.gate(node, op, xs)
 
-        rebuild(self.old, self.new, gate)
+        rebuild(self.old, self.new, gate, consume)
         return self.new
 
     def add(self, name: str, op: str, operands: Sequence[str]) -> str:

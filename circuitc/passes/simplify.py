@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from circuitc import keys as K
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import add_node, prune_dead, rebuild, shell, unique_name
+from circuitc.passes._rewrite import (add_node, consumable, prune_dead, rebuild, shell,
+                                      unique_name)
 
 # op -> (base op, negated); the negated ops are their base op followed by NOT.
 _FAMILY = {K.OP_AND: (K.OP_AND, False), K.OP_NAND: (K.OP_AND, True),
@@ -43,8 +44,11 @@ def simplify(circuit: Circuit) -> tuple[Circuit, dict]:
     counts: Counter[str] = Counter()
     current = circuit
     rounds = 0
+    owned = consumable(circuit)  # a handed-over circuit, like every round's result, is ours to
+    # take apart while the next round reads it: its edges go first (`_rewrite.consumable`)
     for rounds in range(1, MAX_ROUNDS + 1):
-        new = _Builder(current, counts).run()
+        new = _Builder(current, counts).run(consume=owned)
+        owned = True
         if _same_structure(new, current):
             current = new
             break
@@ -84,8 +88,9 @@ class _Builder:
         self.table: dict[tuple[str, tuple[str, ...]], str] = {}
         self.key_of: dict[str, tuple[str, tuple[str, ...]]] = {}
 
-    def run(self) -> Circuit:
-        rebuild(self.old, self.new, lambda node, op, xs, attrs: self.make(op, xs, node, attrs))
+    def run(self, consume: bool = False) -> Circuit:
+        rebuild(self.old, self.new, lambda node, op, xs, attrs: self.make(op, xs, node, attrs),
+                consume)
         self.counts["dead"] += prune_dead(self.new)
         return self.new
 
