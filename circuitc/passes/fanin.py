@@ -43,6 +43,8 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
     The root of a rewritten gate keeps the gate's id (and its consumers); the gates added get
     ids derived from it ("<gate>.<i>"). k must be at least 2 (CircuitError otherwise).
     Report: k, gates rewritten, gates added, max degree and depth before/after.
+    A handed-over `circuit` is written into when nothing splits, else it loses its edges while
+    it is rebuilt (`_rewrite.consumable`): either way it is not to be used afterwards.
     """
     if not isinstance(k, int) or k < 2:
         raise CircuitError(f"fan-in bound must be an integer of at least 2, got {k!r}")

@@ -63,6 +63,8 @@ def lutmap(circuit: Circuit, k: int = 6, cuts: int = DEFAULT_CUTS) -> tuple[Circ
     Report: k, cuts, depth before (the circuit's levels) and after, luts, neurons (the area:
     the cubes of each LUT's cheapest form, summed over the LUTs), LUT sizes (operands ->
     count), and per mapping round its depth, LUTs and neurons.
+    A handed-over `circuit` (`_rewrite.consumable`) loses its edges once the mapper has read it
+    and its mapped gates as the LUTs are built: it is not to be used afterwards.
     """
     if not isinstance(k, int) or not 2 <= k <= K.LUT_MAX_INPUTS:
         raise CircuitError(f"LUT size must be an integer from 2 to {K.LUT_MAX_INPUTS}, got {k!r}")

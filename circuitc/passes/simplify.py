@@ -38,6 +38,8 @@ def simplify(circuit: Circuit) -> tuple[Circuit, dict]:
     Input and output nodes and their ports are kept, so an output may end up driven by an input or
     a constant. Gates keep their ids where they survive; gates a rule creates get ids derived from
     the gate they replace. Report: gates and depth before/after, rounds, rule counts.
+    A handed-over `circuit` (`_rewrite.consumable`) loses its edges while the first round reads
+    it: it is not to be used afterwards.
     """
     gates_before, depth_before = circuit.gate_count(), circuit.depth  # (not stats(): its
     # gates by kind and level lists cost a fifth of the pass on 500k-gate circuits)
