@@ -5,7 +5,9 @@ folded into their readers; none with fold_inverters off). Each pass returns a
 new circuit (never touching its argument) and a JSON-able report; `run_passes` chains them and
 gathers the reports into one `PassReport`. Within the chain each pass's result is handed over
 to the next (`_rewrite.hand_over`): nothing else holds it, so the passes that only annotate
-write into it instead of copying 1M-node graphs; the caller's circuit is never touched.
+write into it instead of copying 1M-node graphs, and the ones that rebuild (simplify, fanin,
+lutmap) free it while they build (`_rewrite.consumable`): one graph at their peak, not two.
+The caller's circuit is never touched (unless the caller handed it over itself).
 See docs/passes.md for what each pass does and what the report fields mean.
 """
 

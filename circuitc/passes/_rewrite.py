@@ -3,7 +3,7 @@
 Passes rebuild rather than edit in place: `shell` gives a new circuit with the same graph
 attributes, ports and input nodes, the pass adds its gates in a topological order and then the
 output nodes with `add_outputs`. That keeps node insertion order (and so every derived order)
-deterministic and never touches the argument.
+deterministic and never touches the argument (but one handed over to the pass, `consumable`).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def hand_over(circuit: Circuit, handed: bool = True) -> Circuit:
     """Mark `circuit` as handed over to the next pass (or, handed=False, as the caller's again).
     `run_passes` hands over each pass's result, which nothing else holds: the passes that only
     annotate a circuit (monomials, polarity, levelize, fanin when nothing splits) then write
-    into it instead of copying it first, a quarter of their time on a 1M-node graph."""
+    into it instead of copying it first, a quarter of their time on a 1M-node graph, and the
+    ones that rebuild it take it apart as they go (`consumable`)."""
     circuit._handed_over = handed
     return circuit
 
@@ -55,6 +56,27 @@ def writable(circuit: Circuit) -> Circuit:
         circuit._handed_over = False
         return circuit
     return circuit.copy()
+
+
+def consumable(circuit: Circuit) -> bool:
+    """Whether a rebuilding pass may take `circuit` apart while it builds its result: when it
+    was handed over (the mark is used up, as by `writable`). Such a pass reads the argument
+    once, in topological order, and nothing reads it afterwards (`run_passes` drops it), so
+    freeing its edges (`drop_edges`) and the nodes already read keeps one graph, not two, at
+    the pass's peak: the freed dicts are what the new graph's nodes reuse."""
+    if getattr(circuit, "_handed_over", False):
+        circuit._handed_over = False
+        return True
+    return False
+
+
+def drop_edges(circuit: Circuit) -> None:
+    """Free the edges of a consumed circuit (`consumable`), about half of its graph: its node
+    attributes (op, operands) still say everything a pass reads. The circuit is no longer a
+    well-formed graph after this; only its nodes, ports and graph attributes may be read."""
+    drop_views(circuit)
+    circuit.graph._succ.clear()  # (the graph's _adj is the same dict)
+    circuit.graph._pred.clear()
 
 
 def shell(circuit: Circuit) -> Circuit:
@@ -86,13 +108,18 @@ def add_node(circuit: Circuit, node: str, op: str, operands: Sequence[str], **at
 
 
 def rebuild(old: Circuit, new: Circuit,
-            gate: Callable[[str, str, list[str], dict[str, Any]], str]) -> None:
+            gate: Callable[[str, str, list[str], dict[str, Any]], str],
+            consume: bool = False) -> None:
     """Rebuild `old` into `new` (from `shell`) in topological order: constants map to `new`'s,
     each gate becomes whatever node `gate(id, op, mapped operands, {LOC})` returns, and the
-    output nodes follow their mapped drivers."""
+    output nodes follow their mapped drivers. consume: `old` is the caller's to take apart
+    (`consumable`): its edges are freed once its order is known (its nodes stay readable)."""
     rep: dict[str, str] = {b: b for b in old.inputs}
     nodes = old.graph._node
-    for node in old.topological_order():
+    order = old.topological_order()
+    if consume:
+        drop_edges(old)
+    for node in order:
         data = nodes[node]
         op = data[K.OP]
         if op in _CONST_OPS:

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from circuitc import keys as K
 from circuitc.errors import CircuitError
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import add_node, rebuild, shell, unique_name, writable
+from circuitc.passes._rewrite import (add_node, consumable, rebuild, shell, unique_name,
+                                      writable)
 
 _GATE_OPS, _CONST_OPS = frozenset(K.GATE_OPS), frozenset(K.CONST_OPS)
 _INNER_OPS = _GATE_OPS | _CONST_OPS  # the nodes rebuild adds itself, in topological order
@@ -42,6 +43,8 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
     The root of a rewritten gate keeps the gate's id (and its consumers); the gates added get
     ids derived from it ("<gate>.<i>"). k must be at least 2 (CircuitError otherwise).
     Report: k, gates rewritten, gates added, max degree and depth before/after.
+    A handed-over `circuit` is written into when nothing splits, else it loses its edges while
+    it is rebuilt (`_rewrite.consumable`): either way it is not to be used afterwards.
     """
     if not isinstance(k, int) or k < 2:
         raise CircuitError(f"fan-in bound must be an integer of at least 2, got {k!r}")
@@ -55,7 +58,7 @@ def fanin(circuit: Circuit, k: int = 2) -> tuple[Circuit, dict]:
         new = writable(circuit)
         degree_after, depth_after = degree, depth
     else:
-        new = rewriter.run()
+        new = rewriter.run(consumable(circuit))
         degree_after, depth_after = _max_degree(rewriter, new), new.depth
     report = {
         "k": k,
@@ -108,12 +111,12 @@ class _Rewriter:
         self.rewritten = 0
         self.level: dict[str, int] = {}  # levels of the new circuit's gates (inputs: 0)
 
-    def run(self) -> Circuit:
+    def run(self, consume: bool = False) -> Circuit:
         def gate(node: str, op: str, xs: list[str], attrs: dict) -> str:
             self.attrs = attrs
             return self.gate(node, op, xs)
 
-        rebuild(self.old, self.new, gate)
+        rebuild(self.old, self.new, gate, consume)
         return self.new
 
     def add(self, name: str, op: str, operands: Sequence[str]) -> str:

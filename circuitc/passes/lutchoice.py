@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from circuitc.graph import Circuit
+from circuitc.passes._rewrite import consumable
 from circuitc.passes.lutmap import lutmap
 
 OBJECTIVES = ("balanced", "depth", "neurons")
@@ -48,6 +49,8 @@ def choose_lut(circuit: Circuit, objective: str, gate_k: int = 2,
     for an unknown objective."""
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}: one of {', '.join(OBJECTIVES)}")
+    consumable(circuit)  # a hand-over ends here: every candidate maps the circuit, so no lutmap
+    # may take it apart
     gates = len(circuit.gates())
     candidates = [k for k in CANDIDATES if k is None or gates <= max_gates.get(k, 0)]
     best = None

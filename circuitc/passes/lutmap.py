@@ -35,7 +35,7 @@ from circuitc import keys as K
 from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 from circuitc.lowering.terms import neurons as _neurons
-from circuitc.passes._rewrite import add_node, add_outputs, shell
+from circuitc.passes._rewrite import add_node, add_outputs, consumable, drop_edges, shell
 
 Cut = frozenset  # leaf node indices
 _CONST_IDS = frozenset((K.CONST0_ID, K.CONST1_ID))  # the nodes of a circuit's constants
@@ -63,12 +63,18 @@ def lutmap(circuit: Circuit, k: int = 6, cuts: int = DEFAULT_CUTS) -> tuple[Circ
     Report: k, cuts, depth before (the circuit's levels) and after, luts, neurons (the area:
     the cubes of each LUT's cheapest form, summed over the LUTs), LUT sizes (operands ->
     count), and per mapping round its depth, LUTs and neurons.
+    A handed-over `circuit` (`_rewrite.consumable`) loses its edges once the mapper has read it
+    and its mapped gates as the LUTs are built: it is not to be used afterwards.
     """
     if not isinstance(k, int) or not 2 <= k <= K.LUT_MAX_INPUTS:
         raise CircuitError(f"LUT size must be an integer from 2 to {K.LUT_MAX_INPUTS}, got {k!r}")
     if not isinstance(cuts, int) or cuts < 0:
         raise CircuitError(f"priority cuts per node must be an integer >= 0, got {cuts!r}")
+    consume = consumable(circuit)  # handed over: freed as the mapped circuit is built
+    depth_before = circuit.depth
     mapper = _Mapper(circuit, k, cuts)
+    if consume:
+        drop_edges(circuit)  # the mapper has read them
     if cuts == 0:
         rounds = [mapper.gate_round()]
     else:
@@ -77,9 +83,10 @@ def lutmap(circuit: Circuit, k: int = 6, cuts: int = DEFAULT_CUTS) -> tuple[Circ
             rounds.append(mapper.area_round(exact=False))
         for _ in range(EXACT_AREA_ROUNDS):
             rounds.append(mapper.area_round(exact=True))
-    new, sizes, neurons = mapper.build()
+    mapper.forget_cuts()
+    new, sizes, neurons = mapper.build(consume)
     report = {
-        "k": k, "cuts": cuts, "depth_before": circuit.depth, "depth_after": new.depth,
+        "k": k, "cuts": cuts, "depth_before": depth_before, "depth_after": new.depth,
         "luts": sum(sizes.values()), "neurons": neurons,
         "lut_sizes": {str(n): sizes[n] for n in sorted(sizes)}, "rounds": rounds,
     }
@@ -344,10 +351,20 @@ class _Mapper:
         return area
 
     # ---- the mapped circuit ----------------------------------------------------------
-    def build(self) -> tuple[Circuit, Counter[int], int]:
-        """The mapped circuit, the LUT sizes and the neurons of its LUTs."""
+    def forget_cuts(self) -> None:
+        """Free what only the mapping rounds use (a list or dict per node: a gigabyte on
+        U-AND at m = 2000) before `build` adds a graph; `literal` keeps the output drivers."""
+        self.cuts = self.est = self.arr = self.flow = self.req = self.fanins = None
+        self._area = {}
+        drivers = (self.circuit.driver(o) for o in self.circuit.outputs)
+        self.literal = {d: self.literal[d] for d in drivers}
+
+    def build(self, consume: bool = False) -> tuple[Circuit, Counter[int], int]:
+        """The mapped circuit, the LUT sizes and the neurons of its LUTs. consume: the
+        circuit's nodes are the mapper's to free once read (`_rewrite.consumable`)."""
         old = self.circuit
         new = shell(old)
+        old_nodes = old.graph._node
         rep: dict[int, str] = {}  # mapper node -> the node of `new` computing its named node
         sizes: Counter[int] = Counter()
         neurons = 0
@@ -378,6 +395,8 @@ class _Mapper:
                 rep[i] = new.const(self.op[i] == K.OP_CONST1)
             elif self.refs[i]:
                 rep[i] = emit(name, i, False)
+            if consume and self.gate[i]:  # read for the last time (an output driver that
+                del old_nodes[name]  # reads the other polarity is a NOT or a twin, not this)
         complements: dict[int, str] = {}
 
         def driver(d: str) -> str:

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from circuitc import keys as K
 from circuitc.graph import Circuit
-from circuitc.passes._rewrite import add_node, prune_dead, rebuild, shell, unique_name
+from circuitc.passes._rewrite import (add_node, consumable, prune_dead, rebuild, shell,
+                                      unique_name)
 
 # op -> (base op, negated); the negated ops are their base op followed by NOT.
 _FAMILY = {K.OP_AND: (K.OP_AND, False), K.OP_NAND: (K.OP_AND, True),
@@ -37,14 +38,19 @@ def simplify(circuit: Circuit) -> tuple[Circuit, dict]:
     Input and output nodes and their ports are kept, so an output may end up driven by an input or
     a constant. Gates keep their ids where they survive; gates a rule creates get ids derived from
     the gate they replace. Report: gates and depth before/after, rounds, rule counts.
+    A handed-over `circuit` (`_rewrite.consumable`) loses its edges while the first round reads
+    it: it is not to be used afterwards.
     """
     gates_before, depth_before = circuit.gate_count(), circuit.depth  # (not stats(): its
     # gates by kind and level lists cost a fifth of the pass on 500k-gate circuits)
     counts: Counter[str] = Counter()
     current = circuit
     rounds = 0
+    owned = consumable(circuit)  # a handed-over circuit, like every round's result, is ours to
+    # take apart while the next round reads it: its edges go first (`_rewrite.consumable`)
     for rounds in range(1, MAX_ROUNDS + 1):
-        new = _Builder(current, counts).run()
+        new = _Builder(current, counts).run(consume=owned)
+        owned = True
         if _same_structure(new, current):
             current = new
             break
@@ -84,8 +90,9 @@ class _Builder:
         self.table: dict[tuple[str, tuple[str, ...]], str] = {}
         self.key_of: dict[str, tuple[str, tuple[str, ...]]] = {}
 
-    def run(self) -> Circuit:
-        rebuild(self.old, self.new, lambda node, op, xs, attrs: self.make(op, xs, node, attrs))
+    def run(self, consume: bool = False) -> Circuit:
+        rebuild(self.old, self.new, lambda node, op, xs, attrs: self.make(op, xs, node, attrs),
+                consume)
         self.counts["dead"] += prune_dead(self.new)
         return self.new
 
