@@ -409,7 +409,9 @@ def _matrix(arrays: dict[str, np.ndarray], name: str, problem: Problems) -> Matr
         problem(f"'{name}.data' holds NaN or infinite values")
         return None
     build = sp.csc_array if csc else sp.csr_array
-    m = build((data.astype(np.float32), indices, pointer), shape=(rows, cols))
+    if max(rows, cols, len(data)) < 2**31:  # the file's pointer is int64: as it is, scipy
+        pointer = pointer.astype(np.int32)  # would widen the indices to match (2x their bytes)
+    m = build((data.astype(np.float32, copy=False), indices, pointer), shape=(rows, cols))
     # A residual block's mlp_in and a level's read-off are [D, few]: held as CSC their index
     # costs the columns, not D per level (versions 1-3 store them CSR; one matrix converts).
     if _tall(rows, cols):
