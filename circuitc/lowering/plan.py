@@ -253,12 +253,11 @@ def plan_and_lower(circuit: Circuit, options: PlanOptions, pack: bool = False) -
 
 
 def _drop_copies(lowered: Lowered) -> None:
-    """Let the checks' cached copies of the weights go (the CSC copy of a read-off streamed in
-    column blocks is as large as the read-off: 256 MB for the U-AND of m = 1000): the caller
+    """Let the checks' cached copies of the weights go (a dense copy, a transpose): the caller
     writes the network next, and whoever runs it makes them again."""
     for affine in [*lowered.layers, *lowered.readoffs, lowered.readout]:
         for part in affines(affine):
-            part._W_csc = part._W_dense = part._T = None
+            part._W_dense = part._T = None
 
 
 def construction_for(name: str, depth: int) -> str:
