@@ -10,6 +10,7 @@ import scipy.sparse as sp
 import circuitc
 from circuitc.errors import CircuitError
 from circuitc.netfile import FORMAT_VERSION, load, to_arrays
+from circuitc.network import affines
 from circuitc.simulate import all_inputs, simulate
 from conftest import EXAMPLES, random_circuit
 
@@ -415,3 +416,25 @@ def test_not_a_zip(tmp_path):
         pass
     with pytest.raises(CircuitError, match="missing key 'meta'"):
         load(tmp_path / "empty.npz")
+
+
+def test_a_loaded_sparse_matrix_keeps_the_files_int32_indices(tmp_path):
+    """The file's pointers are int64; built as they are, scipy widened a matrix's indices to
+    int64 to match (twice the bytes of the largest member: eval's peak on a U-AND)."""
+    c = random_circuit(11, n_inputs=12, n_gates=200, n_outputs=8)
+    net = circuitc.compile(c)
+    path = tmp_path / "net.npz"
+    net.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        stored = [k.removesuffix(".indices") for k in z.files if k.endswith(".indices")]
+        assert stored and all(z[f"{k}.indices"].dtype == np.int32 for k in stored)
+    back = load(path, graph=False)
+    matrices = [back.embed, back.readout.W] + [a.W for layer in back.layers
+                                               for a in affines(layer)] + \
+        [r.W for r in back.readoffs]
+    loaded = [m for m in matrices if sp.issparse(m)]
+    assert loaded
+    for m in loaded:
+        assert m.indices.dtype == np.int32 and m.indptr.dtype == np.int32
+    x = all_inputs(12)[::7]
+    assert np.array_equal(back(x), net(x))
