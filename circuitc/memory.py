@@ -11,7 +11,8 @@ docs/uand.md; checked against measured peaks at small sizes by tests/test_memory
 estimate, meant to be within a factor of two, not a bound):
 - the interpreter with numpy, scipy and networkx: BASE;
 - a circuit graph: NODE_BYTES per node and EDGE_BYTES per edge; the passes hold about
-  GRAPH_COPIES of them at their peak (a pass reads one graph while it builds the next); an exact
+  GRAPH_COPIES of them at their peak (a pass builds the next graph while it takes the one it
+  was handed apart: U-AND m = 1000 and 2000 peak at 2.04 and ~6.1 GB, docs/uand.md); an exact
   compile keeps the graph while it lowers, a superposed one packs it (`Circuit.pack`) and keeps
   PLAN_NODE_BYTES a node (the packed JSON, the simulation schedule, the outputs' outline): its
   peak is that of the passes or of the plan, whichever is larger (`Estimate.stage`);
@@ -55,7 +56,7 @@ from circuitc.errors import CircuitError, Diagnostic
 from circuitc.graph import Circuit
 
 BASE = 140 << 20
-NODE_BYTES, EDGE_BYTES, GRAPH_COPIES = 1000, 330, 2.5
+NODE_BYTES, EDGE_BYTES, GRAPH_COPIES = 1000, 330, 1.5
 PLAN_NODE_BYTES = 150
 NONZERO_BYTES, COUNTED_NONZERO_BYTES = 40, 24
 CLAMPED_BYTES_PER_GATE, CLAMPED_WIDTH = 24_000, 430

@@ -108,7 +108,8 @@ def test_a_counted_uand_is_estimated_with_the_hosts_the_planner_gives_it(tmp_pat
         UAND_HOSTS * 4950 * memory.NONZERO_BYTES
 
 
-def test_a_superposed_compile_peaks_at_the_passes_or_at_the_plan_not_at_both(tmp_path):
+def test_a_superposed_compile_peaks_at_the_passes_or_at_the_plan_not_at_both(tmp_path,
+                                                                             monkeypatch):
     """The plan holds the circuit packed (`Circuit.pack`): its estimate has no graph in it, and
     the compile's is that of the larger stage, named; an exact compile keeps the graph."""
     (tmp_path / "u.circ").write_text(uand_circ(100))
@@ -120,10 +121,9 @@ def test_a_superposed_compile_peaks_at_the_passes_or_at_the_plan_not_at_both(tmp
         memory.PLAN_NODE_BYTES * circuit.graph.number_of_nodes()
     assert superposed.total == sum(superposed.parts.values()) > passes.total
     assert "at the plan (" in superposed.describe()
-    (tmp_path / "w.circ").write_text(uand_circ(400))
-    wide = memory.estimate_compile(parse_file(tmp_path / "w.circ"), "superposed", "uand")
-    assert wide.stage == "the passes" and wide.parts == memory.estimate_passes(
-        parse_file(tmp_path / "w.circ")).parts
+    monkeypatch.setattr(memory, "GRAPH_COPIES", 100)  # passes holding many graphs: their peak
+    heavy = memory.estimate_compile(circuit, "superposed", "uand")
+    assert heavy.stage == "the passes" and heavy.parts == memory.estimate_passes(circuit).parts
     exact = memory.estimate_compile(circuit, "exact")
     assert exact.stage is None and "graphs" in exact.parts
 
