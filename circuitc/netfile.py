@@ -120,9 +120,10 @@ def _put_matrix(arrays: dict[str, np.ndarray], name: str, matrix: Matrix) -> Non
         return
     compressed, pointer = (csr, "indptr") if by_row <= by_column else (sp.csc_array(csr), "colptr")
     compressed.sort_indices()
-    arrays[f"{name}.data"] = compressed.data.astype(np.float32)
-    arrays[f"{name}.indices"] = compressed.indices.astype(index_type)
-    arrays[f"{name}.{pointer}"] = compressed.indptr.astype(np.int64)
+    # no copies where the dtype is already the file's: a U-AND read-off at m = 2000 is 1.7 GB
+    arrays[f"{name}.data"] = compressed.data.astype(np.float32, copy=False)
+    arrays[f"{name}.indices"] = compressed.indices.astype(index_type, copy=False)
+    arrays[f"{name}.{pointer}"] = compressed.indptr.astype(np.int64, copy=False)
     arrays[f"{name}.shape"] = np.array([rows, cols], dtype=np.int64)
 
 
