@@ -18,15 +18,17 @@ estimate, meant to be within a factor of two, not a bound):
   peak is that of the passes or of the plan, whichever is larger (`Estimate.stage`);
 - a superposed network: a monomial is read off c hosts (`plan.uand_hosts`: 64, or width / 9
   at the widest width the search builds when the risk is counted); every read-off nonzero costs
-  NONZERO_BYTES (CSR and the CSC copy of streamed products, the construction's transients, the
-  width being tried and the last that passed); COUNTED_NONZERO_BYTES when the risk is counted
-  (its tries keep no read-off: the chosen one, its CSC copy and the build's transients; the
-  whole estimate is then 1.8-1.9x the measured peak at m = 1000 and 2000, docs/uand.md);
+  NONZERO_BYTES (CSR, the construction's transients, the width being tried and the last that
+  passed); COUNTED_NONZERO_BYTES when the risk is counted (its tries keep no read-off: the
+  chosen one and the build's transients, its CSR made from its CSC form). Both were fitted when
+  streamed products still kept a CSC copy of a read-off (`network.column_block` has none since
+  session 9): an upper side the measured peaks have not been refitted to;
 - an exact network: one neuron per monomial, and a forward batch holds ACTIVATION_COPIES dense
   [batch x width] float32 activations;
 - a clamped network: CLAMPED_BYTES_PER_GATE (its composed layers and read-offs hold ~1200
   nonzeros a gate whatever the width, docs/deep.md session 5, at ~20 bytes each at the peak:
-  CSR, the CSC copy of streamed column blocks, the tried width's and the last passing one's);
+  CSR, the column blocks' transients, the tried width's and the last passing one's; fitted
+  with the CSC copy streamed products kept before session 9);
 - samples: SAMPLE_BYTES per input bit and sample (the bool inputs of the search sample and of
   the fresh check's 1.5 x larger one), plus DRAW_COPIES blocks of `distribution.DRAW_BYTES`
   while they are drawn (the keys, their partition, a comparison); then the simulation chunks; products
@@ -182,7 +184,9 @@ def estimate_eval(path: str | os.PathLike, samples: int = 10_000) -> Estimate:
     widest = max(widths, default=0)
     batch = _batch(widest, samples)
     parts = {"base": BASE, "circuit graph": JSON_TO_GRAPH * circuit,
-             "network": arrays + readoffs,  # streamed products keep a CSC copy of read-offs
+             # read-offs twice: fitted when streamed products kept a CSC copy of them (gone
+             # since session 9, `network.column_block`: now 2.1x eval's peak at m = 2000)
+             "network": arrays + readoffs,
              # eval streams one layer at a time (a residual block updates the stream in place)
              # in batches of at most STREAM_BYTES of the widest activations, and simulates the
              # exact values of one batch at a time
