@@ -64,6 +64,8 @@ from functools import cached_property
 import numpy as np
 from scipy import sparse
 
+from circuitc.network import column_counts
+
 _BLOCK = 1 << 22  # host entries checked at a time
 _ROWS = 1 << 16  # pairs per block of an `errors` evaluation
 _GRID = 17  # thresholds per round of `best_threshold`
@@ -174,10 +176,11 @@ def pair_risk(W, b: np.ndarray, A, a0: np.ndarray, pairs: np.ndarray, n_wires: i
     W, A = sparse.csr_array(W), sparse.csr_array(A)
     M, d = len(pairs), W.shape[1]
     if not (np.all(W.data == 1) and np.all(np.asarray(b) == -1) and A.shape == (d, M)) or \
-            np.any(pairs[:, 0] == pairs[:, 1]) or np.any(A.data <= 0):
+            np.any(pairs[:, 0] == pairs[:, 1]) or \
+            any(np.any(A.data[lo:lo + _BLOCK] <= 0) for lo in range(0, A.nnz, _BLOCK)):
         return None
     B = W.toarray().astype(bool)  # [n_wires, d]: the connections (1 MB at m = d = 1000)
-    c = np.bincount(A.indices, minlength=M).astype(np.int64)
+    c = column_counts(A)
     w = np.zeros(M, dtype=np.float64)
     for lo in range(0, d, max(1, _BLOCK // max(1, A.nnz // d))):  # host rows, a block at a time
         hi = min(d, lo + max(1, _BLOCK // max(1, A.nnz // d)))
@@ -186,8 +189,9 @@ def pair_risk(W, b: np.ndarray, A, a0: np.ndarray, pairs: np.ndarray, n_wires: i
         w[T] = A.data[span]
         if not (B[pairs[T, 0], n].all() and B[pairs[T, 1], n].all()):
             return None  # a host does not read both wires of its pair
-    if np.any(c == 0) or np.any(A.data != w[A.indices]):
-        return None  # one weight per pair, on at least one host
+    if np.any(c == 0) or any(np.any(A.data[lo:lo + _BLOCK] != w[A.indices[lo:lo + _BLOCK]])
+                             for lo in range(0, A.nnz, _BLOCK)):
+        return None  # one weight per pair, on at least one host (checked a block at a time)
     # g_T(k) = |S_i n S_j n S_k| for T = (i, j): per first wire i, the rows j of
     # X X^T with X = B[:, S_i] (m^3 p d / 2 multiply-adds for all pairs)
     hist = np.zeros((M, 1), dtype=np.uint16)

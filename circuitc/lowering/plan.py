@@ -330,14 +330,16 @@ def _exactly_on(outline: Outline) -> int | None:
 def _gates(layer, spec: LevelSpec) -> GateLayer:
     """`via_monomials`, without the product R = A P when every gate is one monomial with
     coefficient 1 (U-AND: P permutes the columns): R is A with its column indices renamed and
-    sorted, no sparse product (nnz(A) = hosts x monomials is the largest array there is)."""
+    sorted in place, no sparse product and no copy (nnz(A) = hosts x monomials is the largest
+    array there is). Takes the layer's A over: the layer must not be used after."""
     gate_of = _gate_of(spec)
     if gate_of is None:
         return via_monomials(layer, spec)
-    A = sp.csr_array(layer.A)
-    index = A.indices.dtype
-    R = sp.csr_array((A.data.copy(), gate_of.astype(index)[A.indices], A.indptr.copy()),
-                     shape=A.shape)  # copies: sorting permutes them in place
+    A = sp.csr_array(layer.A, copy=False)
+    renamed = gate_of.astype(A.indices.dtype)
+    for lo in range(0, A.nnz, BATCH * 1024):  # in blocks: a gather converts indices to int64
+        A.indices[lo:lo + BATCH * 1024] = renamed[A.indices[lo:lo + BATCH * 1024]]
+    R = sp.csr_array((A.data, A.indices, A.indptr), shape=A.shape)
     R.has_sorted_indices = False
     R.sort_indices()
     r = np.empty(len(gate_of), dtype=np.float32)

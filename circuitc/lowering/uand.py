@@ -93,6 +93,8 @@ from typing import Sequence
 import numpy as np
 from scipy import sparse, stats
 
+from circuitc.network import column_counts
+
 MODES = ("universal", "targeted", "auto")
 DEFAULT_C = 32  # hosts per monomial; p = (c/d_k)^(1/k) in universal mode
 _CHUNK = 20_000  # monomials per sparse product when finding universal hosts (bounds memory)
@@ -160,7 +162,8 @@ def build_uand(
         raise ValueError(f"d = {d} is too small: every degree group {groups} needs a neuron")
     c_eff = DEFAULT_C if c is None else c
 
-    rows_w, cols_w, rows_a, cols_a = [], [], [], []
+    M = len(mons)
+    rows_w, cols_w, patterns = [], [], []
     bias = np.zeros(d, dtype=np.float32)
     k_n = np.zeros(d, dtype=np.int64)  # the degree of the group each neuron belongs to
     modes, offset = set(), 0
@@ -173,25 +176,23 @@ def build_uand(
         if kind == "universal":
             pk = p if p is not None else min(1.0, (c_eff / dk) ** (1.0 / k))
             floor = int(np.ceil(pk**k * dk / 2)) if min_hosts is None else min_hosts
-            wire_n, neur_n, mon_t, host_n = _universal(
+            wire_n, neur_n, pattern = _universal(
                 group, gwires, dk, pk, min(floor, dk), fixed_degree, rng
             )
         else:
-            wire_n, neur_n, mon_t, host_n = _targeted(group, dk, min(c_eff, dk), rng)
+            wire_n, neur_n, pattern = _targeted(group, dk, min(c_eff, dk), rng)
         rows_w.append(wire_n)
         cols_w.append(neur_n + offset)
-        rows_a.append((host_n + offset).astype(np.int64 if d >= 2**31 else np.int32))
-        cols_a.append(idx.astype(np.int64 if len(mons) >= 2**31 else np.int32)[mon_t])
-        del mon_t, host_n
+        patterns.append((pattern, None if len(idx) == M else idx))
         k_n[offset : offset + dk] = k
         bias[offset : offset + dk] = -(k - 1) - (bias_shift if k > 1 else 0.0)
         offset += dk
 
-    M = len(mons)
     W = _binary(np.concatenate(rows_w), np.concatenate(cols_w), (n_wires, d))
-    index = np.int32 if max(d, len(mons)) < 2**31 else np.int64  # halves the largest arrays
-    ra, ca = _joined(rows_a, index), _joined(cols_a, index)
-    hosts = np.bincount(ca, minlength=M)
+    indptr, indices = _stacked(patterns)  # A's pattern: the hosts of each neuron, in order
+    A = sparse.csr_array((np.empty(len(indices), np.float32), indices, indptr), shape=(d, M))
+    del indptr, indices
+    hosts = column_counts(A)
     if np.any(hosts == 0):
         bad = np.flatnonzero(hosts == 0)
         raise ValueError(
@@ -199,16 +200,8 @@ def build_uand(
         )
     scale = np.where(degrees > 1, 1.0 / (1.0 - bias_shift), 1.0)
     weight = (scale / np.maximum(hosts, 1)).astype(np.float32)  # per monomial, gathered per host
-    # ra and ca are the largest arrays of the build; A holds the same information
-    if np.all(ca[1:] >= ca[:-1]):  # hosts listed monomial by monomial (one degree group): that
-        # is A's CSC form, converted without the COO copy (2 x nnz fewer at the build's peak)
-        del ca
-        indptr = np.concatenate([[0], np.cumsum(hosts)]).astype(index)
-        A = sparse.csc_array((np.repeat(weight, hosts), ra, indptr), shape=(d, M)).tocsr()
-        del ra, indptr
-    else:
-        A = sparse.csr_array((weight[ca], (ra, ca)), shape=(d, M), dtype=np.float32)
-        del ra, ca
+    for lo in range(0, A.nnz, _ENTRIES):  # in chunks: a gather converts indices to int64
+        A.data[lo : lo + _ENTRIES] = weight[A.indices[lo : lo + _ENTRIES]]
     A.sum_duplicates()
     A.sort_indices()
     err, a0 = _predict(W, A, hosts, degrees, k_n, padded, n_wires, bias_shift, activity, s)
@@ -249,17 +242,20 @@ def _universal(group, gwires, dk, pk, min_hosts, fixed_degree, rng):
 
     Repair: a monomial left with fewer than min_hosts hosts (the Poisson tail of c_T) is the
     weakest read-off of the layer (one interfering wire on one of its few hosts moves it by 1/c_T),
-    so its wires are also connected to the least-read neurons until it has min_hosts."""
+    so its wires are also connected to the least-read neurons until it has min_hosts.
+    Returns the connections (wire, neuron) and the host pattern (`_hosts`)."""
     col, neur_n = _connections(len(gwires), dk, pk, fixed_degree, rng)
     k = group.shape[1]
     local = np.searchsorted(gwires, group)
-    mon_t, host_n = _hosts(local, col, neur_n, len(gwires), dk)
-    need = np.clip(min_hosts - np.bincount(mon_t, minlength=len(group)), 0, dk)
+    per_monomial, per_neuron = _host_counts(local, col, neur_n, len(gwires), dk)
+    need = np.clip(min_hosts - per_monomial, 0, dk)
     if need.any():
         reads = np.bincount(neur_n, minlength=dk).astype(np.float64)
-        held = set(zip(mon_t[need[mon_t] > 0].tolist(), host_n[need[mon_t] > 0].tolist()))
+        needy = np.flatnonzero(need)
+        indptr, indices = _hosts(local[needy], col, neur_n, len(gwires), dk)
+        held = set(zip(needy[indices].tolist(), np.repeat(np.arange(dk), np.diff(indptr)).tolist()))
         add_col, add_n = [], []
-        for t in np.flatnonzero(need):  # few monomials: a plain loop is clear and cheap
+        for t in needy:  # few monomials: a plain loop is clear and cheap
             order = np.lexsort((rng.random(dk), reads))
             fresh = [n for n in order[: int(need[t]) + min_hosts] if (t, n) not in held]
             for n in fresh[: int(need[t])]:
@@ -270,8 +266,8 @@ def _universal(group, gwires, dk, pk, min_hosts, fixed_degree, rng):
         neur_n = np.concatenate([neur_n, np.array(add_n, dtype=neur_n.dtype)])
         uniq = np.unique(neur_n * len(gwires) + col)
         neur_n, col = np.divmod(uniq, len(gwires))
-        mon_t, host_n = _hosts(local, col, neur_n, len(gwires), dk)
-    return gwires[col], neur_n, mon_t, host_n
+        per_neuron = None  # the repair added hosts: counted again
+    return gwires[col], neur_n, _hosts(local, col, neur_n, len(gwires), dk, per_neuron)
 
 
 def _connections(n_local, dk, pk, fixed_degree, rng):
@@ -288,27 +284,25 @@ def _connections(n_local, dk, pk, fixed_degree, rng):
     return col, neur_n
 
 
-def _hosts(local, col, neur_n, n_local, dk):
-    """(monomial, neuron) pairs where the neuron reads every wire of the monomial, sorted by
-    monomial: the AND of its wires' rows of the dense 0/1 connection matrix when that is small
-    (all pairs of m = 1000: 1 MB, a few seconds), else sparse products per chunk."""
+def _host_chunks(local, col, neur_n, n_local, dk):
+    """(start, t, n) per chunk of monomials: the pairs (monomial start + t, neuron n) where the
+    neuron reads every wire of the monomial, ordered by n then t. The AND of the wires' rows of
+    the dense 0/1 connection matrix when that is small (all pairs of m = 1000: 1 MB, a few
+    seconds), else sparse products."""
     k = local.shape[1]
     if n_local * dk <= _DENSE_HOSTS:
         B = np.zeros((n_local, dk), dtype=bool)
         B[col, neur_n] = True
-        mon_t, host_n = [], []
         step = max(1, _CHUNK * 64 // max(dk, 1))
         for start in range(0, len(local), step):
             part = local[start : start + step]
             both = B[part[:, 0]].copy()
             for j in range(1, k):
                 both &= B[part[:, j]]
-            t, n = np.nonzero(both)
-            mon_t.append((t + start).astype(np.int32))  # int32: these are nnz(A) long
-            host_n.append(n.astype(np.int32))
-        return np.concatenate(mon_t), np.concatenate(host_n)
+            n, t = np.nonzero(both.T.copy())  # transposed: by neuron, monomials in order
+            yield start, t, n
+        return
     B = _binary(col, neur_n, (n_local, dk)).tocsr()  # [group wires, dk]
-    mon_t, host_n = [], []
     for start in range(0, len(local), _CHUNK):
         part = local[start : start + _CHUNK]
         rows = np.repeat(np.arange(len(part)), k)
@@ -317,9 +311,61 @@ def _hosts(local, col, neur_n, n_local, dk):
         )
         hits = (ind @ B).tocoo()  # [part, dk]: how many of T's wires neuron n reads
         full = hits.data == k
-        mon_t.append(hits.row[full].astype(np.int64) + start)
-        host_n.append(hits.col[full].astype(np.int64))
-    return np.concatenate(mon_t), np.concatenate(host_n)
+        t, n = hits.row[full], hits.col[full]
+        order = np.lexsort((t, n))
+        yield start, t[order], n[order]
+
+
+def _host_counts(local, col, neur_n, n_local, dk) -> tuple[np.ndarray, np.ndarray]:
+    """The number of hosts of each monomial and of monomials each neuron hosts (`_host_chunks`)."""
+    per_monomial = np.zeros(len(local), dtype=np.int64)
+    per_neuron = np.zeros(dk, dtype=np.int64)
+    for start, t, n in _host_chunks(local, col, neur_n, n_local, dk):
+        per_monomial[start : start + (t.max() + 1 if len(t) else 0)] += np.bincount(t)
+        per_neuron += np.bincount(n, minlength=dk)
+    return per_monomial, per_neuron
+
+
+def _hosts(local, col, neur_n, n_local, dk, per_neuron=None):
+    """The host pattern (indptr, indices): row n lists, in increasing order, the monomials neuron
+    n hosts (`_host_chunks`), i.e. the pattern of A's CSR form, written in place (no list of host
+    pairs, no sort of all of them: memory is that of the pattern). per_neuron: the neurons' host
+    counts when already known (`_host_counts`)."""
+    if per_neuron is None:
+        per_neuron = _host_counts(local, col, neur_n, n_local, dk)[1]
+    return _by_neuron(_host_chunks(local, col, neur_n, n_local, dk), per_neuron, len(local))
+
+
+def _by_neuron(chunks, per_neuron, M):
+    """(indptr, indices) of the pairs (t, n) of `chunks` ((start, t, n), each ordered by n then t,
+    chunks in increasing t) grouped by neuron: a counting sort, chunk by chunk."""
+    indptr = np.concatenate([[0], np.cumsum(per_neuron)])
+    index = np.int32 if max(M, indptr[-1]) < 2**31 else np.int64
+    indptr = indptr.astype(index)
+    indices = np.empty(int(indptr[-1]), dtype=index)
+    free = indptr[:-1].astype(np.int64)  # the next free slot of each neuron's row
+    for start, t, n in chunks:
+        count = np.bincount(n, minlength=len(per_neuron))
+        first = np.cumsum(count) - count  # where each neuron's run starts in this chunk
+        indices[free[n] + np.arange(len(n)) - first[n]] = t + start
+        free += count
+    return indptr, indices
+
+
+def _stacked(patterns) -> tuple[np.ndarray, np.ndarray]:
+    """One pattern of the degree groups' (`pattern`, `idx`: the group's monomials among all, None
+    when it has them all), stacked in neuron order (the groups' neurons are consecutive)."""
+    if len(patterns) == 1 and patterns[0][1] is None:
+        return patterns[0][0]
+    ptrs, inds, total = [np.zeros(1, dtype=np.int64)], [], 0
+    for (indptr, indices), idx in patterns:
+        ptrs.append(indptr[1:].astype(np.int64) + total)
+        inds.append(idx[indices] if idx is not None else indices)
+        total += len(indices)
+    patterns.clear()
+    indptr, indices = np.concatenate(ptrs), np.concatenate(inds)
+    index = np.int32 if max(indptr[-1], indices.max(initial=0)) < 2**31 else np.int64
+    return indptr.astype(index), indices.astype(index)
 
 
 def _targeted(group, dk, c, rng):
@@ -330,12 +376,13 @@ def _targeted(group, dk, c, rng):
     slot = np.arange(c * Mk)
     mon_t = np.concatenate([rng.permutation(Mk) for _ in range(c)])
     host_n = neuron_order[slot % dk]
-    pairs = np.unique(mon_t * dk + host_n)  # a monomial landing twice on a neuron counts once
-    mon_t, host_n = np.divmod(pairs, dk)
+    pairs = np.unique(host_n * Mk + mon_t)  # a monomial landing twice on a neuron counts once
+    host_n, mon_t = np.divmod(pairs, Mk)
     k = group.shape[1]
     wire_n = group[mon_t].ravel()
     neur_n = np.repeat(host_n, k)
-    return wire_n, neur_n, mon_t, host_n
+    pattern = _by_neuron([(0, mon_t, host_n)], np.bincount(host_n, minlength=dk), Mk)
+    return wire_n, neur_n, pattern
 
 
 def _auto(Mk, mk, k, dk, c, p):
@@ -361,15 +408,13 @@ def _predict(W, A, hosts, degrees, k_n, padded, n_wires, theta, activity, s):
     scale = np.where(degrees > 1, 1.0 / (1.0 - theta), 1.0)
     exact = activity is None
     if exact:  # the host error depends only on the neuron (its degree k, its r): per neuron
-        At = A.T  # float32 A times float64 f: scipy upcasts the data only
         kk, rr = np.meshgrid(np.arange(kmax + 1), np.arange(n_wires + 1), indexing="ij")
         for j in range(kmax + 1):
             tbl = _host_error(j, kk.ravel(), rr.ravel(), theta, n_wires, s, None, None)
             f = tbl.reshape(kk.shape)[k_n, np.clip(reads - k_n, 0, n_wires)]
             has = degrees >= j
-            err[has, j] = (At @ f)[has] / scale[has]
+            err[has, j] = _host_sums(A, f)[has] / scale[has]
     else:  # per host entry, a chunk of entries at a time (memory: a chunk, not nnz(A))
-        coo = A.tocoo()
         alpha = np.clip(np.broadcast_to(np.asarray(activity, float), (n_wires,)), 0.0, 1 - 1e-12)
         Wc = W.tocsc()
         log1m_n = np.asarray(Wc.T @ np.log1p(-alpha)).ravel()
@@ -378,9 +423,10 @@ def _predict(W, A, hosts, degrees, k_n, padded, n_wires, theta, activity, s):
         power_n = [np.asarray(Wc.T @ odds**t).ravel() for t in range(1, kmax + 1)]
         own = np.where(padded >= 0, alpha[np.maximum(padded, 0)], 0.0)  # [M, kmax], 0-padded
         sums = np.zeros((kmax + 1, M))
-        for start in range(0, coo.nnz, _ENTRIES):
-            ra = coo.row[start:start + _ENTRIES].astype(np.int64)
-            ca = coo.col[start:start + _ENTRIES].astype(np.int64)
+        for start in range(0, A.nnz, _ENTRIES):  # host entries in A's order, without a COO copy
+            entries = np.arange(start, min(A.nnz, start + _ENTRIES))
+            ra = np.searchsorted(A.indptr, entries, side="right") - 1
+            ca = A.indices[entries].astype(np.int64)
             k_e = degrees[ca]
             r = reads[ra] - k_e  # other wires each host reads
             mon_alpha = own[ca]  # each host entry's own-wire activities
@@ -409,6 +455,20 @@ def _predict(W, A, hosts, degrees, k_n, padded, n_wires, theta, activity, s):
             prob = prob * (1 - a) + np.concatenate([np.zeros((M, 1)), prob[:, :-1]], 1) * a
     a0 = -np.nansum(prob * err, axis=1)
     return err, a0
+
+
+def _host_sums(A: sparse.csr_array, f: np.ndarray) -> np.ndarray:
+    """A^T f for float64 f, as scipy computes it (each float32 weight times f[n] in float64,
+    added neuron by neuron) but a block of neurons at a time: scipy would copy all of A's data
+    to float64 first (1.7 GB for the U-AND of m = 2000)."""
+    y = np.zeros(A.shape[1])
+    rows = max(1, _ENTRIES // max(1, A.nnz // max(A.shape[0], 1)))
+    for lo in range(0, A.shape[0], rows):
+        hi = min(A.shape[0], lo + rows)
+        span = slice(A.indptr[lo], A.indptr[hi])
+        weighted = A.data[span] * np.repeat(f[lo:hi], np.diff(A.indptr[lo : hi + 1]))
+        np.add.at(y, A.indices[span], weighted)  # in order, unbuffered: scipy's sums exactly
+    return y
 
 
 def _host_error(j, k, r, theta, n_wires, s, indep, power):
@@ -458,14 +518,6 @@ def _split(counts: np.ndarray, d: int) -> np.ndarray:
     order = np.argsort(-(share - widths), kind="stable")
     widths[order[:rest]] += 1
     return widths
-
-
-def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
-    """The arrays of `parts` as one of `dtype`, the list emptied (so they go at once): no copy
-    for a single part of that dtype (one degree group), where these are the build's largest."""
-    joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    parts.clear()
-    return joined.astype(dtype, copy=False)
 
 
 def _binary(rows, cols, shape) -> sparse.csr_array:
