@@ -66,3 +66,12 @@ def test_columns_of_a_csr_by_blocks_equal_the_whole_product_and_keep_no_copy(
     assert a.W is W and W.format == "csr"
     # nothing as large as W is cached beside it (a CSC copy doubled eval's peak)
     assert not any(sp.issparse(v) for k, v in vars(a).items() if k != "W")
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 1 << 22])
+def test_column_counts_are_the_bincount_of_the_indices(chunk):
+    rng = np.random.default_rng(chunk)
+    W = _random_csr(rng, 30, 70, 0.2)
+    np.testing.assert_array_equal(network.column_counts(W, chunk),
+                                  np.bincount(W.indices, minlength=70))
+    assert network.column_counts(sp.csr_array((4, 3), dtype=np.float32)).tolist() == [0, 0, 0]

@@ -332,3 +332,29 @@ def test_the_width_search_stops_at_the_floor_when_the_floor_passes():
                                   start=700) == 24
     assert plan._smallest_passing(lambda width, whole: False, 24, 1000, confirm=True,
                                   start=700) is None
+
+
+def test_gates_of_a_permuted_uand_is_the_product_in_place():
+    """plan._gates renames A's columns into gate order in place: the read-off R equals the
+    product A P of `via_monomials`, entry for entry, with sorted rows, and reuses A's arrays."""
+    import itertools
+
+    import scipy.sparse as sp
+
+    from circuitc.lowering.construction import LevelSpec, via_monomials
+    from circuitc.lowering.uand import build_uand
+
+    m = 12
+    mons = list(itertools.combinations(range(m), 2))
+    gate_of = np.random.default_rng(3).permutation(len(mons))
+    P = sp.csr_array((np.ones(len(mons), np.float32), (np.arange(len(mons)), gate_of)),
+                     shape=(len(mons), len(mons)))
+    spec = LevelSpec(1, m, mons, P, np.zeros(len(mons)))
+    expected = via_monomials(build_uand(mons, m, 60, c=6, s=2, seed=1), spec)
+    layer = build_uand(mons, m, 60, c=6, s=2, seed=1)
+    data = layer.A.data
+    got = plan._gates(layer, spec)
+    assert np.shares_memory(got.R.data, data)  # taken over, not copied
+    assert got.R.has_sorted_indices and (got.R != expected.R).nnz == 0
+    np.testing.assert_array_equal(got.R.toarray(), expected.R.toarray())
+    np.testing.assert_array_equal(got.r, expected.r)

@@ -226,3 +226,78 @@ def test_fixed_degree_reads_each_wire_on_exactly_pd_neurons_and_evens_hosts():
     assert np.all(np.diff(fixed.W.indptr) == w)
     assert np.diff(bern.W.indptr).std() > 1
     assert fixed.hosts.std() < bern.hosts.std()
+
+
+def _brute_hosts(layer):
+    """A's pattern from the definition: neuron n hosts T when it reads every wire of T
+    (universal placement, one degree group)."""
+    B = layer.W.toarray() > 0  # [wires, d]
+    return np.array([[all(B[i, n] for i in mono) for mono in layer.monomials]
+                     for n in range(B.shape[1])])
+
+
+@pytest.mark.parametrize("dense", [True, False])
+@pytest.mark.parametrize("k", [2, 3])
+def test_read_off_pattern_is_every_neuron_reading_the_monomial(monkeypatch, dense, k):
+    """The read-off built by the counting sort (dense AND of rows, or sparse products for large
+    groups) is A[n, T] = 1 / c_T exactly where neuron n reads all of T; rows sorted, canonical;
+    both paths give the same layer."""
+    import circuitc.lowering.uand as uand
+
+    if not dense:
+        monkeypatch.setattr(uand, "_DENSE_HOSTS", 0)
+        monkeypatch.setattr(uand, "_CHUNK", 7)  # many chunks: rows filled across chunks
+    m, d = 14, 90
+    mons = list(itertools.combinations(range(m), k))
+    layer = build_uand(mons, m, d, c=6, s=3, seed=5, mode="universal")
+    hosted = _brute_hosts(layer)
+    A = layer.A.toarray()
+    np.testing.assert_array_equal(A > 0, hosted)
+    np.testing.assert_array_equal(layer.hosts, hosted.sum(0))
+    np.testing.assert_allclose(A[hosted], np.broadcast_to(1 / layer.hosts, A.shape)[hosted],
+                               rtol=1e-6)
+    assert layer.A.has_canonical_format
+    assert all(np.all(np.diff(layer.A.indices[a:b]) > 0)
+               for a, b in zip(layer.A.indptr[:-1], layer.A.indptr[1:]))
+    if not dense:
+        monkeypatch.undo()
+        other = build_uand(mons, m, d, c=6, s=3, seed=5, mode="universal")
+        assert (other.A != layer.A).nnz == 0 and (other.W != layer.W).nnz == 0
+
+
+def test_read_off_of_mixed_degrees_stacks_the_groups_in_neuron_order():
+    """Two degree groups (pairs universal, triples targeted): each monomial's column holds its
+    hosts inside its own group's block of neurons, and the counts match."""
+    m = 20
+    pairs = list(itertools.combinations(range(m), 2))
+    triples = list(itertools.combinations(range(m), 3))[::200]
+    mons = [t for pair in itertools.zip_longest(pairs, triples) for t in pair if t is not None]
+    layer = build_uand(mons, m, 400, c=8, s=3, seed=2, mode="auto")
+    assert layer.mode == "targeted+universal"
+    A = layer.A.toarray()
+    block = {k: w for k, w in layer.stats["widths"].items()}
+    start = {2: 0, 3: block[2]}
+    for t, mono in enumerate(mons):
+        rows = np.flatnonzero(A[:, t])
+        k = len(mono)
+        assert len(rows) == layer.hosts[t] > 0
+        assert start[k] <= rows.min() and rows.max() < start[k] + block[k]
+        assert np.all(layer.W.toarray()[np.ix_(list(mono), rows)] > 0)  # hosts read all of T
+    assert layer.A.has_canonical_format
+
+
+def test_host_sums_equal_scipys_product_bit_for_bit():
+    """_host_sums(A, f) is A^T f as scipy computes it, to the last bit, in blocks of neurons."""
+    import circuitc.lowering.uand as uand
+
+    rng = np.random.default_rng(0)
+    A = sparse.random_array((300, 500), density=0.2, format="csr", dtype=np.float32, rng=rng)
+    f = rng.standard_normal(300)
+    for entries in (1, 17, 1 << 21):
+        uand_entries = uand._ENTRIES
+        try:
+            uand._ENTRIES = entries
+            got = uand._host_sums(A, f)
+        finally:
+            uand._ENTRIES = uand_entries
+        assert np.array_equal(got, A.T @ f)
