@@ -55,22 +55,25 @@ _CSC_PARTS = ("data", "indices", "colptr", "shape")
 _SPARSE_VECTOR_PARTS = ("nonzero", "values", "size")
 SPARSE_VECTOR_MIN = 1024  # shorter vectors stay dense (easy to read by eye)
 LAYER_KINDS = ("compute", "correct")
+TEXT_PIECE = 16 << 20  # characters of the circuit's JSON encoded at a time by the writer
 TALL = 8  # a sparse matrix with this many times more rows than columns is held as CSC
 
 
 # ---- writing ------------------------------------------------------------------------------------
 def to_arrays(net: Network) -> dict[str, np.ndarray]:
     """Every key of the file, in file order."""
-    return dict(iter_arrays(net))
+    return {key: _utf8(value) if isinstance(value, str) else value
+            for key, value in iter_arrays(net)}
 
 
-def iter_arrays(net: Network) -> Iterator[tuple[str, np.ndarray]]:
+def iter_arrays(net: Network) -> Iterator[tuple[str, np.ndarray | str]]:
     """Every key of the file and its array, in file order, one matrix at a time (so a writer
     holds one matrix's CSR form, not the whole file's: a [D, d] matrix per level held as CSC
-    in memory has a D + 1 row pointer in the file)."""
+    in memory has a D + 1 row pointer in the file). The circuit comes as its JSON text, stored
+    as its UTF-8 bytes (`_utf8`; `save` encodes it a piece at a time)."""
     # the layouts below are this version's, whatever version the network was read from
     yield "meta", np.array(dumps_meta({**net.meta, "format_version": FORMAT_VERSION}))
-    yield "circuit", np.frombuffer(net.circuit_json.encode("utf-8"), dtype=np.uint8)
+    yield "circuit", net.circuit_json
     arrays: dict[str, np.ndarray] = {}
     _put_matrix(arrays, "embed.W", net.embed)
     yield from _drain(arrays)
@@ -97,6 +100,24 @@ def iter_arrays(net: Network) -> Iterator[tuple[str, np.ndarray]]:
         _put_matrix(arrays, f"levels.{level}.readoff.W", readoff.W)
         _put_vector(arrays, f"levels.{level}.readoff.b", readoff.b)
         yield from _drain(arrays)
+
+
+def _utf8(text: str) -> np.ndarray:
+    """The uint8 array the file stores for a text (the circuit's JSON)."""
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
+def _write_text(member, text: str) -> None:
+    """Write `_utf8(text)` as a .npy member, the same bytes as np.lib.format.write_array, but
+    ASCII text (JSON as json.dumps writes it) encoded a piece at a time: the circuit of the
+    U-AND of m = 2000 is 0.9 GB of text, and encoding it whole doubled it at the write."""
+    if not text.isascii():
+        np.lib.format.write_array(member, _utf8(text), allow_pickle=False)
+        return
+    np.lib.format.write_array_header_1_0(
+        member, {"descr": "|u1", "fortran_order": False, "shape": (len(text),)})
+    for lo in range(0, len(text), TEXT_PIECE):
+        member.write(text[lo:lo + TEXT_PIECE].encode("ascii"))
 
 
 def _drain(arrays: dict[str, np.ndarray]) -> Iterator[tuple[str, np.ndarray]]:
@@ -152,9 +173,15 @@ def save(net: Network, path: str | os.PathLike, show_progress: bool = False) -> 
                 info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
-                with archive.open(info, "w", force_zip64=array.nbytes > 1 << 30) as member:
-                    np.lib.format.write_array(member, np.asarray(array, order="C"),
-                                              allow_pickle=False)
+                # a text's UTF-8 bytes: its length if ASCII, at most 4 bytes a character else
+                big = (array.nbytes if not isinstance(array, str) else
+                       len(array) * (1 if array.isascii() else 4)) > 1 << 30
+                with archive.open(info, "w", force_zip64=big) as member:
+                    if isinstance(array, str):
+                        _write_text(member, array)
+                    else:
+                        np.lib.format.write_array(member, np.asarray(array, order="C"),
+                                                  allow_pickle=False)
                 if key.startswith("layers.") and key.endswith(".b") and \
                         not key.endswith("mlp_in.b"):  # a layer's (or block's) last member
                     bar.update()

@@ -438,3 +438,35 @@ def test_a_loaded_sparse_matrix_keeps_the_files_int32_indices(tmp_path):
         assert m.indices.dtype == np.int32 and m.indptr.dtype == np.int32
     x = all_inputs(12)[::7]
     assert np.array_equal(back(x), net(x))
+
+
+@pytest.mark.parametrize("text", ['{"nodes": [], "name": "plain ascii"}',
+                                  '{"nodes": [], "name": "caf\u00e9 \u2192 \u6f22"}'])
+@pytest.mark.parametrize("piece", [1, 7, 16 << 20])
+def test_the_circuit_text_is_written_piecewise_as_write_array_writes_its_bytes(
+        monkeypatch, text, piece):
+    """netfile._write_text: the .npy member of a text's UTF-8 bytes, identical to
+    np.lib.format.write_array of that array whatever the piece size (non-ASCII text whole)."""
+    import io
+
+    from circuitc import netfile
+
+    monkeypatch.setattr(netfile, "TEXT_PIECE", piece)
+    expected, got = io.BytesIO(), io.BytesIO()
+    np.lib.format.write_array(expected, netfile._utf8(text), allow_pickle=False)
+    netfile._write_text(got, text)
+    assert got.getvalue() == expected.getvalue()
+    got.seek(0)
+    assert np.lib.format.read_array(got).tobytes().decode("utf-8") == text
+
+
+def test_a_non_ascii_circuit_round_trips_through_the_file(net, tmp_path):
+    import copy
+
+    other = copy.copy(net)
+    data = json.loads(net.circuit_json)
+    data["graph"]["name"] = "caf\u00e9"
+    other.circuit_json = json.dumps(data, ensure_ascii=False)
+    other.save(tmp_path / "u.npz")
+    back = load(tmp_path / "u.npz")
+    assert back.circuit_json == other.circuit_json and back.circuit.name == "caf\u00e9"
