@@ -33,10 +33,11 @@ estimate, meant to be within a factor of two, not a bound):
   the fresh check's 1.5 x larger one), plus DRAW_COPIES blocks of `distribution.DRAW_BYTES`
   while they are drawn (the keys, their partition, a comparison); then the simulation chunks; products
   stream in column blocks of `circuitc.network.BLOCK_BYTES` (BLOCK_COPIES of them alive at once);
-- eval: the exact values of every level's wires on every sample, kept as on-entries
-  (TRUTH_ENTRY_BYTES each: a bool and an int64 index, twice while the chunks are stacked), as
-  many as the sparsity pass measured (the mean wires on per level, in the file's meta); one
-  layer's activations of a batch at a time.
+- eval: the circuit's JSON text and its nodes (JSON_TO_NODES a byte of JSON), the network's
+  arrays once (column blocks of a read-off are made without a copy of it), the exact values of
+  every level's wires on a batch, kept as on-entries (TRUTH_ENTRY_BYTES each: a bool and an
+  int64 index, twice while the chunks are stacked), as many as the sparsity pass measured (the
+  mean wires on per level, in the file's meta); one layer's activations of a batch at a time.
 bench/memory.py measures these estimates against peaks at small and mid sizes
 (docs/robustness.md).
 """
@@ -68,7 +69,10 @@ COUNTED_WIDTH = 1024
 ACTIVATION_COPIES, BATCH = 3, 2048
 BLOCK_COPIES, SIM_BYTES = 4, 128 << 20
 SAMPLE_BYTES, DRAW_COPIES = 3, 3
-JSON_TO_GRAPH = 8  # a loaded circuit graph per byte of its JSON (the parse's dicts included)
+# eval's circuit per byte of its JSON: the text and the nodes read from it without a graph
+# (`circuitc.nodes.read_nodes`); fitted on eval's peaks of the U-AND at m = 700, 1000, 2000
+# (1.08, 1.70, 5.40 GB: 3.1 to 3.2 bytes a JSON byte, docs/uand.md session 10)
+JSON_TO_NODES = 3.2
 TRUTH_ENTRY_BYTES = 18
 META_READ_LIMIT = 256 << 20  # a meta larger than this is not read for the estimate
 
@@ -178,15 +182,12 @@ def estimate_eval(path: str | os.PathLike, samples: int = 10_000) -> Estimate:
         wires_on = _wires_on(archive, sizes.get("meta", 0))
     circuit = sizes.get("circuit", 0)
     arrays = sum(sizes.values()) - circuit
-    readoffs = sum(v for k, v in sizes.items() if k.startswith("levels.") and ".readoff.W" in k)
     widths = [v // 4 for k, v in sizes.items() if k.endswith(".b") and k.startswith("layers.")]
     columns = max([v // 4 for k, v in sizes.items() if k.endswith(".b")], default=0)
     widest = max(widths, default=0)
     batch = _batch(widest, samples)
-    parts = {"base": BASE, "circuit graph": JSON_TO_GRAPH * circuit,
-             # read-offs twice: fitted when streamed products kept a CSC copy of them (gone
-             # since session 9, `network.column_block`: now 2.1x eval's peak at m = 2000)
-             "network": arrays + readoffs,
+    parts = {"base": BASE, "circuit": int(JSON_TO_NODES * circuit),
+             "network": arrays,
              # eval streams one layer at a time (a residual block updates the stream in place)
              # in batches of at most STREAM_BYTES of the widest activations, and simulates the
              # exact values of one batch at a time
