@@ -14,15 +14,18 @@ estimate, meant to be within a factor of two, not a bound):
   GRAPH_COPIES of them at their peak (a pass builds the next graph while it takes the one it
   was handed apart: U-AND m = 1000 and 2000 peak at 2.04 and ~6.1 GB, docs/uand.md); an exact
   compile keeps the graph while it lowers, a superposed one packs it (`Circuit.pack`) and keeps
-  PLAN_NODE_BYTES a node (the packed JSON, the simulation schedule, the outputs' outline): its
-  peak is that of the passes or of the plan, whichever is larger (`Estimate.stage`);
+  PLAN_NODE_BYTES a node (the packed JSON, the simulation schedule, the level specs, the
+  outputs' outline, and the freed graph's heap the process keeps: RSS after the pack, 1.1 and
+  0.95 KB a node at U-AND m = 1000 and 2000): its peak is that of the passes or of the plan,
+  whichever is larger (`Estimate.stage`);
 - a superposed network: a monomial is read off c hosts (`plan.uand_hosts`: 64, or width / 9
   at the widest width the search builds when the risk is counted); every read-off nonzero costs
   NONZERO_BYTES (CSR, the construction's transients, the width being tried and the last that
-  passed); COUNTED_NONZERO_BYTES when the risk is counted (its tries keep no read-off: the
-  chosen one and the build's transients, its CSR made from its CSC form). Both were fitted when
-  streamed products still kept a CSC copy of a read-off (`network.column_block` has none since
-  session 9): an upper side the measured peaks have not been refitted to;
+  passed; fitted when streamed products still kept a CSC copy of a read-off, an upper side not
+  refitted since); COUNTED_NONZERO_BYTES when the risk is counted (its tries keep no read-off:
+  the layer being tried, 8 bytes an entry built in place, and `pair_risk`'s tables; fitted with
+  PLAN_NODE_BYTES on the plan's peaks at m = 1000 and 2000, 1.61 and 7.39 GB, estimated 2.44
+  and 7.37: docs/uand.md session 10);
 - an exact network: one neuron per monomial, and a forward batch holds ACTIVATION_COPIES dense
   [batch x width] float32 activations;
 - a clamped network: CLAMPED_BYTES_PER_GATE (its composed layers and read-offs hold ~1200
@@ -60,8 +63,8 @@ from circuitc.graph import Circuit
 
 BASE = 140 << 20
 NODE_BYTES, EDGE_BYTES, GRAPH_COPIES = 1000, 330, 1.5
-PLAN_NODE_BYTES = 150
-NONZERO_BYTES, COUNTED_NONZERO_BYTES = 40, 24
+PLAN_NODE_BYTES = 950
+NONZERO_BYTES, COUNTED_NONZERO_BYTES = 40, 12
 CLAMPED_BYTES_PER_GATE, CLAMPED_WIDTH = 24_000, 430
 # the widest layer the width search of a counted U-AND builds: it doubles from 16 ReLUs until a
 # width passes, 1024 at m = 100..1000 (which then chose 790..899: docs/uand.md)
