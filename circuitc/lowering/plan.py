@@ -336,9 +336,9 @@ def _gates(layer, spec: LevelSpec) -> GateLayer:
     if gate_of is None:
         return via_monomials(layer, spec)
     A = sp.csr_array(layer.A, copy=False)
-    renamed = gate_of.astype(A.indices.dtype)
-    for lo in range(0, A.nnz, BATCH * 1024):  # in blocks: a gather converts indices to int64
-        A.indices[lo:lo + BATCH * 1024] = renamed[A.indices[lo:lo + BATCH * 1024]]
+    renamed, block = gate_of.astype(A.indices.dtype), 1 << 22
+    for lo in range(0, A.nnz, block):  # in blocks: a gather converts the indices to int64
+        A.indices[lo:lo + block] = renamed[A.indices[lo:lo + block]]
     R = sp.csr_array((A.data, A.indices, A.indptr), shape=A.shape)
     R.has_sorted_indices = False
     R.sort_indices()

@@ -98,7 +98,7 @@ from circuitc.network import column_counts
 MODES = ("universal", "targeted", "auto")
 DEFAULT_C = 32  # hosts per monomial; p = (c/d_k)^(1/k) in universal mode
 _CHUNK = 20_000  # monomials per sparse product when finding universal hosts (bounds memory)
-_ENTRIES = 1 << 21  # host entries per chunk when calibrating on per-wire activities
+_ENTRIES = 1 << 21  # host entries at a time: calibration, A's data gather, A^T f (bounds memory)
 _DENSE_HOSTS = 1 << 26  # wires x neurons of a group up to which hosts are found densely
 
 
