@@ -79,3 +79,17 @@ def test_level_stats_keep_each_samples_worst_read_offs_across_column_blocks():
 def test_the_fresh_check_draws_more_samples_than_eval():
     assert plan.holdout_size(10_000) > 10_000
     assert plan.holdout_size(1000) == round(plan.HOLDOUT_FACTOR * 1000)
+
+
+def test_the_middle_threshold_halves_the_measured_gap_whatever_the_tails():
+    """acceptance.middle_threshold (clamped read-offs, which move in host steps): the middle of
+    (max false, min true), however skewed the tails that best_threshold would fit; as
+    best_threshold when a side is missing."""
+    rng = np.random.default_rng(0)
+    false = np.concatenate([rng.exponential(0.01, 5000), [0.41]])  # a light tail, one far point
+    true = 1 - rng.exponential(0.1, 5000)
+    true = np.maximum(true, 0.75)
+    assert acc.middle_threshold(false, true) == pytest.approx((0.41 + 0.75) / 2)
+    assert acc.best_threshold(false, true) != pytest.approx((0.41 + 0.75) / 2)
+    nothing = np.full(10, -np.inf)
+    assert acc.middle_threshold(nothing, true) == acc.best_threshold(nothing, true)

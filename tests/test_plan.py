@@ -157,6 +157,9 @@ def test_superposed_clamped_on_a_deep_sparse_circuit_is_checked_on_fresh_inputs(
     validation = net.meta["plan"]["validation"]
     assert validation["ok"] and validation["samples"] == plan.HOLDOUT_FACTOR * 3000 > 3000
     assert validation["margin"] >= plan.CLAMPED_FRESH_STEPS / plan.CLAMPED_HOSTS
+    # the outputs' threshold sits in the middle of the gap, the fresh samples' extremes at
+    # least half of the host steps away on either side
+    assert validation["room"] >= plan.CLAMPED_FRESH_STEPS / plan.CLAMPED_HOSTS / 2
     assert "95% confidence" in validation["confidence"]
     assert circuitc.evaluate(net, samples=3000)["ok"]  # seed 0: neither search nor check sample
 

@@ -109,6 +109,18 @@ def best_threshold(worst_false: np.ndarray, worst_true: np.ndarray) -> float:
     return float(grid[best[len(best) // 2]])  # ties (no spread): the middle of the best
 
 
+def middle_threshold(worst_false: np.ndarray, worst_true: np.ndarray) -> float:
+    """The middle of the measured gap (max f, min t), for read-offs that move in discrete steps
+    (clamped hosts: a spurious host more), where the tail a fit extrapolates says nothing of
+    the next step: the threshold keeps half the gap from what was seen on either side (as
+    `best_threshold` when a side or both are missing, or they overlap)."""
+    lo = fit_upper(worst_false).largest
+    hi = -fit_upper(-np.asarray(worst_true, dtype=np.float64)).largest
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return best_threshold(worst_false, worst_true)
+    return float((lo + hi) / 2)
+
+
 def judge(worst_false: np.ndarray, worst_true: np.ndarray, draws: int,
           threshold: float | None = None, risk: float = RISK) -> dict:
     """Apply the rule at `threshold` (None: `best_threshold`) for `draws` fresh samples: a
