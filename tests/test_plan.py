@@ -228,7 +228,8 @@ def test_widen_grows_superposed_levels_within_the_mode_limit():
         search.chosen = {1: ("clamped", width)}
         rows = [{"level": 1, "width": width}, {"level": 2}]
         assert search.widen(rows) == grows
-        assert rows[0]["width"] == (math.ceil(width * plan.WIDEN_FACTOR) if grows else width)
+        # clamped levels widen by the search's confirmation step
+        assert rows[0]["width"] == (math.ceil(width * plan.CONFIRM_FACTOR) if grows else width)
         assert rows[0].get("widened_from") == (width if grows else None)
         assert 2 not in search.chosen  # exact levels stay exact
     fixed = plan._Search.of(compiled, plan.PlanOptions(mode="superposed", width=50, samples=200),

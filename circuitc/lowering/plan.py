@@ -133,6 +133,8 @@ SEARCH_BATCHES = 1  # forward batches (of BATCH samples) that judge a width duri
 CONFIRM_STEPS, CONFIRM_FACTOR = 6, 1.1
 INNER_MARGIN = 0.3  # superposed mode: read-off margin of a level that other levels read
 WIDEN_STEPS, WIDEN_FACTOR = 3, 1.25  # widenings when the finished network fails fresh inputs
+# (clamped levels widen by CONFIRM_FACTOR, the step their search confirms with: at 2000
+# wires a level 1.25x wider than the one that failed was 1.14x wider than one that passes)
 BATCH = 2048  # validation samples per forward pass
 HOLDOUT_FACTOR = 1.5  # the fresh check draws this times `samples` (what eval draws by default)
 ACCEPT_RISK = RISK  # the largest predicted probability of a bit error in eval's draws
@@ -853,9 +855,9 @@ class _Search:
 
     # ---- the whole network ----------------------------------------------------------------------
     def widen(self, rows: list[dict]) -> bool:
-        """Every superposed level WIDEN_FACTOR times wider (a level that would reach its exact
-        width in auto mode, or its limit in superposed mode, stays as it is); rows (the plan's)
-        are updated. False when no level could be widened."""
+        """Every superposed level WIDEN_FACTOR (clamped: CONFIRM_FACTOR) times wider (a level
+        that would reach its exact width in auto mode, or its limit in superposed mode, stays as
+        it is); rows (the plan's) are updated. False when no level could be widened."""
         if self.options.width:  # the user fixed the width: report, do not change it
             return False
         widened = False
@@ -863,7 +865,7 @@ class _Search:
             name, width = self.chosen.get(spec.level, ("exact", None))
             if name == "exact":
                 continue
-            new = math.ceil(width * WIDEN_FACTOR)
+            new = math.ceil(width * (CONFIRM_FACTOR if name == "clamped" else WIDEN_FACTOR))
             if new > self._limit(name, len(spec.monomials)):
                 continue
             self.chosen[spec.level] = (name, new)
