@@ -348,12 +348,11 @@ def _gates(layer, spec: LevelSpec) -> GateLayer:
     renamed, block = gate_of.astype(A.indices.dtype), 1 << 22
     for lo in range(0, A.nnz, block):  # in blocks: a gather converts the indices to int64
         A.indices[lo:lo + block] = renamed[A.indices[lo:lo + block]]
-    R = sp.csr_array((A.data, A.indices, A.indptr), shape=A.shape)
-    R.has_sorted_indices = False
-    R.sort_indices()
+    A.has_sorted_indices = False
+    A.sort_indices()
     r = np.empty(len(gate_of), dtype=np.float32)
     r[gate_of] = layer.a0
-    return GateLayer(layer.W, layer.b, R, r, dict(getattr(layer, "info", {})))
+    return GateLayer(layer.W, layer.b, A, r, dict(getattr(layer, "info", {})))
 
 
 def _gate_of(spec: LevelSpec) -> np.ndarray | None:
@@ -917,8 +916,13 @@ class _Search:
         its read-offs move in host steps, and a fit of their tail put the threshold of a
         500-wire, 4-level circuit 0.01 above the largest false read-off the planner saw, where
         eval's samples crossed it by one more spurious host."""
-        clamped = self._top_key() is not None and self._top_key()[1] == "clamped"
-        return (middle_threshold if clamped else best_threshold)(worst_false, worst_true)
+        cut = middle_threshold if self._clamped_top() else best_threshold
+        return cut(worst_false, worst_true)
+
+    def _clamped_top(self) -> bool:
+        """Whether the top level as chosen is clamped."""
+        key = self._top_key()
+        return key is not None and key[1] == "clamped"
 
     def judge_once(self, lowered: Lowered, sample: _Sample) -> dict:
         """What `threshold` and then `run` say of a whole network on `sample` (the search
@@ -953,8 +957,7 @@ class _Search:
         verdict.pop("threshold")
         # clamped read-offs move in host steps: every level keeps CLAMPED_FRESH_STEPS of them,
         # and the outputs half of them on each side of the threshold
-        clamped = self.options.construction == "clamped" or (
-            self._top_key() is not None and self._top_key()[1] == "clamped")
+        clamped = self.options.construction == "clamped" or self._clamped_top()
         need = CLAMPED_FRESH_STEPS / CLAMPED_HOSTS if clamped else self.options.margin
         room = min(theta - m.outputs.max_false, m.outputs.min_true - theta)  # nearer side
         # A clamped network is held to host steps instead of the tails' fit (reported): a fit
